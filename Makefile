@@ -1,0 +1,36 @@
+# The two commands a new user types: `make run` and `make test`.
+# Nothing is assumed but the Rust toolchain; protos compile with protox.
+
+CARGO ?= cargo
+CONFIG ?= devnet.toml
+
+.PHONY: run test bench build ci fmt clippy clean
+
+build:
+	$(CARGO) build --release --workspace --bins
+
+## Build and open the dashboard on devnet.toml (resumes the cluster if it exists).
+run: build
+	./target/release/devnet up --config $(CONFIG)
+
+## Every test: unit, simulation, and real-process integration tests.
+test:
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace
+
+## End-to-end figures (time to finality, throughput, CPU) on this machine.
+bench: build
+	./target/release/devnet-bench
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## What CI runs.
+ci:
+	bash .ci/run
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,245 @@
+//! The contract between an engine and whatever drives it (the tokio runtime in
+//! a real node, the simulator in tests).
+//!
+//! Rules every engine follows and every driver relies on:
+//! - `handle(now, input)` is deterministic: same state, same `now`, same input
+//!   => same effects. No IO, no clocks, no unseeded randomness.
+//! - `now` is milliseconds since genesis on the node's own clock (skew included).
+//! - Effects are carried out in order. A `Persist` is durable before any later
+//!   `Send` of the same batch leaves the process: engines emit the
+//!   slashing-protection record *before* the message carrying the signature.
+//! - `WakeAt(t)` asks for an `Input::Tick` at or after `t`; the driver may tick
+//!   more often, and engines must tolerate ticks at any time.
+//! - Malformed or invalid input never panics: it becomes `Event::Rejected`.
+
+use crate::chain::Hash32;
+use thiserror::Error;
+
+pub type Millis = u64;
+
+/// A peer as the driver numbers them (index into the cluster's node list).
+/// Not a validator index: in a Twins setup two peers hold one validator key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeerId(pub u32);
+
+/// Coarse message kinds. The fault shim filters by these, and the wire carries
+/// them beside the engine's own bytes. Engines map their messages onto them
+/// (tendermint: proposals are `Block`, prevotes/precommits are `Vote`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MsgKind {
+    Block,
+    Vote,
+    Evidence,
+    Status,
+    SyncRequest,
+    SyncResponse,
+}
+
+impl MsgKind {
+    pub const ALL: [MsgKind; 6] = [
+        MsgKind::Block,
+        MsgKind::Vote,
+        MsgKind::Evidence,
+        MsgKind::Status,
+        MsgKind::SyncRequest,
+        MsgKind::SyncResponse,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MsgKind::Block => "block",
+            MsgKind::Vote => "vote",
+            MsgKind::Evidence => "evidence",
+            MsgKind::Status => "status",
+            MsgKind::SyncRequest => "sync-request",
+            MsgKind::SyncResponse => "sync-response",
+        }
+    }
+    pub fn code(self) -> u32 {
+        self as u32 + 1
+    }
+    pub fn from_code(c: u32) -> Option<MsgKind> {
+        MsgKind::ALL.get((c as usize).checked_sub(1)?).copied()
+    }
+}
+
+/// Where a message goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dest {
+    All,
+    Peer(PeerId),
+    Peers(Vec<PeerId>),
+}
+
+/// How the local validator behaves. Only `Honest` respects slashing protection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Behaviour {
+    #[default]
+    Honest,
+    /// Double-propose in its slots and double-vote, sending each conflicting
+    /// message to a different half of the peers, bypassing slashing protection.
+    Equivocate,
+    /// Sign nothing.
+    Silent,
+}
+
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// First input after `restore`; engines announce themselves and set timers.
+    Start,
+    /// A timer asked for with `WakeAt` (or any other wake-up).
+    Tick,
+    Message {
+        from: PeerId,
+        kind: MsgKind,
+        bytes: Vec<u8>,
+    },
+    PeerUp(PeerId),
+    PeerDown(PeerId),
+    SetBehaviour(Behaviour),
+}
+
+/// Tables of the node's store. Engines choose keys and values; the store only
+/// keeps bytes, crash-safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Table {
+    Blocks,
+    ForkChoice,
+    Protection,
+    Evidence,
+}
+
+impl Table {
+    pub const ALL: [Table; 4] = [Table::Blocks, Table::ForkChoice, Table::Protection, Table::Evidence];
+    pub fn name(self) -> &'static str {
+        match self {
+            Table::Blocks => "blocks",
+            Table::ForkChoice => "fork_choice",
+            Table::Protection => "slashing_protection",
+            Table::Evidence => "evidence",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub table: Table,
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct BlockRef {
+    pub hash: Hash32,
+    pub slot: u64,
+    pub height: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct CheckpointRef {
+    pub epoch: u64,
+    pub block: BlockRef,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockInfo {
+    pub block: BlockRef,
+    pub parent: Hash32,
+    pub proposer: u32,
+    pub attestations: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EquivocationKind {
+    DoubleProposal,
+    DoubleVote,
+    SurroundVote,
+}
+
+impl EquivocationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EquivocationKind::DoubleProposal => "double-proposal",
+            EquivocationKind::DoubleVote => "double-vote",
+            EquivocationKind::SurroundVote => "surround-vote",
+        }
+    }
+}
+
+/// What an engine reports; the node streams these to observers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    BlockImported(BlockInfo),
+    HeadChanged {
+        head: BlockRef,
+        previous: BlockRef,
+        reorg_depth: u64,
+    },
+    Justified(CheckpointRef),
+    Finalized(CheckpointRef),
+    Attested {
+        validator: u32,
+        slot: u64,
+        head: Hash32,
+        source_epoch: u64,
+        target_epoch: u64,
+    },
+    EquivocationSeen {
+        validator: u32,
+        kind: EquivocationKind,
+        slot: u64,
+    },
+    Slashed {
+        validator: u32,
+    },
+    /// A message that failed to decode or validate; never a crash.
+    Rejected {
+        from: Option<PeerId>,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum Effect {
+    Send { to: Dest, kind: MsgKind, bytes: Vec<u8> },
+    Persist(Record),
+    WakeAt(Millis),
+    Report(Event),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidatorStatus {
+    pub index: u32,
+    pub stake: u64,
+    pub slashed: bool,
+    /// Slot of the latest attestation this node has seen from it.
+    pub last_attested_slot: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EngineStatus {
+    pub slot: u64,
+    pub epoch: u64,
+    pub head: BlockRef,
+    pub justified: CheckpointRef,
+    pub finalized: CheckpointRef,
+    pub validators: Vec<ValidatorStatus>,
+    pub behaviour: Behaviour,
+}
+
+#[derive(Debug, Error)]
+pub enum RestoreError {
+    #[error("stored {table} record is corrupt: {detail}")]
+    Corrupt { table: &'static str, detail: String },
+}
+
+/// A consensus engine. Object-safe so the runtime holds `Box<dyn Engine>`.
+pub trait Engine: Send {
+    fn name(&self) -> &'static str;
+    /// Load persisted records (any order) before `Input::Start`.
+    fn restore(&mut self, records: Vec<Record>) -> Result<(), RestoreError>;
+    fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect>;
+    fn status(&self, now: Millis) -> EngineStatus;
+    /// The most recent `limit` known blocks, oldest first (for observers that join late).
+    fn recent_blocks(&self, limit: usize) -> Vec<BlockInfo>;
+}

@@ -1,0 +1,134 @@
+//! The validator set (keys, stakes, the 2/3 threshold), the proposer draw, and
+//! signature checks with a small cache so one signature is verified once.
+
+use super::types::{Attestation, SignedHeader};
+use crate::chain::{ChainSpec, Domain, Hash32, PublicKey, SecretKey, Signature};
+use std::collections::BTreeSet;
+
+/// Signatures remembered as valid before the cache is cleared (R18: bounded).
+const SIG_CACHE_MAX: usize = 16_384;
+
+#[derive(Clone, Debug)]
+pub struct Validators {
+    keys: Vec<PublicKey>,
+    stakes: Vec<u64>,
+    total: u64,
+}
+
+impl Validators {
+    pub fn from_spec(spec: &ChainSpec) -> Result<Self, String> {
+        let pairs = spec.validator_keys()?;
+        Self::new(pairs)
+    }
+
+    pub fn new(pairs: Vec<(PublicKey, u64)>) -> Result<Self, String> {
+        if pairs.is_empty() {
+            return Err("gasper needs at least one validator".into());
+        }
+        if pairs.len() > u32::MAX as usize {
+            return Err("too many validators".into());
+        }
+        let mut total: u64 = 0;
+        for (i, (_, s)) in pairs.iter().enumerate() {
+            if *s == 0 {
+                return Err(format!("validator {i}: stake must be positive"));
+            }
+            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
+        }
+        let (keys, stakes) = pairs.into_iter().unzip();
+        Ok(Validators { keys, stakes, total })
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    pub fn key(&self, v: u32) -> Option<&PublicKey> {
+        self.keys.get(v as usize)
+    }
+    pub fn stake(&self, v: u32) -> u64 {
+        self.stakes.get(v as usize).copied().unwrap_or(0)
+    }
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// R8: `stake >= ceil(2/3 * total)`, i.e. `3 * stake >= 2 * total`, in u128
+    /// so neither side can overflow. The denominator is the TOTAL genesis stake,
+    /// slashed validators included: getting yourself slashed never lowers the bar.
+    pub fn is_supermajority(&self, stake: u64) -> bool {
+        (stake as u128) * 3 >= (self.total as u128) * 2
+    }
+
+    /// R2: the proposer of `slot`, drawn by stake among validators not in
+    /// `slashed`, from sha256(genesis seed, epoch, slot). `None` if all are slashed.
+    pub fn proposer(&self, seed: &Hash32, epoch_slots: u64, slot: u64, slashed: &BTreeSet<u32>) -> Option<u32> {
+        let epoch = slot / epoch_slots.max(1);
+        let h = Hash32::digest(&[b"devnet/v1/gasper/proposer", &seed.0, &epoch.to_be_bytes(), &slot.to_be_bytes()]);
+        let mut eligible: u64 = 0;
+        for (i, s) in self.stakes.iter().enumerate() {
+            if !slashed.contains(&(i as u32)) {
+                eligible = eligible.checked_add(*s)?;
+            }
+        }
+        if eligible == 0 {
+            return None;
+        }
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(&h.0[..8]);
+        let mut r = u64::from_be_bytes(raw) % eligible;
+        for (i, s) in self.stakes.iter().enumerate() {
+            if slashed.contains(&(i as u32)) {
+                continue;
+            }
+            if r < *s {
+                return Some(i as u32);
+            }
+            r -= s;
+        }
+        None
+    }
+}
+
+/// Verifies signatures, remembering the valid ones so the same attestation
+/// arriving by gossip and again inside a block costs one verification.
+#[derive(Default)]
+pub struct SigChecker {
+    valid: BTreeSet<Hash32>,
+}
+
+impl SigChecker {
+    fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
+        let Some(key) = key else { return false };
+        let id = Hash32::digest(&[&key.0, &[domain as u8], msg, &sig.0]);
+        if self.valid.contains(&id) {
+            return true;
+        }
+        if !key.verify(domain, msg, sig) {
+            return false;
+        }
+        if self.valid.len() >= SIG_CACHE_MAX {
+            self.valid.clear();
+        }
+        self.valid.insert(id);
+        true
+    }
+
+    pub fn attestation(&mut self, vals: &Validators, a: &Attestation) -> bool {
+        self.check(vals.key(a.validator), Domain::Attestation, &a.data.signing_bytes(), &a.signature)
+    }
+
+    pub fn header(&mut self, vals: &Validators, h: &SignedHeader) -> bool {
+        self.check(vals.key(h.header.proposer), Domain::BlockHeader, &h.header.signing_bytes(), &h.signature)
+    }
+}
+
+pub fn sign_header(key: &SecretKey, header: super::types::BlockHeader) -> SignedHeader {
+    SignedHeader { header, signature: key.sign(Domain::BlockHeader, &header.signing_bytes()) }
+}
+
+pub fn sign_attestation(key: &SecretKey, validator: u32, data: super::types::AttestationData) -> Attestation {
+    Attestation { validator, data, signature: key.sign(Domain::Attestation, &data.signing_bytes()) }
+}

@@ -1,0 +1,36 @@
+//! Pure consensus engines. Nothing here touches tokio, sockets, files, the wall
+//! clock or unseeded randomness; see `engine` for the contract with drivers.
+//!
+//! One module per engine; `build` picks one by the spec's `consensus` name.
+
+pub mod engine;
+pub mod gasper;
+
+pub use engine::*;
+
+use crate::chain::{ChainSpec, SecretKey};
+
+/// Who this node is: the peers it can address and the validator key it signs with.
+pub struct Identity {
+    pub me: PeerId,
+    pub peers: Vec<PeerId>,
+    /// `None` for a non-validating observer node.
+    pub validator: Option<(u32, SecretKey)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("unknown consensus engine {0:?}; expected one of: gasper")]
+    UnknownEngine(String),
+    #[error("invalid chain spec: {0}")]
+    Spec(String),
+}
+
+pub const ENGINES: &[&str] = &["gasper"];
+
+pub fn build(spec: &ChainSpec, identity: Identity) -> Result<Box<dyn Engine>, BuildError> {
+    match spec.consensus.as_str() {
+        "gasper" => Ok(Box::new(gasper::Gasper::new(spec, identity).map_err(BuildError::Spec)?)),
+        other => Err(BuildError::UnknownEngine(other.to_string())),
+    }
+}

@@ -1,0 +1,102 @@
+//! JSON lines for headless mode: one object per node event, process change or
+//! alarm, and the closing summary. Hashes are full hex; ids are `n0`, `n1`...
+
+use super::view::ClusterView;
+use devnet_proto::v1 as pb;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+fn hex32(b: &[u8]) -> String {
+    hex::encode(b)
+}
+
+fn block(b: &Option<pb::BlockRef>) -> Value {
+    match b {
+        Some(b) => json!({"hash": hex32(&b.hash), "slot": b.slot, "height": b.height}),
+        None => Value::Null,
+    }
+}
+
+fn checkpoint(c: &pb::Checkpoint) -> Value {
+    json!({"epoch": c.epoch, "block": block(&c.block)})
+}
+
+/// One node event as a JSON object with `type`, `node`, `seq`, `slot`, `time_ms`.
+pub fn node_event(node: &str, e: &pb::Event) -> Value {
+    use pb::event::Kind;
+    let (ty, body) = match &e.kind {
+        None => ("unknown", json!({})),
+        Some(Kind::BlockImported(b)) => (
+            "block_imported",
+            json!({"block": block(&b.block), "parent": hex32(&b.parent), "proposer": b.proposer, "attestations": b.attestations}),
+        ),
+        Some(Kind::HeadChanged(h)) => (
+            "head_changed",
+            json!({"head": block(&h.head), "previous": block(&h.previous), "reorg_depth": h.reorg_depth}),
+        ),
+        Some(Kind::Justified(c)) => ("justified", checkpoint(c)),
+        Some(Kind::Finalized(c)) => ("finalized", checkpoint(c)),
+        Some(Kind::Attested(a)) => (
+            "attestation",
+            json!({"validator": a.validator, "att_slot": a.slot, "head": hex32(&a.head), "source_epoch": a.source_epoch, "target_epoch": a.target_epoch}),
+        ),
+        Some(Kind::EquivocationSeen(q)) => {
+            ("equivocation_seen", json!({"validator": q.validator, "kind": q.kind, "att_slot": q.slot}))
+        }
+        Some(Kind::Slashed(s)) => ("slashed", json!({"validator": s.validator})),
+        Some(Kind::PeerUp(p)) => ("peer_up", json!({"peer": p.id})),
+        Some(Kind::PeerDown(p)) => ("peer_down", json!({"peer": p.id})),
+        Some(Kind::Rejected(r)) => ("rejected", json!({"from": r.from, "reason": r.reason})),
+    };
+    let mut v = json!({"type": ty, "node": node, "seq": e.seq, "slot": e.slot, "time_ms": e.time_ms});
+    if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {
+        m.extend(b);
+    }
+    v
+}
+
+#[derive(Serialize)]
+pub struct NodeSummary {
+    pub id: String,
+    pub addr: String,
+    pub state: String,
+    pub head_slot: u64,
+    pub head_height: u64,
+    pub head_hash: String,
+    pub justified_epoch: u64,
+    pub finalized_epoch: u64,
+    pub finalized_height: u64,
+    pub finalized_hash: String,
+    pub peers: usize,
+    pub reorgs: u64,
+}
+
+/// The `{"type":"summary"}` line: the cluster as it is now.
+pub fn summary(view: &ClusterView, now_ms: u64) -> Value {
+    let nodes: Vec<NodeSummary> = view
+        .nodes
+        .iter()
+        .map(|n| NodeSummary {
+            id: n.id.clone(),
+            addr: n.addr.clone(),
+            state: n.state_label().to_string(),
+            head_slot: n.head.slot,
+            head_height: n.head.height,
+            head_hash: n.head.hash.to_hex(),
+            justified_epoch: n.justified.epoch,
+            finalized_epoch: n.finalized.epoch,
+            finalized_height: n.finalized.block.height,
+            finalized_hash: n.finalized.block.hash.to_hex(),
+            peers: n.peers_up.len(),
+            reorgs: n.reorgs,
+        })
+        .collect();
+    json!({
+        "type": "summary",
+        "cluster": view.name,
+        "engine": view.engine,
+        "slot": view.current_slot(now_ms),
+        "nodes": nodes,
+        "alarms": view.alarms,
+    })
+}

@@ -1,0 +1,12 @@
+//! The cluster module: the one owner of gRPC connections to nodes.
+//!
+//! `watch` runs one task per node (Observer `Watch` stream + periodic
+//! `Status`), `view` folds everything that happens — node events, status
+//! snapshots, process transitions — into a `ClusterView`, and `json` renders
+//! events as the JSON lines of headless mode. Nodes are reached by address.
+
+pub mod json;
+pub mod view;
+pub mod watch;
+
+pub use view::{Alarm, ClusterEvent, ClusterView, LogEntry, LogKind, NodeView};

@@ -1,0 +1,382 @@
+//! `ClusterView`: everything the dashboard and headless mode show, as plain
+//! data. `apply` is a pure fold over `ClusterEvent`s (time is passed in), so
+//! recorded event sequences replay into the same view in tests.
+//!
+//! Rules:
+//! - Blocks are the union of what any node reported, each with the set of
+//!   nodes that hold it; blocks more than `KEEP_BELOW_FINALIZED` heights below
+//!   the highest finalized block are pruned, so memory stays bounded.
+//! - Safety: whenever a node finalizes a block, its finalized chain is checked
+//!   against every other node's latest finalized block (same height: same
+//!   hash; different heights: the lower one must be an ancestor of the higher,
+//!   where the union of blocks reaches). A conflict raises a safety alarm.
+//! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
+//!   (justified, finalized) are logged once, by the first node to reach them.
+
+use crate::supervisor::{ProcEvent, ProcState};
+use devnet_node::chain::Hash32;
+use devnet_node::config::NodeEntry;
+use devnet_node::consensus::{BlockRef, CheckpointRef};
+use devnet_proto::v1 as pb;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+pub const LOG_CAPACITY: usize = 1000;
+pub const KEEP_BELOW_FINALIZED: u64 = 256;
+
+#[derive(Clone, Debug)]
+pub enum ClusterEvent {
+    Proc(ProcEvent),
+    Connected { node: usize },
+    Disconnected { node: usize },
+    Status { node: usize, status: pb::NodeStatus },
+    Node { node: usize, event: pb::Event },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub id: String,
+    pub addr: String,
+    pub validator: Option<u32>,
+    /// None until the supervisor reports the process.
+    pub process: Option<ProcState>,
+    /// Observer stream connected.
+    pub connected: bool,
+    pub slot: u64,
+    pub head: BlockRef,
+    pub justified: CheckpointRef,
+    pub finalized: CheckpointRef,
+    pub peers_up: Vec<String>,
+    pub reorgs: u64,
+    pub deepest_reorg: u64,
+}
+
+impl NodeView {
+    pub fn state_label(&self) -> &'static str {
+        match &self.process {
+            None => "starting",
+            Some(p) => p.label(),
+        }
+    }
+    pub fn is_running(&self) -> bool {
+        self.process == Some(ProcState::Running)
+    }
+    /// Slots between this node's head and its finalized checkpoint block.
+    pub fn lag_slots(&self) -> u64 {
+        self.head.slot.saturating_sub(self.finalized.block.slot)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlockView {
+    pub block: BlockRef,
+    pub parent: Hash32,
+    pub proposer: u32,
+    pub attestations: u32,
+    pub seen_by: BTreeSet<usize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogKind {
+    Info,
+    Finality,
+    Process,
+    Warning,
+    Alarm,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogEntry {
+    pub time_ms: u64,
+    pub slot: u64,
+    pub node: Option<usize>,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Alarm {
+    pub kind: String,
+    pub detail: String,
+    pub time_ms: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct ClusterView {
+    pub name: String,
+    pub engine: String,
+    pub slot_ms: u64,
+    pub epoch_slots: u64,
+    pub genesis_ms: u64,
+    pub nodes: Vec<NodeView>,
+    pub blocks: BTreeMap<Hash32, BlockView>,
+    pub log: VecDeque<LogEntry>,
+    pub alarms: Vec<Alarm>,
+    logged_justified: u64,
+    logged_finalized: u64,
+    slashed_logged: BTreeSet<u32>,
+}
+
+fn hash_of(b: &[u8]) -> Hash32 {
+    Hash32::from_slice(b).unwrap_or_default()
+}
+
+fn block_ref(b: &Option<pb::BlockRef>) -> BlockRef {
+    b.as_ref().map(|b| BlockRef { hash: hash_of(&b.hash), slot: b.slot, height: b.height }).unwrap_or_default()
+}
+
+fn checkpoint(c: &Option<pb::Checkpoint>) -> CheckpointRef {
+    c.as_ref().map(|c| CheckpointRef { epoch: c.epoch, block: block_ref(&c.block) }).unwrap_or_default()
+}
+
+impl ClusterView {
+    pub fn new(name: &str, engine: &str, slot_ms: u64, epoch_slots: u64, genesis_ms: u64, nodes: &[NodeEntry]) -> Self {
+        ClusterView {
+            name: name.to_string(),
+            engine: engine.to_string(),
+            slot_ms,
+            epoch_slots,
+            genesis_ms,
+            nodes: nodes
+                .iter()
+                .map(|n| NodeView {
+                    id: n.id.clone(),
+                    addr: n.addr.to_string(),
+                    validator: n.validator,
+                    process: None,
+                    connected: false,
+                    slot: 0,
+                    head: BlockRef::default(),
+                    justified: CheckpointRef::default(),
+                    finalized: CheckpointRef::default(),
+                    peers_up: vec![],
+                    reorgs: 0,
+                    deepest_reorg: 0,
+                })
+                .collect(),
+            blocks: BTreeMap::new(),
+            log: VecDeque::new(),
+            alarms: vec![],
+            logged_justified: 0,
+            logged_finalized: 0,
+            slashed_logged: BTreeSet::new(),
+        }
+    }
+
+    /// The cluster's slot by the orchestrator's clock.
+    pub fn current_slot(&self, now_ms: u64) -> u64 {
+        now_ms.saturating_sub(self.genesis_ms) / self.slot_ms.max(1)
+    }
+
+    pub fn epoch_of(&self, slot: u64) -> u64 {
+        slot / self.epoch_slots.max(1)
+    }
+
+    pub fn nodes_up(&self) -> usize {
+        self.nodes.iter().filter(|n| n.is_running()).count()
+    }
+
+    /// The highest finalized checkpoint any node reports.
+    pub fn finalized(&self) -> CheckpointRef {
+        self.nodes.iter().map(|n| n.finalized).max_by_key(|c| (c.epoch, c.block.height)).unwrap_or_default()
+    }
+
+    /// Slots from the highest finalized block to the cluster's current slot.
+    pub fn finality_lag(&self, now_ms: u64) -> u64 {
+        self.current_slot(now_ms).saturating_sub(self.finalized().block.slot)
+    }
+
+    pub fn has_safety_alarm(&self) -> bool {
+        self.alarms.iter().any(|a| a.kind == "safety")
+    }
+
+    pub fn log(&mut self, time_ms: u64, node: Option<usize>, kind: LogKind, text: String) {
+        let slot = self.current_slot(time_ms);
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(LogEntry { time_ms, slot, node, kind, text });
+    }
+
+    pub fn apply(&mut self, ev: ClusterEvent, now_ms: u64) {
+        match ev {
+            ClusterEvent::Proc(p) => {
+                let Some(n) = self.nodes.get_mut(p.node) else { return };
+                let text = match &p.state {
+                    ProcState::Crashed(how) => format!("{} crashed ({how})", n.id),
+                    s => format!("{} {}", n.id, s.label()),
+                };
+                let kind = if matches!(p.state, ProcState::Crashed(_)) { LogKind::Warning } else { LogKind::Process };
+                n.process = Some(p.state);
+                if !n.is_running() {
+                    n.connected = false;
+                    n.peers_up.clear();
+                }
+                self.log(now_ms, Some(p.node), kind, text);
+            }
+            ClusterEvent::Connected { node } => {
+                if let Some(n) = self.nodes.get_mut(node) {
+                    n.connected = true;
+                }
+            }
+            ClusterEvent::Disconnected { node } => {
+                if let Some(n) = self.nodes.get_mut(node) {
+                    n.connected = false;
+                }
+            }
+            ClusterEvent::Status { node, status } => self.apply_status(node, &status, now_ms),
+            ClusterEvent::Node { node, event } => self.apply_node_event(node, &event, now_ms),
+        }
+    }
+
+    fn apply_status(&mut self, node: usize, s: &pb::NodeStatus, now_ms: u64) {
+        let Some(n) = self.nodes.get_mut(node) else { return };
+        n.slot = s.slot;
+        n.head = block_ref(&s.head);
+        n.justified = checkpoint(&s.justified);
+        n.peers_up = s.peers_up.clone();
+        let fin = checkpoint(&s.finalized);
+        if fin.epoch > n.finalized.epoch {
+            n.finalized = fin;
+            self.check_safety(node, now_ms);
+        }
+    }
+
+    fn apply_node_event(&mut self, node: usize, e: &pb::Event, now_ms: u64) {
+        use pb::event::Kind;
+        let Some(kind) = &e.kind else { return };
+        let Some(id) = self.nodes.get(node).map(|n| n.id.clone()) else { return };
+        match kind {
+            Kind::BlockImported(b) => {
+                let block = block_ref(&b.block);
+                let entry = self.blocks.entry(block.hash).or_insert_with(|| BlockView {
+                    block,
+                    parent: hash_of(&b.parent),
+                    proposer: b.proposer,
+                    attestations: b.attestations,
+                    seen_by: BTreeSet::new(),
+                });
+                entry.seen_by.insert(node);
+            }
+            Kind::HeadChanged(h) => {
+                let n = &mut self.nodes[node];
+                n.head = block_ref(&h.head);
+                if h.reorg_depth > 0 {
+                    n.reorgs += 1;
+                    n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);
+                    let text = format!("{id} reorg depth {} to slot {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
+                    self.log(now_ms, Some(node), LogKind::Warning, text);
+                }
+            }
+            Kind::Justified(c) => {
+                let c = checkpoint(&Some(c.clone()));
+                self.nodes[node].justified = c;
+                if c.epoch > self.logged_justified {
+                    self.logged_justified = c.epoch;
+                    let text = format!(
+                        "epoch {} justified ({}, height {}) first at {id}",
+                        c.epoch, c.block.hash, c.block.height
+                    );
+                    self.log(now_ms, Some(node), LogKind::Finality, text);
+                }
+            }
+            Kind::Finalized(c) => {
+                let c = checkpoint(&Some(c.clone()));
+                if c.epoch >= self.nodes[node].finalized.epoch {
+                    self.nodes[node].finalized = c;
+                }
+                if c.epoch > self.logged_finalized {
+                    self.logged_finalized = c.epoch;
+                    let text = format!(
+                        "epoch {} finalized ({}, height {}) first at {id}",
+                        c.epoch, c.block.hash, c.block.height
+                    );
+                    self.log(now_ms, Some(node), LogKind::Finality, text);
+                }
+                self.check_safety(node, now_ms);
+                self.prune();
+            }
+            Kind::Attested(_) => {}
+            Kind::EquivocationSeen(q) => {
+                let text = format!("{id} saw {} by validator {} at slot {}", q.kind, q.validator, q.slot);
+                self.log(now_ms, Some(node), LogKind::Warning, text);
+            }
+            Kind::Slashed(s) => {
+                if self.slashed_logged.insert(s.validator) {
+                    let text = format!("validator {} slashed (first seen on {id})", s.validator);
+                    self.log(now_ms, Some(node), LogKind::Warning, text);
+                }
+            }
+            Kind::PeerUp(p) => {
+                let n = &mut self.nodes[node];
+                if !n.peers_up.contains(&p.id) {
+                    n.peers_up.push(p.id.clone());
+                    n.peers_up.sort();
+                }
+            }
+            Kind::PeerDown(p) => {
+                self.nodes[node].peers_up.retain(|x| x != &p.id);
+                self.log(now_ms, Some(node), LogKind::Info, format!("{id} lost peer {}", p.id));
+            }
+            Kind::Rejected(r) => {
+                let text = format!("{id} rejected a message from {}: {}", r.from, r.reason);
+                self.log(now_ms, Some(node), LogKind::Warning, text);
+            }
+        }
+    }
+
+    /// The ancestor of `hash` at `height`, if the union of blocks reaches it.
+    pub fn ancestor_at(&self, mut hash: Hash32, height: u64) -> Option<Hash32> {
+        loop {
+            let b = self.blocks.get(&hash)?;
+            if b.block.height == height {
+                return Some(hash);
+            }
+            if b.block.height < height {
+                return None;
+            }
+            hash = b.parent;
+        }
+    }
+
+    fn check_safety(&mut self, node: usize, now_ms: u64) {
+        let mine = self.nodes[node].finalized.block;
+        if mine.height == 0 {
+            return;
+        }
+        for (j, other) in self.nodes.iter().enumerate() {
+            let theirs = other.finalized.block;
+            if j == node || theirs.height == 0 {
+                continue;
+            }
+            let (low, high) = if mine.height <= theirs.height { (mine, theirs) } else { (theirs, mine) };
+            let conflict = match self.ancestor_at(high.hash, low.height) {
+                Some(a) => a != low.hash,
+                // Cannot see far enough back: only an equal height can be judged.
+                None => low.height == high.height && low.hash != high.hash,
+            };
+            if conflict {
+                let detail = format!(
+                    "{} finalized {} at height {} but {} finalized {} at height {}, which conflicts",
+                    self.nodes[node].id, mine.hash, mine.height, other.id, theirs.hash, theirs.height
+                );
+                if !self.alarms.iter().any(|a| a.detail == detail) {
+                    self.alarms.push(Alarm { kind: "safety".into(), detail: detail.clone(), time_ms: now_ms });
+                    self.log(now_ms, Some(node), LogKind::Alarm, format!("SAFETY: {detail}"));
+                }
+                return;
+            }
+        }
+    }
+
+    fn prune(&mut self) {
+        let top = self.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0);
+        let floor = top.saturating_sub(KEEP_BELOW_FINALIZED);
+        if floor > 0 {
+            self.blocks.retain(|_, b| b.block.height >= floor);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

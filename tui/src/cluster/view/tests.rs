@@ -1,0 +1,112 @@
+use super::*;
+
+fn h(n: u8) -> Hash32 {
+    Hash32([n; 32])
+}
+
+fn pb_ref(hash: Hash32, slot: u64, height: u64) -> pb::BlockRef {
+    pb::BlockRef { hash: hash.0.to_vec(), slot, height }
+}
+
+fn imported(hash: Hash32, parent: Hash32, height: u64) -> pb::Event {
+    let block = Some(pb_ref(hash, height, height));
+    ev(pb::event::Kind::BlockImported(pb::BlockImported {
+        block,
+        parent: parent.0.to_vec(),
+        proposer: 0,
+        attestations: 0,
+    }))
+}
+
+fn finalized(hash: Hash32, epoch: u64, height: u64) -> pb::Event {
+    ev(pb::event::Kind::Finalized(pb::Checkpoint { epoch, block: Some(pb_ref(hash, height, height)) }))
+}
+
+fn ev(kind: pb::event::Kind) -> pb::Event {
+    pb::Event { seq: 1, slot: 0, time_ms: 0, kind: Some(kind) }
+}
+
+fn view(n: usize) -> ClusterView {
+    let nodes: Vec<NodeEntry> = (0..n)
+        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i as u32) })
+        .collect();
+    ClusterView::new("t", "gasper", 100, 4, 0, &nodes)
+}
+
+fn node(v: &mut ClusterView, node: usize, event: pb::Event) {
+    v.apply(ClusterEvent::Node { node, event }, 1000);
+}
+
+//   g(0) - a(1) - b(2) - c(3)
+//              \
+//               x(2) - y(3)
+fn forked() -> ClusterView {
+    let mut v = view(2);
+    for n in 0..2 {
+        node(&mut v, n, imported(h(1), h(0), 1));
+    }
+    node(&mut v, 0, imported(h(2), h(1), 2));
+    node(&mut v, 0, imported(h(3), h(2), 3));
+    node(&mut v, 1, imported(h(20), h(1), 2));
+    node(&mut v, 1, imported(h(30), h(20), 3));
+    v
+}
+
+#[test]
+fn agreeing_finality_raises_no_alarm() {
+    let mut v = forked();
+    node(&mut v, 0, finalized(h(1), 1, 1));
+    node(&mut v, 1, finalized(h(1), 1, 1));
+    node(&mut v, 0, finalized(h(3), 2, 3));
+    assert!(v.alarms.is_empty());
+    assert_eq!(v.finalized().block.height, 3);
+    assert_eq!(v.blocks[&h(1)].seen_by.len(), 2);
+}
+
+#[test]
+fn conflicting_finality_at_different_heights_is_a_safety_alarm() {
+    let mut v = forked();
+    node(&mut v, 0, finalized(h(3), 2, 3));
+    node(&mut v, 1, finalized(h(20), 1, 2));
+    assert!(v.has_safety_alarm(), "{:?}", v.alarms);
+    assert!(v.alarms[0].detail.contains("n1 finalized"), "{}", v.alarms[0].detail);
+    assert_eq!(v.log.back().unwrap().kind, LogKind::Alarm);
+}
+
+#[test]
+fn milestones_log_once_and_the_log_is_bounded() {
+    let mut v = forked();
+    node(&mut v, 0, finalized(h(1), 1, 1));
+    node(&mut v, 1, finalized(h(1), 1, 1));
+    let finality_lines = v.log.iter().filter(|l| l.kind == LogKind::Finality).count();
+    assert_eq!(finality_lines, 1);
+    for i in 0..(LOG_CAPACITY + 10) {
+        v.log(0, None, LogKind::Info, format!("line {i}"));
+    }
+    assert_eq!(v.log.len(), LOG_CAPACITY);
+}
+
+#[test]
+fn blocks_far_below_finality_are_pruned() {
+    let mut v = view(1);
+    let mut parent = h(0);
+    for height in 1..=400u64 {
+        let mut b = [0u8; 32];
+        b[..8].copy_from_slice(&height.to_be_bytes());
+        node(&mut v, 0, imported(Hash32(b), parent, height));
+        parent = Hash32(b);
+    }
+    node(&mut v, 0, finalized(parent, 100, 400));
+    assert!(v.blocks.len() as u64 <= KEEP_BELOW_FINALIZED + 1);
+    assert!(v.blocks.values().all(|b| b.block.height >= 400 - KEEP_BELOW_FINALIZED));
+}
+
+#[test]
+fn crashed_process_is_shown_and_logged() {
+    let mut v = view(2);
+    v.apply(ClusterEvent::Proc(ProcEvent { node: 1, state: ProcState::Running }), 0);
+    v.apply(ClusterEvent::Proc(ProcEvent { node: 1, state: ProcState::Crashed("killed by signal 9".into()) }), 5);
+    assert_eq!(v.nodes[1].state_label(), "crashed");
+    assert_eq!(v.nodes_up(), 0);
+    assert!(v.log.back().unwrap().text.contains("n1 crashed (killed by signal 9)"));
+}

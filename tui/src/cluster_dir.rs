@@ -1,0 +1,156 @@
+//! The cluster directory: everything one devnet keeps on disk.
+//!
+//! ```text
+//! <data-dir>/<name>/
+//!   genesis.json        chain spec (keys' public halves, stakes, genesis time)
+//!   nodes.json          node ids, gRPC addresses, validator indices (rewritten at each `up`)
+//!   keys/n0.key ...     validator seeds, hex, mode 0600
+//!   nodes/n0/ ...       each node's store (node.redb)
+//!   logs/n0.log ...     each node's stdout and stderr, appended across restarts
+//! ```
+//!
+//! A directory that already holds `genesis.json` is resumed: same keys and
+//! genesis, each node on its own store. Resuming with a config whose chain
+//! parameters differ is an error that suggests `--fresh`.
+
+use crate::config::DevnetConfig;
+use anyhow::{Context, bail};
+use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
+use devnet_node::config::{ClusterNodes, NodeEntry, read_json, write_key};
+use rand::RngCore;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub struct ClusterDir {
+    pub root: PathBuf,
+    pub spec: ChainSpec,
+    pub nodes: ClusterNodes,
+    /// True when an existing cluster was resumed rather than created.
+    pub resumed: bool,
+}
+
+pub fn node_id(i: usize) -> String {
+    format!("n{i}")
+}
+
+/// The default data directory: the user's data dir (XDG on Linux) + `devnet`.
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("", "", "devnet")
+        .map(|d| d.data_dir().to_path_buf())
+        .context("cannot find the user's data directory (is $HOME set?); pass --data-dir")
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+impl ClusterDir {
+    pub fn genesis_path(&self) -> PathBuf {
+        self.root.join("genesis.json")
+    }
+    pub fn nodes_path(&self) -> PathBuf {
+        self.root.join("nodes.json")
+    }
+    pub fn key_path(&self, i: usize) -> PathBuf {
+        self.root.join("keys").join(format!("{}.key", node_id(i)))
+    }
+    pub fn store_path(&self, i: usize) -> PathBuf {
+        self.root.join("nodes").join(node_id(i))
+    }
+    pub fn log_path(&self, i: usize) -> PathBuf {
+        self.root.join("logs").join(format!("{}.log", node_id(i)))
+    }
+
+    /// Creates or resumes the cluster of `cfg` under `data_dir`.
+    pub fn prepare(cfg: &DevnetConfig, data_dir: &Path, fresh: bool) -> anyhow::Result<ClusterDir> {
+        let root = data_dir.join(&cfg.name);
+        if fresh && root.exists() {
+            std::fs::remove_dir_all(&root).with_context(|| format!("removing {}", root.display()))?;
+        }
+        for sub in ["keys", "nodes", "logs"] {
+            std::fs::create_dir_all(root.join(sub)).with_context(|| format!("creating {}", root.display()))?;
+        }
+        let genesis = root.join("genesis.json");
+        let (spec, resumed) = if genesis.exists() {
+            let spec: ChainSpec = read_json(&genesis)?;
+            check_resumable(cfg, &spec, &root)?;
+            (spec, true)
+        } else {
+            (create(cfg, &root)?, false)
+        };
+        let addrs = pick_addrs(cfg.base_port, cfg.nodes)?;
+        let nodes = ClusterNodes {
+            nodes: addrs
+                .into_iter()
+                .enumerate()
+                .map(|(i, addr)| NodeEntry { id: node_id(i), addr, validator: Some(i as u32) })
+                .collect(),
+        };
+        let dir = ClusterDir { root, spec, nodes, resumed };
+        write_json(&dir.nodes_path(), &dir.nodes)?;
+        Ok(dir)
+    }
+}
+
+fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
+    let mut validators = Vec::with_capacity(cfg.nodes);
+    for i in 0..cfg.nodes {
+        let mut seed = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        let key = SecretKey::from_seed(seed);
+        write_key(&root.join("keys").join(format!("{}.key", node_id(i))), &key)?;
+        validators.push(ValidatorSpec { pubkey: hex::encode(key.public().0), stake: cfg.stake[i] });
+    }
+    let spec = ChainSpec {
+        name: cfg.name.clone(),
+        consensus: cfg.consensus.clone(),
+        slot_ms: cfg.slot_ms,
+        epoch_slots: cfg.epoch_slots,
+        genesis_time_ms: unix_ms() + cfg.genesis_delay_ms,
+        validators,
+    };
+    write_json(&root.join("genesis.json"), &spec)?;
+    Ok(spec)
+}
+
+fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow::Result<()> {
+    let stakes: Vec<u64> = spec.validators.iter().map(|v| v.stake).collect();
+    let diffs: Vec<String> = [
+        ("consensus", spec.consensus.clone(), cfg.consensus.clone()),
+        ("nodes", spec.validators.len().to_string(), cfg.nodes.to_string()),
+        ("slot_ms", spec.slot_ms.to_string(), cfg.slot_ms.to_string()),
+        ("epoch_slots", spec.epoch_slots.to_string(), cfg.epoch_slots.to_string()),
+        ("stake", format!("{stakes:?}"), format!("{:?}", cfg.stake)),
+    ]
+    .into_iter()
+    .filter(|(_, was, now)| was != now)
+    .map(|(k, was, now)| format!("{k} was {was}, config says {now}"))
+    .collect();
+    if !diffs.is_empty() {
+        bail!(
+            "cluster directory {} was created with different settings ({}); pass --fresh to start a new cluster",
+            root.display(),
+            diffs.join("; ")
+        );
+    }
+    Ok(())
+}
+
+fn pick_addrs(base_port: u16, n: usize) -> anyhow::Result<Vec<SocketAddr>> {
+    if base_port != 0 {
+        return Ok((0..n).map(|i| SocketAddr::from(([127, 0, 0, 1], base_port + i as u16))).collect());
+    }
+    // Ask the kernel for free ports, holding each until all are chosen so no
+    // two nodes get the same one, then release them for the nodes to bind.
+    let listeners = (0..n)
+        .map(|_| TcpListener::bind("127.0.0.1:0").context("finding a free loopback port"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    listeners.iter().map(|l| Ok(l.local_addr()?)).collect()
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(value)?).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}

@@ -1,0 +1,125 @@
+//! `devnet up --headless`: the same cluster with no terminal UI.
+//!
+//! Without `--json`: one status line per second on stdout. With `--json`: one
+//! JSON object per line for every node event, process change and alarm, then a
+//! final `{"type":"summary"}` line. Runs until `--for` elapses or SIGINT/SIGTERM.
+//! Exit code: 0, or 1 when a safety alarm fired.
+
+use crate::cluster::{ClusterEvent, ClusterView, json};
+use crate::devnet::{Devnet, now_ms};
+use serde_json::json;
+use std::io::Write;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+
+pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) -> anyhow::Result<i32> {
+    let out = std::io::stdout();
+    let print = |line: String| {
+        let mut o = out.lock();
+        let _ = writeln!(o, "{line}");
+        let _ = o.flush();
+    };
+    if !as_json {
+        let d = &devnet.dir;
+        print(format!(
+            "devnet {} ({}, {} nodes) in {}{}",
+            d.spec.name,
+            d.spec.consensus,
+            d.nodes.nodes.len(),
+            d.root.display(),
+            if d.resumed { " (resumed)" } else { "" }
+        ));
+    }
+    let end = duration.map(|d| tokio::time::Instant::now() + d);
+    let until_end = async {
+        match end {
+            Some(t) => tokio::time::sleep_until(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(until_end);
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut second = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            Some(ev) = devnet.events.recv() => {
+                let alarms_before = devnet.view.alarms.len();
+                if as_json {
+                    if let Some(line) = event_line(&devnet.view, &ev) {
+                        print(line);
+                    }
+                }
+                devnet.apply(ev);
+                if as_json {
+                    for a in &devnet.view.alarms[alarms_before..] {
+                        print(json!({"type": "alarm", "kind": a.kind, "detail": a.detail, "time_ms": a.time_ms}).to_string());
+                    }
+                }
+            }
+            _ = second.tick(), if !as_json => print(status_line(&devnet.view, now_ms())),
+            _ = &mut until_end => break,
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        }
+    }
+    let code = if devnet.view.has_safety_alarm() { 1 } else { 0 };
+    let view = devnet.view.clone();
+    devnet.shutdown().await;
+    if as_json {
+        print(json::summary(&view, now_ms()).to_string());
+    } else {
+        print(status_line(&view, now_ms()));
+        for a in &view.alarms {
+            print(format!("ALARM {}: {}", a.kind, a.detail));
+        }
+    }
+    Ok(code)
+}
+
+fn event_line(view: &ClusterView, ev: &ClusterEvent) -> Option<String> {
+    let id = |i: usize| view.nodes.get(i).map(|n| n.id.clone()).unwrap_or_default();
+    let v = match ev {
+        ClusterEvent::Node { node, event } => json::node_event(&id(*node), event),
+        ClusterEvent::Proc(p) => {
+            let detail = match &p.state {
+                crate::supervisor::ProcState::Crashed(how) => how.clone(),
+                _ => String::new(),
+            };
+            json!({"type": "process", "node": id(p.node), "state": p.state.label(), "detail": detail, "time_ms": now_ms()})
+        }
+        ClusterEvent::Connected { .. } | ClusterEvent::Disconnected { .. } | ClusterEvent::Status { .. } => {
+            return None;
+        }
+    };
+    Some(v.to_string())
+}
+
+/// `slot 42 epoch 10 | up 4/4 | finalized e8 h32 (lag 10) | n0 h42 f32 p3 | ...`
+pub fn status_line(view: &ClusterView, now: u64) -> String {
+    let slot = view.current_slot(now);
+    let fin = view.finalized();
+    let mut s = format!(
+        "slot {slot} epoch {} | up {}/{} | finalized e{} h{} (lag {})",
+        view.epoch_of(slot),
+        view.nodes_up(),
+        view.nodes.len(),
+        fin.epoch,
+        fin.block.height,
+        view.finality_lag(now)
+    );
+    for n in &view.nodes {
+        s.push_str(&format!(
+            " | {} {} h{} f{} p{}",
+            n.id,
+            n.state_label(),
+            n.head.height,
+            n.finalized.block.height,
+            n.peers_up.len()
+        ));
+    }
+    if !view.alarms.is_empty() {
+        s.push_str(&format!(" | ALARMS {}", view.alarms.len()));
+    }
+    s
+}

@@ -1,0 +1,16 @@
+//! devnet: orchestrator and terminal dashboard.
+//!
+//! `config` reads devnet.toml; `cluster_dir` lays out the cluster on disk;
+//! `supervisor` owns node processes; `cluster` owns gRPC connections and folds
+//! what nodes report into a `ClusterView`; `devnet` ties those together for
+//! `headless` and for the dashboard (`app` + `keys` + `ui`).
+
+pub mod app;
+pub mod cluster;
+pub mod cluster_dir;
+pub mod config;
+pub mod devnet;
+pub mod headless;
+pub mod keys;
+pub mod supervisor;
+pub mod ui;

@@ -1,0 +1,226 @@
+//! The supervisor: the one owner of node processes.
+//!
+//! It starts each `devnet-node` with its arguments, appends its output to its
+//! log file, watches it exit, and signals it. Rules that keep the machine clean:
+//! - each node runs in its own process group (a terminal's Ctrl-C reaches only
+//!   `devnet`, which then stops the nodes in order);
+//! - each node gets a parent-death signal (SIGKILL), so a `devnet` killed with
+//!   SIGKILL takes its nodes with it;
+//! - `Child`s are kill-on-drop and `Supervisor`'s `Drop` SIGKILLs every live
+//!   pid, so a panic or an early return leaves no node behind.
+//!
+//! Nodes are reached over gRPC by address by the cluster module, never by pid;
+//! pids stay here, behind `Supervisor`'s methods.
+
+use anyhow::{Context, bail};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+/// What a node process is doing, as the supervisor sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcState {
+    Running,
+    Paused,
+    /// Exited without being asked to; the text says how.
+    Crashed(String),
+    /// Stopped on request.
+    Stopped,
+}
+
+impl ProcState {
+    pub fn label(&self) -> &'static str {
+        match self {
+            ProcState::Running => "running",
+            ProcState::Paused => "paused",
+            ProcState::Crashed(_) => "crashed",
+            ProcState::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ProcEvent {
+    pub node: usize,
+    pub state: ProcState,
+}
+
+/// How to start one node.
+#[derive(Clone, Debug)]
+pub struct NodeCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub log: PathBuf,
+}
+
+struct Running {
+    pid: u32,
+    stopping: Arc<AtomicBool>,
+    exited: JoinHandle<()>,
+}
+
+pub struct Supervisor {
+    commands: Vec<NodeCommand>,
+    running: Vec<Option<Running>>,
+    events: mpsc::Sender<ProcEvent>,
+}
+
+/// Finds the `devnet-node` binary: `$DEVNET_NODE_BIN`, else beside this
+/// executable (or one level up, where cargo puts test binaries' siblings).
+pub fn node_binary() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("DEVNET_NODE_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().context("locating the devnet executable")?;
+    let dir = exe.parent().context("devnet executable has no directory")?;
+    for candidate in [dir.join("devnet-node"), dir.join("..").join("devnet-node")] {
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+    }
+    bail!(
+        "devnet-node binary not found beside {}; build it with `cargo build --workspace` or set DEVNET_NODE_BIN",
+        exe.display()
+    )
+}
+
+impl Supervisor {
+    pub fn new(commands: Vec<NodeCommand>, events: mpsc::Sender<ProcEvent>) -> Supervisor {
+        let running = commands.iter().map(|_| None).collect();
+        Supervisor { commands, running, events }
+    }
+
+    pub fn len(&self) -> usize {
+        self.commands.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.commands.is_empty()
+    }
+
+    pub fn pid(&self, node: usize) -> Option<u32> {
+        self.running.get(node)?.as_ref().map(|r| r.pid)
+    }
+
+    /// Starts node `node` (again, if it has exited).
+    pub fn start(&mut self, node: usize) -> anyhow::Result<()> {
+        if self.running[node].as_ref().is_some_and(|r| !r.exited.is_finished()) {
+            bail!("n{node} is already running");
+        }
+        let cmd = &self.commands[node];
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&cmd.log)
+            .with_context(|| format!("opening log {}", cmd.log.display()))?;
+        let mut command = tokio::process::Command::new(&cmd.program);
+        command
+            .args(&cmd.args)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .process_group(0)
+            .kill_on_drop(true);
+        die_with_parent(&mut command);
+        let mut child = command.spawn().with_context(|| format!("starting n{node} ({})", cmd.program.display()))?;
+        let pid = child.id().context("spawned node has no pid")?;
+        let stopping = Arc::new(AtomicBool::new(false));
+        let events = self.events.clone();
+        let asked = stopping.clone();
+        let exited = tokio::spawn(async move {
+            let status = child.wait().await;
+            let state = if asked.load(Ordering::SeqCst) {
+                ProcState::Stopped
+            } else {
+                ProcState::Crashed(match status {
+                    Ok(s) => describe_exit(s),
+                    Err(e) => format!("wait failed: {e}"),
+                })
+            };
+            let _ = events.send(ProcEvent { node, state }).await;
+        });
+        self.running[node] = Some(Running { pid, stopping, exited });
+        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Running });
+        Ok(())
+    }
+
+    pub fn start_all(&mut self) -> anyhow::Result<()> {
+        (0..self.len()).try_for_each(|i| self.start(i))
+    }
+
+    /// Sends `signal` to node `node` if it is running.
+    pub fn signal(&self, node: usize, signal: i32) -> anyhow::Result<()> {
+        let Some(r) = self.running.get(node).and_then(|r| r.as_ref()) else {
+            bail!("n{node} is not running");
+        };
+        send_signal(r.pid, signal);
+        Ok(())
+    }
+
+    /// SIGTERM every node, wait up to `grace` for them to exit, then SIGKILL the rest.
+    pub async fn stop_all(&mut self, grace: Duration) {
+        for r in self.running.iter().flatten() {
+            r.stopping.store(true, Ordering::SeqCst);
+            send_signal(r.pid, libc::SIGCONT); // a paused node cannot handle SIGTERM
+            send_signal(r.pid, libc::SIGTERM);
+        }
+        let deadline = tokio::time::Instant::now() + grace;
+        for slot in self.running.iter_mut() {
+            let Some(r) = slot.take() else { continue };
+            let mut exited = r.exited;
+            if tokio::time::timeout_at(deadline, &mut exited).await.is_err() {
+                send_signal(r.pid, libc::SIGKILL);
+                let _ = exited.await;
+            }
+        }
+    }
+}
+
+impl Drop for Supervisor {
+    fn drop(&mut self) {
+        for r in self.running.iter().flatten() {
+            if !r.exited.is_finished() {
+                send_signal(r.pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+fn describe_exit(s: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (s.code(), s.signal()) {
+        (Some(c), _) => format!("exit code {c}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        _ => "exited".to_string(),
+    }
+}
+
+#[allow(unsafe_code)]
+fn send_signal(pid: u32, signal: i32) {
+    // SAFETY: kill(2) with a pid this supervisor spawned; no memory is touched.
+    unsafe {
+        libc::kill(pid as i32, signal);
+    }
+}
+
+/// Makes the child receive SIGKILL when this process dies, even by SIGKILL.
+#[allow(unsafe_code)]
+fn die_with_parent(command: &mut tokio::process::Command) {
+    let parent = std::process::id() as i32;
+    // SAFETY: the closure runs between fork and exec and only calls the
+    // async-signal-safe prctl(2), getppid(2) and _exit(2).
+    unsafe {
+        command.pre_exec(move || {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            // The parent may have died before prctl took effect.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,108 @@
+//! A real 4-node devnet through the library: finality, agreement, clean stop,
+//! and a node killed with SIGKILL that comes back without double-signing.
+
+use crate::procs::{fast_config, wait_none_left};
+use devnet::cluster::ClusterEvent;
+use devnet::config::DevnetConfig;
+use devnet::devnet::Devnet;
+use devnet::supervisor::ProcState;
+use devnet_proto::v1::event::Kind;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+const DEADLINE: Duration = Duration::from_secs(120);
+
+struct Seen {
+    /// node -> epoch -> finalized block hash
+    finalized: BTreeMap<usize, BTreeMap<u64, Vec<u8>>>,
+    equivocations: Vec<String>,
+}
+
+/// Applies events until `done` holds for the view and what was seen, or the deadline passes.
+async fn run_until(devnet: &mut Devnet, seen: &mut Seen, mut done: impl FnMut(&Devnet, &Seen) -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !done(devnet, seen) {
+        let ev = match tokio::time::timeout_at(deadline, devnet.events.recv()).await {
+            Ok(Some(ev)) => ev,
+            _ => return false,
+        };
+        if let ClusterEvent::Node { node, event } = &ev {
+            match &event.kind {
+                Some(Kind::Finalized(c)) if c.epoch > 0 => {
+                    let hash = c.block.as_ref().map(|b| b.hash.clone()).unwrap_or_default();
+                    seen.finalized.entry(*node).or_default().insert(c.epoch, hash);
+                }
+                Some(Kind::EquivocationSeen(q)) => seen.equivocations.push(format!("n{node}: {q:?}")),
+                Some(Kind::Slashed(s)) => seen.equivocations.push(format!("n{node}: slashed {}", s.validator)),
+                _ => {}
+            }
+        }
+        devnet.apply(ev);
+    }
+    true
+}
+
+fn assert_agreement(seen: &Seen) {
+    let mut by_epoch: BTreeMap<u64, (usize, &Vec<u8>)> = BTreeMap::new();
+    for (node, epochs) in &seen.finalized {
+        for (epoch, hash) in epochs {
+            if let Some((first, h)) = by_epoch.get(epoch) {
+                assert_eq!(*h, hash, "n{first} and n{node} finalized different blocks for epoch {epoch}");
+            } else {
+                by_epoch.insert(*epoch, (*node, hash));
+            }
+        }
+    }
+}
+
+fn config(dir: &std::path::Path) -> DevnetConfig {
+    DevnetConfig::load(&fast_config(dir)).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_nodes_finalize_the_same_checkpoints_and_stop_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut devnet = Devnet::up(&config(tmp.path()), tmp.path(), true).await.unwrap();
+    let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
+    let ok =
+        run_until(&mut devnet, &mut seen, |_, s| (0..4).all(|n| s.finalized.get(&n).is_some_and(|e| e.len() >= 3)))
+            .await;
+    let view = devnet.view.clone();
+    devnet.shutdown().await;
+    assert!(ok, "not every node finalized 3 checkpoints in time: {:?}", seen.finalized);
+    assert_agreement(&seen);
+    assert!(view.alarms.is_empty(), "{:?}", view.alarms);
+    assert!(seen.equivocations.is_empty(), "{:?}", seen.equivocations);
+    let left = wait_none_left(tmp.path(), Duration::from_secs(5));
+    assert!(left.is_empty(), "node processes left running: {left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_killed_with_sigkill_restarts_syncs_and_never_equivocates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut devnet = Devnet::up(&config(tmp.path()), tmp.path(), true).await.unwrap();
+    let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
+    assert!(run_until(&mut devnet, &mut seen, |d, _| d.view.nodes.iter().all(|n| n.finalized.epoch >= 1)).await);
+
+    // Kill n1 at three different moments; each time it must come back and catch up.
+    for round in 0..3 {
+        devnet.supervisor.signal(1, libc::SIGKILL).unwrap();
+        let crashed =
+            run_until(&mut devnet, &mut seen, |d, _| matches!(d.view.nodes[1].process, Some(ProcState::Crashed(_))))
+                .await;
+        assert!(crashed, "round {round}: n1 was not seen crashing");
+        let before = devnet.view.nodes.iter().map(|n| n.finalized.epoch).max().unwrap();
+        devnet.supervisor.start(1).unwrap();
+        let caught_up = run_until(&mut devnet, &mut seen, |d, _| {
+            let n1 = &d.view.nodes[1];
+            n1.is_running() && n1.finalized.epoch >= before + 2
+        })
+        .await;
+        assert!(caught_up, "round {round}: n1 did not catch up: {:?}", devnet.view.nodes[1]);
+    }
+    let view = devnet.view.clone();
+    devnet.shutdown().await;
+    assert_agreement(&seen);
+    assert!(view.alarms.is_empty(), "{:?}", view.alarms);
+    assert!(seen.equivocations.is_empty(), "a restarted node double-signed: {:?}", seen.equivocations);
+}

@@ -1,0 +1,7 @@
+//! Integration tests with real processes: `devnet-node`s over gRPC on loopback,
+//! started through the orchestrator. Tests wait for conditions with generous
+//! deadlines rather than asserting on timings (the machines are shared).
+
+mod cli;
+mod cluster;
+mod procs;
