@@ -22,10 +22,10 @@ fn spawn_key_reader() -> mpsc::Receiver<KeyEvent> {
             }
             match event::poll(Duration::from_millis(100)) {
                 Ok(true) => {
-                    if let Ok(TermEvent::Key(k)) = event::read() {
-                        if tx.blocking_send(k).is_err() {
-                            return;
-                        }
+                    if let Ok(TermEvent::Key(k)) = event::read()
+                        && tx.blocking_send(k).is_err()
+                    {
+                        return;
                     }
                 }
                 Ok(false) => {}

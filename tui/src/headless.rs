@@ -45,10 +45,8 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
         tokio::select! {
             Some(ev) = devnet.events.recv() => {
                 let alarms_before = devnet.view.alarms.len();
-                if as_json {
-                    if let Some(line) = event_line(&devnet.view, &ev) {
-                        print(line);
-                    }
+                if as_json && let Some(line) = event_line(&devnet.view, &ev) {
+                    print(line);
                 }
                 devnet.apply(ev);
                 if as_json {

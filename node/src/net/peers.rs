@@ -56,9 +56,12 @@ pub fn from_wire(kind: MessageKind) -> Option<MsgKind> {
     })
 }
 
+/// One queued outbound message; the bytes are shared by every peer it goes to.
+type Outbound = (MsgKind, Arc<Vec<u8>>);
+
 /// Handles to every peer's outbound queue.
 pub struct Peers {
-    queues: Vec<(PeerId, mpsc::Sender<(MsgKind, Arc<Vec<u8>>)>)>,
+    queues: Vec<(PeerId, mpsc::Sender<Outbound>)>,
     pub dropped: Arc<AtomicU64>,
 }
 
@@ -104,7 +107,7 @@ fn channel(addr: SocketAddr) -> Channel {
 async fn link(
     me: PeerId,
     peer: PeerAddr,
-    mut rx: mpsc::Receiver<(MsgKind, Arc<Vec<u8>>)>,
+    mut rx: mpsc::Receiver<Outbound>,
     events: mpsc::Sender<LinkEvent>,
     dropped: Arc<AtomicU64>,
 ) {

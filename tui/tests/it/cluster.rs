@@ -106,3 +106,43 @@ async fn node_killed_with_sigkill_restarts_syncs_and_never_equivocates() {
     assert!(view.alarms.is_empty(), "{:?}", view.alarms);
     assert!(seen.equivocations.is_empty(), "a restarted node double-signed: {:?}", seen.equivocations);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
+    use devnet_proto::v1::{Envelope, MessageKind, p2p_client::P2pClient};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut devnet = Devnet::up(&config(tmp.path()), tmp.path(), true).await.unwrap();
+    let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
+    assert!(run_until(&mut devnet, &mut seen, |d, _| d.view.nodes[0].finalized.epoch >= 1).await);
+
+    let addr = devnet.dir.nodes.nodes[0].addr;
+    let mut client = P2pClient::connect(format!("http://{addr}")).await.unwrap();
+    let kinds = [
+        MessageKind::Block,
+        MessageKind::Vote,
+        MessageKind::Evidence,
+        MessageKind::Status,
+        MessageKind::SyncRequest,
+        MessageKind::SyncResponse,
+    ];
+    for (i, kind) in kinds.into_iter().enumerate() {
+        for payload in [vec![], vec![0xff; 7], vec![i as u8; 300]] {
+            let env = Envelope { from: 1, kind: kind as i32, payload };
+            client.deliver(env).await.expect("a malformed payload is accepted for the engine to reject");
+        }
+    }
+    let bad_kind = client.deliver(Envelope { from: 1, kind: 99, payload: vec![] }).await.unwrap_err();
+    assert_eq!(bad_kind.code(), tonic::Code::InvalidArgument);
+    let bad_sender = client.deliver(Envelope { from: 1000, kind: 1, payload: vec![] }).await.unwrap_err();
+    assert_eq!(bad_sender.code(), tonic::Code::InvalidArgument);
+
+    let rejected_logged = |d: &Devnet| d.view.log.iter().any(|l| l.text.contains("n0 rejected a message from n1"));
+    let before = devnet.view.nodes[0].finalized.epoch;
+    let ok =
+        run_until(&mut devnet, &mut seen, |d, _| rejected_logged(d) && d.view.nodes[0].finalized.epoch >= before + 2)
+            .await;
+    let n0 = devnet.view.nodes[0].clone();
+    devnet.shutdown().await;
+    assert!(ok, "n0 did not reject and keep finalizing: {n0:?}");
+    assert!(n0.is_running());
+}

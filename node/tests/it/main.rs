@@ -1,0 +1,5 @@
+//! Integration tests: one binary (`tests/it`), one module per concern.
+
+mod sim;
+mod sim_check;
+mod sim_tests;
