@@ -9,4 +9,4 @@ pub mod json;
 pub mod view;
 pub mod watch;
 
-pub use view::{Alarm, ClusterEvent, ClusterView, LogEntry, LogKind, NodeView};
+pub use view::{Alarm, ClusterEvent, ClusterView, LinkView, LogEntry, LogKind, NodeView};

@@ -49,6 +49,27 @@ pub struct NodeView {
     pub peers_up: Vec<String>,
     pub reorgs: u64,
     pub deepest_reorg: u64,
+    /// Faults in force on this node, as short labels ("paused", "skew +500ms",
+    /// "equivocate"); set by the faults module, shown until undone.
+    pub faults: Vec<String>,
+}
+
+/// One directed link's rules, as the faults module last set them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LinkView {
+    pub blocked: bool,
+    pub delay_ms: u64,
+    pub jitter_ms: u64,
+    /// Drop probability, 0.0 to 1.0.
+    pub loss: f64,
+    /// Message kinds dropped on this link ("block", "vote", ...).
+    pub drop_kinds: Vec<String>,
+}
+
+impl LinkView {
+    pub fn is_ok(&self) -> bool {
+        *self == LinkView::default()
+    }
 }
 
 impl NodeView {
@@ -112,6 +133,8 @@ pub struct ClusterView {
     pub blocks: BTreeMap<Hash32, BlockView>,
     pub log: VecDeque<LogEntry>,
     pub alarms: Vec<Alarm>,
+    /// `links[from][to]`: the rules on messages from node `from` to node `to`.
+    pub links: Vec<Vec<LinkView>>,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -152,8 +175,10 @@ impl ClusterView {
                     peers_up: vec![],
                     reorgs: 0,
                     deepest_reorg: 0,
+                    faults: vec![],
                 })
                 .collect(),
+            links: vec![vec![LinkView::default(); nodes.len()]; nodes.len()],
             blocks: BTreeMap::new(),
             log: VecDeque::new(),
             alarms: vec![],

@@ -136,6 +136,13 @@ async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
     let bad_sender = client.deliver(Envelope { from: 1000, kind: 1, payload: vec![] }).await.unwrap_err();
     assert_eq!(bad_sender.code(), tonic::Code::InvalidArgument);
 
+    // The standard health service answers for the node's own services.
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let req = tonic_health::pb::HealthCheckRequest { service: "devnet.v1.P2p".into() };
+    let status = health.check(req).await.unwrap().into_inner().status;
+    assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+
     let rejected_logged = |d: &Devnet| d.view.log.iter().any(|l| l.text.contains("n0 rejected a message from n1"));
     let before = devnet.view.nodes[0].finalized.epoch;
     let ok =
