@@ -32,6 +32,9 @@ struct Args {
     /// Listen address; defaults to this node's address in the node list.
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// File holding the cluster token that Control calls must carry; without it Control is off.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -60,7 +63,14 @@ fn main() -> anyhow::Result<()> {
         .filter(|(i, _)| *i as u32 != args.index)
         .map(|(i, n)| PeerAddr { peer: PeerId(i as u32), id: n.id.clone(), addr: n.addr })
         .collect();
+    let control_token = match &args.token_file {
+        Some(p) => Some(
+            std::fs::read_to_string(p).with_context(|| format!("reading token {}", p.display()))?.trim().to_string(),
+        ),
+        None => None,
+    };
     let node = NodeArgs {
+        control_token,
         id: me.id.clone(),
         me: PeerId(args.index),
         spec,

@@ -7,11 +7,11 @@
 //! `Send` that follows them in the same batch is queued.
 
 use crate::api::convert;
-use crate::api::{ObserverService, Subscribe};
+use crate::api::{ControlCmd, ControlRequest, ControlService, ObserverService, Subscribe};
 use crate::chain::{ChainSpec, SecretKey};
 use crate::clock::Clock;
 use crate::consensus::{self, Dest, Effect, Engine, Event, Identity, Input, Millis, PeerId, Record};
-use crate::net::{Inbound, LinkEvent, P2pService, PeerAddr, Peers, peers::MAX_MESSAGE_BYTES};
+use crate::net::{Inbound, LinkEvent, P2pService, PeerAddr, Peers, Shim, peers::MAX_MESSAGE_BYTES};
 use crate::store::Store;
 use anyhow::Context;
 use devnet_proto::v1 as pb;
@@ -19,6 +19,8 @@ use std::collections::BTreeSet;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 use tonic::transport::Server;
@@ -37,6 +39,8 @@ pub struct NodeArgs {
     pub peers: Vec<PeerAddr>,
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
+    /// The cluster token Control calls must carry; `None` disables Control.
+    pub control_token: Option<String>,
 }
 
 /// Runs the node until `shutdown` resolves or a fatal error (store failure).
@@ -54,6 +58,8 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
     let (inbound_tx, inbound_rx) = mpsc::channel(INBOUND_QUEUE);
     let (sub_tx, sub_rx) = mpsc::channel(16);
     let (link_tx, link_rx) = mpsc::channel(64);
+    let (control_tx, control_rx) = mpsc::channel(16);
+    let shim = Arc::new(Shim::default());
     let clock = Clock { genesis_unix_ms: args.spec.genesis_time_ms, skew_ms: 0 };
     let count = args.peers.iter().map(|p| p.peer.0).chain([args.me.0]).max().unwrap_or(0) as usize + 1;
     let mut names = vec![String::new(); count];
@@ -81,8 +87,12 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(devnet_proto::FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    let p2p = P2pService { peer_count: names.len() as u32, inbound: inbound_tx };
+    let peer_count = Arc::new(AtomicU32::new(names.len() as u32));
+    let p2p = P2pService { me: args.me, peer_count: peer_count.clone(), shim: shim.clone(), inbound: inbound_tx };
     let observer = ObserverService { status: status_rx, subscribe: sub_tx };
+    let control =
+        ControlService { me: args.me, token: args.control_token.clone(), shim: shim.clone(), commands: control_tx };
+    health.set_serving::<pb::control_server::ControlServer<ControlService>>().await;
     let server = Server::builder()
         .timeout(Duration::from_secs(5))
         .http2_keepalive_interval(Some(Duration::from_secs(5)))
@@ -92,12 +102,13 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(pb::observer_server::ObserverServer::new(observer).max_decoding_message_size(1 << 16))
+        .add_service(pb::control_server::ControlServer::new(control).max_decoding_message_size(1 << 20))
         .add_service(health_svc)
         .add_service(reflection)
         .serve_with_incoming(incoming);
     let server = tokio::spawn(server);
 
-    let peers = Peers::start(args.me, &args.peers, link_tx);
+    let peers = Peers::start(args.me, &args.peers, link_tx, shim);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let mut node = Runtime {
         id: args.id,
@@ -108,6 +119,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         peers,
         clock,
         names,
+        peer_count,
         peers_up: BTreeSet::new(),
         events,
         status: status_tx,
@@ -115,7 +127,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         next_wake: None,
     };
     tokio::select! {
-        r = node.drive(inbound_rx, link_rx, sub_rx) => r?,
+        r = node.drive(inbound_rx, link_rx, sub_rx, control_rx) => r?,
         _ = shutdown => tracing::info!("shutting down"),
         r = server => r.context("gRPC server task")?.context("gRPC server")?,
     }
@@ -131,6 +143,8 @@ struct Runtime {
     peers: Peers,
     clock: Clock,
     names: Vec<String>,
+    /// Shared with the p2p service, which refuses senders beyond it.
+    peer_count: Arc<AtomicU32>,
     peers_up: BTreeSet<PeerId>,
     events: broadcast::Sender<pb::Event>,
     status: watch::Sender<pb::NodeStatus>,
@@ -144,6 +158,7 @@ impl Runtime {
         mut inbound: mpsc::Receiver<Inbound>,
         mut links: mpsc::Receiver<LinkEvent>,
         mut subs: mpsc::Receiver<Subscribe>,
+        mut control: mpsc::Receiver<ControlRequest>,
     ) -> anyhow::Result<()> {
         tokio::time::sleep(self.clock.until_genesis()).await;
         self.feed(Input::Start)?;
@@ -172,12 +187,46 @@ impl Runtime {
                     }
                 },
                 Some(s) = subs.recv() => self.subscribe(s),
+                Some((cmd, reply)) = control.recv() => {
+                    let message = self.control(cmd)?;
+                    let _ = reply.send(message);
+                }
                 _ = timer => {
                     self.next_wake = None;
                     self.feed(Input::Tick)?
                 }
             }
         }
+    }
+
+    /// Carries out a Control command; the text says what is now in force.
+    fn control(&mut self, cmd: ControlCmd) -> anyhow::Result<String> {
+        let message = match cmd {
+            ControlCmd::Skew(ms) => {
+                self.clock.skew_ms = ms;
+                // Timers were computed on the old clock; let the engine ask again.
+                self.next_wake = Some(self.clock.now());
+                format!("clock skew {ms:+} ms")
+            }
+            ControlCmd::Behaviour(b) => {
+                self.feed(Input::SetBehaviour(b))?;
+                format!("behaviour {}", b.label())
+            }
+            ControlCmd::AddPeer(p) => {
+                let i = p.peer.0 as usize;
+                if self.names.len() <= i {
+                    self.names.resize(i + 1, String::new());
+                }
+                self.names[i] = p.id.clone();
+                self.peer_count.fetch_max(i as u32 + 1, Ordering::Relaxed);
+                let text = format!("peer {} at {} added", p.id, p.addr);
+                self.peers.add(p);
+                text
+            }
+        };
+        tracing::info!(%message, "control");
+        self.refresh_status(self.clock.now());
+        Ok(message)
     }
 
     fn name(&self, p: PeerId) -> String {
@@ -262,6 +311,7 @@ impl Runtime {
             self.spec.slot_ms,
             self.spec.epoch_slots,
         );
+        let s = pb::NodeStatus { skew_ms: self.clock.skew_ms, ..s };
         self.status.send_replace(s);
     }
 

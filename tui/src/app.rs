@@ -63,6 +63,10 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet
                 devnet.apply(ev);
                 dirty = true;
             }
+            Some(req) = devnet.control.recv() => {
+                devnet.handle_control(req).await;
+                dirty = true;
+            }
             _ = frame.tick() => {
                 if dirty || last_draw.elapsed() >= Duration::from_secs(1) {
                     let now = now_ms();

@@ -5,6 +5,8 @@
 //!   genesis.json        chain spec (keys' public halves, stakes, genesis time)
 //!   nodes.json          node ids, gRPC addresses, validator indices (rewritten at each `up`)
 //!   keys/n0.key ...     validator seeds, hex, mode 0600
+//!   token               cluster token for Control calls, mode 0600
+//!   control.addr        where the running `devnet` serves `devnet status`/`inject`
 //!   nodes/n0/ ...       each node's store (node.redb)
 //!   logs/n0.log ...     each node's stdout and stderr, appended across restarts
 //! ```
@@ -52,14 +54,39 @@ impl ClusterDir {
     pub fn nodes_path(&self) -> PathBuf {
         self.root.join("nodes.json")
     }
-    pub fn key_path(&self, i: usize) -> PathBuf {
-        self.root.join("keys").join(format!("{}.key", node_id(i)))
+    pub fn token_path(&self) -> PathBuf {
+        self.root.join("token")
+    }
+    pub fn control_addr_path(&self) -> PathBuf {
+        self.root.join("control.addr")
+    }
+    /// The key of validator `v` (a twin shares its original's key).
+    pub fn key_path(&self, v: u32) -> PathBuf {
+        self.root.join("keys").join(format!("{}.key", node_id(v as usize)))
+    }
+    fn id(&self, i: usize) -> String {
+        self.nodes.nodes.get(i).map_or_else(|| node_id(i), |n| n.id.clone())
     }
     pub fn store_path(&self, i: usize) -> PathBuf {
-        self.root.join("nodes").join(node_id(i))
+        self.root.join("nodes").join(self.id(i))
     }
     pub fn log_path(&self, i: usize) -> PathBuf {
-        self.root.join("logs").join(format!("{}.log", node_id(i)))
+        self.root.join("logs").join(format!("{}.log", self.id(i)))
+    }
+
+    /// The cluster token (random, made once per cluster, mode 0600).
+    pub fn token(&self) -> anyhow::Result<String> {
+        let text = std::fs::read_to_string(self.token_path())
+            .with_context(|| format!("reading {}", self.token_path().display()))?;
+        Ok(text.trim().to_string())
+    }
+
+    /// Adds a node (a twin) to nodes.json and returns its index.
+    pub fn add_node(&mut self, id: String, validator: u32) -> anyhow::Result<usize> {
+        let addr = pick_addrs(0, 1)?[0];
+        self.nodes.nodes.push(NodeEntry { id, addr, validator: Some(validator) });
+        write_json(&self.nodes_path(), &self.nodes)?;
+        Ok(self.nodes.nodes.len() - 1)
     }
 
     /// Creates or resumes the cluster of `cfg` under `data_dir`.
@@ -72,6 +99,12 @@ impl ClusterDir {
             std::fs::create_dir_all(root.join(sub)).with_context(|| format!("creating {}", root.display()))?;
         }
         let genesis = root.join("genesis.json");
+        let token = root.join("token");
+        if !token.exists() {
+            let mut t = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut t);
+            write_secret(&token, &hex::encode(t))?;
+        }
         let (spec, resumed) = if genesis.exists() {
             let spec: ChainSpec = read_json(&genesis)?;
             check_resumable(cfg, &spec, &root)?;
@@ -147,6 +180,21 @@ fn pick_addrs(base_port: u16, n: usize) -> anyhow::Result<Vec<SocketAddr>> {
         .map(|_| TcpListener::bind("127.0.0.1:0").context("finding a free loopback port"))
         .collect::<anyhow::Result<Vec<_>>>()?;
     listeners.iter().map(|l| Ok(l.local_addr()?)).collect()
+}
+
+/// Writes a file readable by its owner only (mode 0600).
+pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    writeln!(f, "{text}")?;
+    Ok(())
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {

@@ -47,10 +47,12 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-#[derive(Deserialize)]
+/// The file as written, every key optional and remembering where it stood.
+/// Scenario files embed one as their `[devnet]` table.
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Raw {
-    name: Option<Spanned<String>>,
+pub(crate) struct Raw {
+    pub(crate) name: Option<Spanned<String>>,
     consensus: Option<Spanned<String>>,
     nodes: Option<Spanned<i64>>,
     slot_ms: Option<Spanned<i64>>,
@@ -58,6 +60,38 @@ struct Raw {
     stake: Option<Spanned<Vec<i64>>>,
     base_port: Option<Spanned<i64>>,
     genesis_delay_ms: Option<Spanned<i64>>,
+}
+
+impl Raw {
+    /// `self`'s keys over `base`'s. A `nodes` override without `stake` drops
+    /// the base's stakes (equal stakes for the new count).
+    pub(crate) fn over(self, base: Raw) -> Raw {
+        let stake = match (&self.stake, &self.nodes) {
+            (Some(_), _) => self.stake,
+            (None, Some(_)) => None,
+            (None, None) => base.stake,
+        };
+        Raw {
+            name: self.name.or(base.name),
+            consensus: self.consensus.or(base.consensus),
+            nodes: self.nodes.or(base.nodes),
+            slot_ms: self.slot_ms.or(base.slot_ms),
+            epoch_slots: self.epoch_slots.or(base.epoch_slots),
+            stake,
+            base_port: self.base_port.or(base.base_port),
+            genesis_delay_ms: self.genesis_delay_ms.or(base.genesis_delay_ms),
+        }
+    }
+}
+
+/// A TOML syntax or type error as a `ConfigError` naming the line and key.
+pub(crate) fn toml_error(e: &toml::de::Error, text: &str, file: &Path) -> ConfigError {
+    let msg = friendly(e.message().trim());
+    let msg = match e.span().and_then(|s| key_on_line(text, s.start)) {
+        Some(key) if !msg.contains(&format!("`{key}`")) => format!("`{key}`: {msg}"),
+        _ => msg,
+    };
+    ConfigError { file: file.to_path_buf(), line: e.span().map(|s| line_of(text, s.start)), message: msg }
 }
 
 /// serde's type names in words a config author knows.
@@ -91,20 +125,29 @@ impl DevnetConfig {
     }
 
     pub fn parse(text: &str, file: &Path) -> Result<DevnetConfig, ConfigError> {
+        let raw: Raw = toml::from_str(text).map_err(|e| toml_error(&e, text, file))?;
+        Self::from_raw(&raw, text, file)
+    }
+
+    /// The raw keys of a valid config file (for scenarios to overlay).
+    pub(crate) fn load_raw(path: &Path) -> Result<Raw, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        let raw: Raw = toml::from_str(&text).map_err(|e| toml_error(&e, &text, path))?;
+        Self::from_raw(&raw, &text, path)?;
+        Ok(raw)
+    }
+
+    /// Validates `raw`, whose spans point into `text` of `file`.
+    pub(crate) fn from_raw(raw: &Raw, text: &str, file: &Path) -> Result<DevnetConfig, ConfigError> {
         let err = |span: Option<std::ops::Range<usize>>, message: String| ConfigError {
             file: file.to_path_buf(),
             line: span.map(|s| line_of(text, s.start)),
             message,
         };
-        let raw: Raw = toml::from_str(text).map_err(|e| {
-            let msg = friendly(e.message().trim());
-            let msg = match e.span().and_then(|s| key_on_line(text, s.start)) {
-                Some(key) if !msg.contains(&format!("`{key}`")) => format!("`{key}`: {msg}"),
-                _ => msg,
-            };
-            err(e.span(), msg)
-        })?;
-
         // An integer key within [lo, hi], or its default.
         let int = |v: &Option<Spanned<i64>>, key: &str, lo: i64, hi: i64, default: i64, unit: &str| match v {
             None => Ok(default),

@@ -1,13 +1,16 @@
 //! A running devnet: the cluster directory, the supervisor with its node
-//! processes, the watchers, and the `ClusterView` they feed. Headless mode and
-//! the dashboard both drive one of these; neither touches processes or gRPC
-//! directly.
+//! processes, the watchers, the faults in force, the orchestrator's control
+//! endpoint, and the `ClusterView` they feed. Headless mode, the dashboard and
+//! the scenario runner all drive one of these; none of them touches processes
+//! or gRPC directly.
 
-use crate::cluster::{ClusterEvent, ClusterView, watch::spawn_watchers};
+use crate::cluster::{ClusterEvent, ClusterView, json, watch};
 use crate::cluster_dir::ClusterDir;
 use crate::config::DevnetConfig;
+use crate::control::{self, ControlReq};
+use crate::faults::FaultState;
 use crate::supervisor::{NodeCommand, Supervisor, node_binary};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -23,7 +26,13 @@ pub struct Devnet {
     pub dir: ClusterDir,
     pub supervisor: Supervisor,
     pub events: mpsc::Receiver<ClusterEvent>,
+    /// Requests from `devnet status` / `devnet inject` in other terminals.
+    pub control: mpsc::Receiver<ControlReq>,
     pub view: ClusterView,
+    pub faults: FaultState,
+    pub(crate) token: String,
+    pub(crate) program: PathBuf,
+    pub(crate) event_tx: mpsc::Sender<ClusterEvent>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -32,26 +41,10 @@ impl Devnet {
     pub async fn up(cfg: &DevnetConfig, data_dir: &Path, fresh: bool) -> anyhow::Result<Devnet> {
         let dir = ClusterDir::prepare(cfg, data_dir, fresh)?;
         let program = node_binary()?;
-        let commands = (0..dir.nodes.nodes.len())
-            .map(|i| NodeCommand {
-                program: program.clone(),
-                args: vec![
-                    "--genesis".into(),
-                    dir.genesis_path().display().to_string(),
-                    "--nodes".into(),
-                    dir.nodes_path().display().to_string(),
-                    "--index".into(),
-                    i.to_string(),
-                    "--key".into(),
-                    dir.key_path(i).display().to_string(),
-                    "--data-dir".into(),
-                    dir.store_path(i).display().to_string(),
-                ],
-                log: dir.log_path(i),
-            })
-            .collect();
+        let token = dir.token()?;
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
         let (proc_tx, mut proc_rx) = mpsc::channel(256);
+        let commands = (0..dir.nodes.nodes.len()).map(|i| node_command(&dir, &program, i)).collect();
         let mut supervisor = Supervisor::new(commands, proc_tx);
         let forward = tx.clone();
         let mut tasks = vec![tokio::spawn(async move {
@@ -61,17 +54,44 @@ impl Devnet {
                 }
             }
         })];
+        let (control_tx, control) = mpsc::channel(16);
+        let (addr, server) = control::serve(token.clone(), control_tx).await?;
+        tasks.push(server);
+        std::fs::write(dir.control_addr_path(), addr.to_string())?;
         supervisor.start_all()?;
-        tasks.extend(spawn_watchers(&dir.nodes.nodes, tx));
+        tasks.extend(watch::spawn_watchers(&dir.nodes.nodes, tx.clone()));
         let s = &dir.spec;
         let view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
-        Ok(Devnet { dir, supervisor, events, view, tasks })
+        let faults = FaultState::new(dir.nodes.nodes.len());
+        Ok(Devnet { dir, supervisor, events, control, view, faults, token, program, event_tx: tx, tasks })
     }
 
-    /// Applies one event to the view; returns it for callers that also print it.
+    /// Applies one cluster event to the view; a node that (re)connects gets
+    /// the faults in force pushed to it again.
     pub fn apply(&mut self, ev: ClusterEvent) {
+        if let ClusterEvent::Connected { node } = &ev {
+            self.repush(*node);
+        }
         self.view.apply(ev, now_ms());
+    }
+
+    /// Answers a request from the control endpoint.
+    pub async fn handle_control(&mut self, req: ControlReq) {
+        match req {
+            ControlReq::Status(reply) => {
+                let _ = reply.send(json::summary(&self.view, now_ms()).to_string());
+            }
+            ControlReq::Inject(words, reply) => {
+                let r = self.inject(&words).await;
+                let _ = reply.send(r);
+            }
+        }
+    }
+
+    pub(crate) fn spawn_watcher(&mut self, node: usize) {
+        let entry = self.dir.nodes.nodes[node].clone();
+        self.tasks.push(watch::spawn_watcher(node, &entry, self.event_tx.clone()));
     }
 
     /// Stops every node (SIGTERM, then SIGKILL after the grace period) and the watchers.
@@ -79,6 +99,28 @@ impl Devnet {
         for t in &self.tasks {
             t.abort();
         }
+        let _ = std::fs::remove_file(self.dir.control_addr_path());
         self.supervisor.stop_all(STOP_GRACE).await;
     }
+}
+
+/// How the supervisor starts node `i` of `dir`.
+pub(crate) fn node_command(dir: &ClusterDir, program: &Path, i: usize) -> NodeCommand {
+    let entry = &dir.nodes.nodes[i];
+    let mut args = vec![
+        "--genesis".into(),
+        dir.genesis_path().display().to_string(),
+        "--nodes".into(),
+        dir.nodes_path().display().to_string(),
+        "--index".into(),
+        i.to_string(),
+        "--data-dir".into(),
+        dir.store_path(i).display().to_string(),
+        "--token-file".into(),
+        dir.token_path().display().to_string(),
+    ];
+    if let Some(v) = entry.validator {
+        args.extend(["--key".into(), dir.key_path(v).display().to_string()]);
+    }
+    NodeCommand { program: program.to_path_buf(), args, log: dir.log_path(i) }
 }

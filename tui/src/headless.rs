@@ -55,6 +55,7 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
                     }
                 }
             }
+            Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
             _ = second.tick(), if !as_json => print(status_line(&devnet.view, now_ms())),
             _ = &mut until_end => break,
             _ = term.recv() => break,
@@ -75,7 +76,8 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
     Ok(code)
 }
 
-fn event_line(view: &ClusterView, ev: &ClusterEvent) -> Option<String> {
+/// One cluster event as a JSON line (None for events that are not printed).
+pub fn event_line(view: &ClusterView, ev: &ClusterEvent) -> Option<String> {
     let id = |i: usize| view.nodes.get(i).map(|n| n.id.clone()).unwrap_or_default();
     let v = match ev {
         ClusterEvent::Node { node, event } => json::node_event(&id(*node), event),
@@ -120,4 +122,35 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
         s.push_str(&format!(" | ALARMS {}", view.alarms.len()));
     }
     s
+}
+
+/// A human rendering of a summary object (for `devnet status` without --json).
+pub fn status_from_summary(v: &serde_json::Value) -> String {
+    let mut out = format!(
+        "{} ({}) slot {}\n",
+        v["cluster"].as_str().unwrap_or("?"),
+        v["engine"].as_str().unwrap_or("?"),
+        v["slot"]
+    );
+    out.push_str(&format!("{:<10} {:<9} {:<16} {:<16} {:<6} faults\n", "node", "state", "head", "finalized", "peers"));
+    for n in v["nodes"].as_array().into_iter().flatten() {
+        let faults = n["faults"].as_array().map(|f| f.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>());
+        out.push_str(&format!(
+            "{:<10} {:<9} {:<16} {:<16} {:<6} {}\n",
+            n["id"].as_str().unwrap_or("?"),
+            n["state"].as_str().unwrap_or("?"),
+            format!("s{} h{}", n["head_slot"], n["head_height"]),
+            format!("e{} h{}", n["finalized_epoch"], n["finalized_height"]),
+            n["peers"].to_string(),
+            faults.unwrap_or_default().join(", "),
+        ));
+    }
+    for a in v["alarms"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "ALARM {}: {}\n",
+            a["kind"].as_str().unwrap_or("?"),
+            a["detail"].as_str().unwrap_or("?")
+        ));
+    }
+    out.trim_end().to_string()
 }

@@ -21,6 +21,37 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Inject a fault into the running devnet, e.g. `crash n2`, `partition n0,n1,n2/n3`, `heal`,
+    /// `latency n0 n1 200ms --jitter 50ms`, `equivocate n3` (see README, "Faults").
+    /// Options (--data-dir, --config, --name) go before the fault's words.
+    Inject {
+        #[command(flatten)]
+        target: Target,
+        /// The fault and its arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
+    /// Run a scenario file: a fresh devnet, timed faults, checks; exit 0 when every check held,
+    /// 1 when one failed, 2 for a bad scenario file.
+    Run {
+        scenario: PathBuf,
+        /// Base config the scenario's [devnet] table overrides (default: built-in defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Keep the cluster here (default: a temporary directory, removed afterwards).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// JSON lines: events, steps, and a closing verdict.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the running devnet: the same object as the headless summary with --json.
+    Status {
+        #[command(flatten)]
+        target: Target,
+        #[arg(long)]
+        json: bool,
+    },
     /// Start (or resume) the devnet and open the dashboard.
     Up {
         /// Cluster config.
@@ -42,6 +73,34 @@ enum Command {
         #[arg(long, requires = "headless")]
         json: bool,
     },
+}
+
+/// Which running devnet a command talks to: its cluster directory is
+/// DATA_DIR/NAME, NAME from the config file (or --name).
+#[derive(clap::Args, Debug)]
+struct Target {
+    #[arg(long, default_value = "devnet.toml")]
+    config: PathBuf,
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Cluster name (default: `name` from the config file).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+impl Target {
+    fn cluster_dir(&self) -> anyhow::Result<PathBuf> {
+        let data_dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => default_data_dir()?,
+        };
+        let name = match &self.name {
+            Some(n) => n.clone(),
+            None if self.config.exists() => DevnetConfig::load(&self.config)?.name,
+            None => "devnet".to_string(),
+        };
+        Ok(data_dir.join(name))
+    }
 }
 
 /// `500ms`, `20s`, `2m`, `1h`, or a bare number of seconds.
@@ -74,6 +133,49 @@ fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
+        Command::Inject { target, words } => {
+            let mut client = devnet::control::connect(&target.cluster_dir()?).await?;
+            match client.inject(devnet_proto::v1::InjectRequest { words }).await {
+                Ok(r) => {
+                    println!("{}", r.into_inner().message);
+                    Ok(0)
+                }
+                Err(s) if s.code() == tonic::Code::InvalidArgument => {
+                    eprintln!("devnet inject: {}", s.message());
+                    Ok(2)
+                }
+                Err(s) => anyhow::bail!("the devnet refused: {}", s.message()),
+            }
+        }
+        Command::Run { scenario, config, data_dir, json } => {
+            let scn = match devnet::scenario::Scenario::load(&scenario, config.as_deref()) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("devnet run: {e}");
+                    return Ok(2);
+                }
+            };
+            let (dir, temporary) = match data_dir {
+                Some(d) => (d, false),
+                None => (std::env::temp_dir().join(format!("devnet-run-{}", std::process::id())), true),
+            };
+            let passed = devnet::scenario::run::run(&scn, &dir, json).await;
+            if temporary {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            Ok(if passed? { 0 } else { 1 })
+        }
+        Command::Status { target, json } => {
+            let mut client = devnet::control::connect(&target.cluster_dir()?).await?;
+            let text = client.status(devnet_proto::v1::ClusterStatusRequest {}).await?.into_inner().json;
+            if json {
+                println!("{text}");
+            } else {
+                let v: serde_json::Value = serde_json::from_str(&text)?;
+                println!("{}", devnet::headless::status_from_summary(&v));
+            }
+            Ok(0)
+        }
         Command::Up { config, data_dir, fresh, headless, duration, json } => {
             let cfg = DevnetConfig::load(&config)?;
             let data_dir = match data_dir {

@@ -76,8 +76,9 @@ pub fn status(
                 last_attested_slot: v.last_attested_slot,
             })
             .collect(),
-        behaviour: format!("{:?}", s.behaviour).to_lowercase(),
+        behaviour: s.behaviour.label(),
         slot_ms,
         epoch_slots,
+        skew_ms: 0,
     }
 }

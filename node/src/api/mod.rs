@@ -1,7 +1,8 @@
-//! The node's Observer gRPC service and the conversions it needs. Control
-//! (faults at run time) joins here.
+//! The node's Observer and Control gRPC services and the conversions they need.
 
+pub mod control;
 pub mod convert;
 pub mod observer;
 
+pub use control::{ControlCmd, ControlRequest, ControlService};
 pub use observer::{ObserverService, Subscribe};

@@ -80,6 +80,20 @@ pub enum Behaviour {
     Equivocate,
     /// Sign nothing.
     Silent,
+    /// Propose (within slashing protection) but publish each own block only
+    /// `slots` slots later; attest honestly meanwhile.
+    Withhold { slots: u64 },
+}
+
+impl Behaviour {
+    pub fn label(self) -> String {
+        match self {
+            Behaviour::Honest => "honest".into(),
+            Behaviour::Equivocate => "equivocate".into(),
+            Behaviour::Silent => "silent".into(),
+            Behaviour::Withhold { slots } => format!("withhold {slots}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

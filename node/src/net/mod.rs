@@ -1,9 +1,13 @@
 //! Peer-to-peer transport over gRPC on loopback: `server` receives, `peers`
 //! sends. Every node is connected to every other (full mesh); there is no
-//! relaying, so a message cut on one link is repaired by the engine's sync.
+//! relaying of messages by the network layer (the engine forwards first-seen
+//! blocks itself), and the engine's sync repairs gaps. `shim` holds the fault
+//! rules that both directions pass through.
 
 pub mod peers;
 pub mod server;
+pub mod shim;
 
 pub use peers::{LinkEvent, PeerAddr, Peers};
 pub use server::{Inbound, P2pService};
+pub use shim::{Rule, Shim};

@@ -69,6 +69,7 @@ pub struct NodeSummary {
     pub finalized_hash: String,
     pub peers: usize,
     pub reorgs: u64,
+    pub faults: Vec<String>,
 }
 
 /// The `{"type":"summary"}` line: the cluster as it is now.
@@ -89,6 +90,7 @@ pub fn summary(view: &ClusterView, now_ms: u64) -> Value {
             finalized_hash: n.finalized.block.hash.to_hex(),
             peers: n.peers_up.len(),
             reorgs: n.reorgs,
+            faults: n.faults.clone(),
         })
         .collect();
     json!({

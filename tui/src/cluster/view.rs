@@ -73,6 +73,24 @@ impl LinkView {
 }
 
 impl NodeView {
+    pub fn new(n: &NodeEntry) -> NodeView {
+        NodeView {
+            id: n.id.clone(),
+            addr: n.addr.to_string(),
+            validator: n.validator,
+            process: None,
+            connected: false,
+            slot: 0,
+            head: BlockRef::default(),
+            justified: CheckpointRef::default(),
+            finalized: CheckpointRef::default(),
+            peers_up: vec![],
+            reorgs: 0,
+            deepest_reorg: 0,
+            faults: vec![],
+        }
+    }
+
     pub fn state_label(&self) -> &'static str {
         match &self.process {
             None => "starting",
@@ -102,6 +120,8 @@ pub enum LogKind {
     Info,
     Finality,
     Process,
+    /// An injected fault (keys, `devnet inject`, a scenario step).
+    Fault,
     Warning,
     Alarm,
 }
@@ -160,24 +180,7 @@ impl ClusterView {
             slot_ms,
             epoch_slots,
             genesis_ms,
-            nodes: nodes
-                .iter()
-                .map(|n| NodeView {
-                    id: n.id.clone(),
-                    addr: n.addr.to_string(),
-                    validator: n.validator,
-                    process: None,
-                    connected: false,
-                    slot: 0,
-                    head: BlockRef::default(),
-                    justified: CheckpointRef::default(),
-                    finalized: CheckpointRef::default(),
-                    peers_up: vec![],
-                    reorgs: 0,
-                    deepest_reorg: 0,
-                    faults: vec![],
-                })
-                .collect(),
+            nodes: nodes.iter().map(NodeView::new).collect(),
             links: vec![vec![LinkView::default(); nodes.len()]; nodes.len()],
             blocks: BTreeMap::new(),
             log: VecDeque::new(),
@@ -186,6 +189,15 @@ impl ClusterView {
             logged_finalized: 0,
             slashed_logged: BTreeSet::new(),
         }
+    }
+
+    /// A node joined at run time (a twin).
+    pub fn add_node(&mut self, n: &NodeEntry) {
+        self.nodes.push(NodeView::new(n));
+        for row in &mut self.links {
+            row.push(LinkView::default());
+        }
+        self.links.push(vec![LinkView::default(); self.nodes.len()]);
     }
 
     /// The cluster's slot by the orchestrator's clock.

@@ -17,7 +17,11 @@ const STATUS_EVERY: Duration = Duration::from_millis(500);
 const RETRY: Duration = Duration::from_millis(200);
 
 pub fn spawn_watchers(nodes: &[NodeEntry], tx: mpsc::Sender<ClusterEvent>) -> Vec<JoinHandle<()>> {
-    nodes.iter().enumerate().map(|(i, n)| tokio::spawn(watch_node(i, n.addr.to_string(), tx.clone()))).collect()
+    nodes.iter().enumerate().map(|(i, n)| spawn_watcher(i, n, tx.clone())).collect()
+}
+
+pub fn spawn_watcher(node: usize, entry: &NodeEntry, tx: mpsc::Sender<ClusterEvent>) -> JoinHandle<()> {
+    tokio::spawn(watch_node(node, entry.addr.to_string(), tx))
 }
 
 async fn watch_node(node: usize, addr: String, tx: mpsc::Sender<ClusterEvent>) {

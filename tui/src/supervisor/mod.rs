@@ -152,9 +152,56 @@ impl Supervisor {
         (0..self.len()).try_for_each(|i| self.start(i))
     }
 
+    /// Adds a node (a twin) and returns its index; `start` runs it.
+    pub fn add(&mut self, command: NodeCommand) -> usize {
+        self.commands.push(command);
+        self.running.push(None);
+        self.commands.len() - 1
+    }
+
+    /// True while node `node`'s process exists (running or paused).
+    pub fn is_alive(&self, node: usize) -> bool {
+        self.running.get(node).and_then(|r| r.as_ref()).is_some_and(|r| !r.exited.is_finished())
+    }
+
+    /// SIGSTOP: the process freezes with its sockets open, as a hung node does.
+    pub fn pause(&self, node: usize) -> anyhow::Result<()> {
+        self.signal(node, libc::SIGSTOP)?;
+        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Paused });
+        Ok(())
+    }
+
+    /// SIGCONT after `pause`.
+    pub fn resume(&self, node: usize) -> anyhow::Result<()> {
+        self.signal(node, libc::SIGCONT)?;
+        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Running });
+        Ok(())
+    }
+
+    /// SIGKILL, unannounced: the exit is reported as a crash.
+    pub fn crash(&self, node: usize) -> anyhow::Result<()> {
+        self.signal(node, libc::SIGKILL)
+    }
+
+    /// Clean shutdown of one node (SIGTERM; SIGKILL after `grace`).
+    pub async fn stop(&mut self, node: usize, grace: Duration) -> anyhow::Result<()> {
+        let Some(r) = self.running.get_mut(node).and_then(|r| r.take()) else {
+            bail!("n{node} is not running");
+        };
+        r.stopping.store(true, Ordering::SeqCst);
+        send_signal(r.pid, libc::SIGCONT);
+        send_signal(r.pid, libc::SIGTERM);
+        let mut exited = r.exited;
+        if tokio::time::timeout(grace, &mut exited).await.is_err() {
+            send_signal(r.pid, libc::SIGKILL);
+            let _ = exited.await;
+        }
+        Ok(())
+    }
+
     /// Sends `signal` to node `node` if it is running.
     pub fn signal(&self, node: usize, signal: i32) -> anyhow::Result<()> {
-        let Some(r) = self.running.get(node).and_then(|r| r.as_ref()) else {
+        let Some(r) = self.running.get(node).and_then(|r| r.as_ref()).filter(|r| !r.exited.is_finished()) else {
             bail!("n{node} is not running");
         };
         send_signal(r.pid, signal);

@@ -13,6 +13,7 @@ fn style(kind: LogKind) -> Style {
         LogKind::Info => Style::new(),
         LogKind::Finality => Style::new().fg(Color::Green),
         LogKind::Process => Style::new().fg(Color::Cyan),
+        LogKind::Fault => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         LogKind::Warning => Style::new().fg(Color::Yellow),
         LogKind::Alarm => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
     }

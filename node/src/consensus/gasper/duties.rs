@@ -9,6 +9,9 @@ use crate::consensus::engine::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// R18: at most this many own blocks are held back; the oldest is released early.
+const MAX_WITHHELD: usize = 64;
+
 impl Gasper {
     /// The two halves of our peers that an equivocator plays against each other (R13).
     fn halves(&self) -> (Dest, Dest) {
@@ -92,7 +95,7 @@ impl Gasper {
             Block { signed: sign_header(&key, header), body }
         };
         match self.behaviour {
-            Behaviour::Honest => {
+            Behaviour::Honest | Behaviour::Withhold { .. } => {
                 if !self.protection.may_sign_block(slot) {
                     return;
                 }
@@ -102,7 +105,10 @@ impl Gasper {
                 self.protection.record_block(slot);
                 self.persist_protection(fx); // R12: before the signature leaves
                 let block = make(body);
-                self.publish_own(block, Dest::All, fx);
+                match self.behaviour {
+                    Behaviour::Withhold { slots } => self.withhold_own(block, slot.saturating_add(slots), fx),
+                    _ => self.publish_own(block, Dest::All, fx),
+                }
             }
             Behaviour::Equivocate => {
                 let (Some(a), Some(b)) = (self.build_body(slot, &parent, 0), self.build_body(slot, &parent, 1)) else {
@@ -115,6 +121,37 @@ impl Gasper {
             }
             Behaviour::Silent => {}
         }
+    }
+
+    /// R13 `Withhold`: import our block (we build on it) but publish it only at `release`.
+    fn withhold_own(&mut self, block: Block, release: u64, fx: &mut Vec<Effect>) {
+        let block = Arc::new(block);
+        if let Err(e) = self.import(block.clone(), false, fx) {
+            fx.push(Effect::Report(Event::Rejected { from: None, reason: format!("own block: {e}") }));
+            return;
+        }
+        let _ = self.detector.observe_header(&block.signed);
+        if self.withheld.len() >= MAX_WITHHELD {
+            let (_, oldest) = self.withheld.remove(0);
+            Self::send(fx, Dest::All, &Message::Block((*oldest).clone()));
+        }
+        self.withheld.push((release, block));
+    }
+
+    /// R13: publish withheld blocks whose time has come (all of them once the
+    /// node is no longer withholding).
+    pub(super) fn release_withheld(&mut self, slot: u64, fx: &mut Vec<Effect>) {
+        let all = !matches!(self.behaviour, Behaviour::Withhold { .. });
+        let (due, keep): (Vec<_>, Vec<_>) = self.withheld.drain(..).partition(|(at, _)| all || *at <= slot);
+        self.withheld = keep;
+        for (_, b) in due {
+            Self::send(fx, Dest::All, &Message::Block((*b).clone()));
+        }
+    }
+
+    /// True for an own block that is still being withheld (never served by sync).
+    pub(super) fn is_withheld(&self, hash: &crate::chain::Hash32) -> bool {
+        self.withheld.iter().any(|(_, b)| b.hash() == *hash)
     }
 
     fn publish_own(&mut self, block: Block, to: Dest, fx: &mut Vec<Effect>) {
@@ -148,7 +185,7 @@ impl Gasper {
         let source = hnode.state.justified;
         let head_parent = hnode.parent;
         match self.behaviour {
-            Behaviour::Honest => {
+            Behaviour::Honest | Behaviour::Withhold { .. } => {
                 let Some((source, target)) = self.protection.ffg_vote((source, target)) else {
                     return;
                 };

@@ -52,6 +52,8 @@ pub struct Gasper {
     pub(super) requested: BTreeMap<Vec<u8>, Millis>,
     pub(super) peer_status: BTreeMap<PeerId, Status>,
 
+    /// R13: own blocks held back by `Withhold`, with the slot they are released at.
+    pub(super) withheld: Vec<(u64, Arc<Block>)>,
     pub(super) proposed_slot: Option<u64>,
     pub(super) attested_slot: Option<u64>,
     pub(super) status_epoch: Option<u64>,
@@ -107,6 +109,7 @@ impl Gasper {
             orphans: BTreeMap::new(),
             requested: BTreeMap::new(),
             peer_status: BTreeMap::new(),
+            withheld: Vec::new(),
             proposed_slot: None,
             attested_slot: None,
             status_epoch: None,
@@ -210,6 +213,7 @@ impl Gasper {
         let slot = self.slot_at(now);
         let epoch = self.epoch_of(slot);
         self.release_pending(now, fx);
+        self.release_withheld(slot, fx);
         if self.status_epoch != Some(epoch) {
             self.status_epoch = Some(epoch);
             self.broadcast_status(fx);

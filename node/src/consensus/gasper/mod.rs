@@ -71,6 +71,9 @@
 //! - **R13 Byzantine.** `Equivocate` bypasses R12: two blocks per own slot
 //!   (graffiti 0 and 1) and two attestations per slot (head and its parent),
 //!   each to a different half of the peers. `Silent` signs nothing.
+//!   `Withhold { slots }` keeps R12 but publishes each own block only `slots`
+//!   slots after its slot (the node builds on it privately, and sync never
+//!   serves it early); leaving the mode releases everything held.
 //! - **R14 Sync.** See `sync`: `Status` on start, on `PeerUp` and once per
 //!   epoch; by-root and by-range requests; responses of at most 64 canonical
 //!   blocks; orphans connect when their parents arrive.

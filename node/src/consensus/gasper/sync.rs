@@ -63,10 +63,12 @@ impl Gasper {
             }
             SyncRequest::ByRoot { root, count } => self.tree.chain_ending_at(&root, count.min(MAX_SYNC_BLOCKS)),
         };
+        // R13: a withholding node does not leak its private blocks through sync.
+        let blocks: Vec<Block> =
+            blocks.iter().filter(|b| !self.is_withheld(&b.hash())).map(|b| (**b).clone()).collect();
         if blocks.is_empty() {
             return;
         }
-        let blocks = blocks.iter().map(|b| (**b).clone()).collect();
         Self::send(fx, Dest::Peer(from), &Message::SyncResponse(blocks));
     }
 

@@ -157,6 +157,26 @@ fn equivocate_sends_conflicting_messages_to_each_half() {
     assert_eq!(sends(&fx, MsgKind::Vote) + sends(&fx, MsgKind::Block), 0);
 }
 
+#[test]
+fn withhold_holds_own_block_then_releases_it() {
+    let node = proposer(2) as usize;
+    let (mut g, _) = start(node);
+    let _ = g.handle(0, Input::SetBehaviour(Behaviour::Withhold { slots: 2 }));
+    let fx = g.handle(2 * SLOT_MS, Input::Tick);
+    assert_eq!(sends(&fx, MsgKind::Block), 0, "the slot-2 block is held back");
+    // The node builds on its private block and keeps slashing protection.
+    assert_eq!(g.head().slot, 2);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Persist(r) if r.table == Table::Protection)));
+    // A peer asking for the head by root gets nothing private.
+    let req = super::types::SyncRequest::ByRoot { root: g.head().hash, count: 4 };
+    let fx = g.handle(2 * SLOT_MS + 1, msg(proposer(1), &Message::SyncRequest(req)));
+    assert_eq!(sends(&fx, MsgKind::SyncResponse), 0);
+    let fx = g.handle(3 * SLOT_MS, Input::Tick);
+    assert_eq!(sends(&fx, MsgKind::Block), 0, "still held at slot 3");
+    let fx = g.handle(4 * SLOT_MS, Input::Tick);
+    assert!(sends(&fx, MsgKind::Block) >= 1, "released at slot 4");
+}
+
 /// Carry every message `fx` sends to `to` into it; return its effects.
 fn deliver(fx: &[Effect], from: u32, to: &mut Gasper, me: u32, now: u64) -> Vec<Effect> {
     let mut out = Vec::new();

@@ -1,0 +1,126 @@
+//! The Control service: faults at run time. Link rules go straight into the
+//! shim; clock skew, behaviour and new peers go to the runtime, which owns the
+//! clock, the engine and the peer links, and answers once they are in force.
+//!
+//! Every call needs `authorization: Bearer <cluster token>`; a node started
+//! without a token file refuses all control calls.
+
+use crate::consensus::{Behaviour, MsgKind, PeerId};
+use crate::net::peers::from_wire;
+use crate::net::{PeerAddr, Rule, Shim};
+use devnet_proto::v1 as pb;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+use tonic::{Request, Response, Status};
+
+#[derive(Debug)]
+pub enum ControlCmd {
+    Skew(i64),
+    Behaviour(Behaviour),
+    AddPeer(PeerAddr),
+}
+
+pub type ControlRequest = (ControlCmd, oneshot::Sender<String>);
+
+pub struct ControlService {
+    pub me: PeerId,
+    pub token: Option<String>,
+    pub shim: Arc<Shim>,
+    pub commands: mpsc::Sender<ControlRequest>,
+}
+
+/// Parses a behaviour name as the Control API and the CLI spell it.
+pub fn parse_behaviour(name: &str, slots: u64) -> Result<Behaviour, String> {
+    Ok(match name {
+        "honest" => Behaviour::Honest,
+        "equivocate" => Behaviour::Equivocate,
+        "silent" => Behaviour::Silent,
+        "withhold" if slots > 0 => Behaviour::Withhold { slots },
+        "withhold" => return Err("withhold needs a number of slots above 0".into()),
+        other => return Err(format!("unknown behaviour {other:?}; expected honest, equivocate, silent or withhold")),
+    })
+}
+
+impl ControlService {
+    fn authorize<T>(&self, req: &Request<T>) -> Result<(), Status> {
+        let Some(token) = &self.token else {
+            return Err(Status::permission_denied("this node was started without a control token"));
+        };
+        let given = req.metadata().get("authorization").and_then(|v| v.to_str().ok());
+        match given.and_then(|v| v.strip_prefix("Bearer ")) {
+            Some(t) if t == token => Ok(()),
+            Some(_) => Err(Status::unauthenticated("wrong cluster token")),
+            None => Err(Status::unauthenticated("missing `authorization: Bearer <cluster token>`")),
+        }
+    }
+
+    async fn run(&self, cmd: ControlCmd) -> Result<Response<pb::ControlReply>, Status> {
+        let (tx, rx) = oneshot::channel();
+        let gone = || Status::unavailable("node shutting down");
+        self.commands.send((cmd, tx)).await.map_err(|_| gone())?;
+        let message = rx.await.map_err(|_| gone())?;
+        Ok(Response::new(pb::ControlReply { message }))
+    }
+}
+
+fn rule(r: &pb::LinkRule) -> Result<Rule, Status> {
+    if !(0.0..=1.0).contains(&r.loss) {
+        return Err(Status::invalid_argument(format!("loss must be between 0 and 1, found {}", r.loss)));
+    }
+    let mut drop_kinds = BTreeSet::new();
+    for k in &r.drop_kinds {
+        let kind: Option<MsgKind> = pb::MessageKind::try_from(*k).ok().and_then(from_wire);
+        drop_kinds.insert(kind.ok_or_else(|| Status::invalid_argument(format!("cannot filter message kind {k}")))?);
+    }
+    Ok(Rule { blocked: r.blocked, delay_ms: r.delay_ms, jitter_ms: r.jitter_ms, loss: r.loss, drop_kinds })
+}
+
+#[tonic::async_trait]
+impl pb::control_server::Control for ControlService {
+    async fn set_links(&self, req: Request<pb::SetLinksRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        let mut rules = BTreeMap::new();
+        for r in &req.get_ref().rules {
+            if r.from != self.me.0 && r.to != self.me.0 {
+                return Err(Status::invalid_argument(format!(
+                    "rule {} -> {} does not touch this node ({})",
+                    r.from, r.to, self.me.0
+                )));
+            }
+            rules.insert((PeerId(r.from), PeerId(r.to)), rule(r)?);
+        }
+        let n = rules.len();
+        self.shim.set(rules);
+        Ok(Response::new(pb::ControlReply { message: format!("{n} link rules in force") }))
+    }
+
+    async fn set_clock_skew(
+        &self,
+        req: Request<pb::SetClockSkewRequest>,
+    ) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        let skew = req.get_ref().skew_ms;
+        if skew.unsigned_abs() > 24 * 3600 * 1000 {
+            return Err(Status::invalid_argument("skew must be within a day"));
+        }
+        self.run(ControlCmd::Skew(skew)).await
+    }
+
+    async fn set_behaviour(&self, req: Request<pb::SetBehaviourRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        let r = req.get_ref();
+        let b = parse_behaviour(&r.behaviour, r.slots).map_err(Status::invalid_argument)?;
+        self.run(ControlCmd::Behaviour(b)).await
+    }
+
+    async fn add_peer(&self, req: Request<pb::AddPeerRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        let r = req.get_ref();
+        let addr = r.addr.parse().map_err(|e| Status::invalid_argument(format!("addr {:?}: {e}", r.addr)))?;
+        if r.index == self.me.0 {
+            return Err(Status::invalid_argument("a node cannot add itself as a peer"));
+        }
+        self.run(ControlCmd::AddPeer(PeerAddr { peer: PeerId(r.index), id: r.id.clone(), addr })).await
+    }
+}

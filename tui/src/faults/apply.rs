@@ -1,0 +1,230 @@
+//! The one executor of faults. Process faults go to the supervisor; network
+//! faults, skew and behaviour are recorded in `FaultState` and pushed to the
+//! nodes' Control services (concurrently, each call bounded by a timeout, so a
+//! paused node delays nothing; it gets the rules again when it reconnects).
+
+use super::parse::{Fault, ProcessFault, parse};
+use super::state::FaultState;
+use crate::cluster::LogKind;
+use crate::control::bearer;
+use crate::devnet::{Devnet, STOP_GRACE, node_command, now_ms};
+use devnet_proto::v1 as pb;
+use pb::control_client::ControlClient;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tonic::transport::Endpoint;
+
+const CALL_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What a node must be told to match the fault state.
+#[derive(Clone, Debug)]
+enum Push {
+    Links(Vec<pb::LinkRule>),
+    Skew(i64),
+    Behaviour(String, u64),
+    AddPeer(u32, String, String),
+}
+
+async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, String> {
+    let call = async {
+        let channel = Endpoint::from_shared(format!("http://{addr}"))
+            .map_err(|e| e.to_string())?
+            .connect_timeout(CALL_TIMEOUT)
+            .timeout(CALL_TIMEOUT)
+            .connect()
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut c = ControlClient::with_interceptor(channel, bearer(token));
+        let r = match what {
+            Push::Links(rules) => c.set_links(pb::SetLinksRequest { rules }).await,
+            Push::Skew(skew_ms) => c.set_clock_skew(pb::SetClockSkewRequest { skew_ms }).await,
+            Push::Behaviour(behaviour, slots) => c.set_behaviour(pb::SetBehaviourRequest { behaviour, slots }).await,
+            Push::AddPeer(index, id, addr) => c.add_peer(pb::AddPeerRequest { index, id, addr }).await,
+        };
+        r.map(|r| r.into_inner().message).map_err(|s| s.message().to_string())
+    };
+    tokio::time::timeout(CALL_TIMEOUT * 2, call).await.unwrap_or_else(|_| Err("no answer (paused?)".into()))
+}
+
+impl Devnet {
+    /// Parses and applies one fault; the text says what was done.
+    pub async fn inject(&mut self, words: &[String]) -> Result<String, String> {
+        let fault = parse(words, self.view.nodes.len())?;
+        let text = self.apply_fault(&fault).await?;
+        let node = match &fault {
+            Fault::Process(_, n) if n.len() == 1 => Some(n[0]),
+            Fault::Skew { node, .. } | Fault::Behaviour { node, .. } => Some(*node),
+            _ => None,
+        };
+        self.view.log(now_ms(), node, LogKind::Fault, format!("{}: {text}", words.join(" ")));
+        self.refresh_fault_view();
+        Ok(text)
+    }
+
+    /// Copies what is in force into the view (links pane, nodes table).
+    fn refresh_fault_view(&mut self) {
+        self.view.links = self.faults.links.clone();
+        for (i, n) in self.view.nodes.iter_mut().enumerate() {
+            n.faults = self.faults.labels(i);
+        }
+    }
+
+    async fn apply_fault(&mut self, fault: &Fault) -> Result<String, String> {
+        match fault {
+            Fault::Process(kind, nodes) => {
+                let mut done = vec![];
+                for &i in nodes {
+                    let id = self.view.nodes[i].id.clone();
+                    let r = match kind {
+                        ProcessFault::Crash => self.supervisor.crash(i).map(|()| format!("{id} killed (SIGKILL)")),
+                        ProcessFault::Pause => self.supervisor.pause(i).map(|()| format!("{id} paused (SIGSTOP)")),
+                        ProcessFault::Resume => {
+                            let r = self.supervisor.resume(i).map(|()| format!("{id} resumed (SIGCONT)"));
+                            self.repush(i);
+                            r
+                        }
+                        ProcessFault::Stop => {
+                            self.supervisor.stop(i, STOP_GRACE).await.map(|()| format!("{id} stopped (SIGTERM)"))
+                        }
+                        ProcessFault::Restart => {
+                            if self.supervisor.is_alive(i) {
+                                let _ = self.supervisor.stop(i, STOP_GRACE).await;
+                            }
+                            self.supervisor.start(i).map(|()| format!("{id} restarted on its data directory"))
+                        }
+                    };
+                    done.push(r.map_err(|e| format!("{id}: {e}"))?);
+                }
+                Ok(done.join("; "))
+            }
+            Fault::Skew { node, ms } => {
+                self.faults.skew_ms[*node] = *ms;
+                self.push_to(*node, Push::Skew(*ms)).await
+            }
+            Fault::Behaviour { node, name, slots } => {
+                self.faults.behaviour[*node] = (name.clone(), *slots);
+                self.push_to(*node, Push::Behaviour(name.clone(), *slots)).await
+            }
+            Fault::Twin(of) => self.start_twin(*of).await,
+            link => {
+                self.faults.apply_links(link);
+                let groups = self.faults.components();
+                let mut failed = vec![];
+                let calls: Vec<_> = (0..self.view.nodes.len())
+                    .map(|i| {
+                        let addr = self.dir.nodes.nodes[i].addr;
+                        let (token, rules) = (self.token.clone(), self.faults.rules_for(i));
+                        async move { (i, push(addr, &token, Push::Links(rules)).await) }
+                    })
+                    .collect();
+                for (i, r) in futures_join(calls).await {
+                    if let Err(e) = r {
+                        failed.push(format!("{}: {e}", self.view.nodes[i].id));
+                    }
+                }
+                let shape = groups
+                    .iter()
+                    .map(|g| g.iter().map(|i| self.view.nodes[*i].id.clone()).collect::<Vec<_>>().join(","))
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                let mut text = format!("link rules set; connected groups: {shape}");
+                if !failed.is_empty() {
+                    text.push_str(&format!(" (not reached now, retried when back: {})", failed.join("; ")));
+                }
+                Ok(text)
+            }
+        }
+    }
+
+    async fn push_to(&self, node: usize, what: Push) -> Result<String, String> {
+        let id = &self.view.nodes[node].id;
+        match push(self.dir.nodes.nodes[node].addr, &self.token, what).await {
+            Ok(m) => Ok(format!("{id}: {m}")),
+            Err(e) => Ok(format!("{id}: recorded; not reached now ({e}), sent again when it is back")),
+        }
+    }
+
+    /// Sends node `node` everything in force for it, in the background.
+    pub(crate) fn repush(&self, node: usize) {
+        let Some(entry) = self.dir.nodes.nodes.get(node) else { return };
+        let mut pushes = vec![];
+        let rules = self.faults.rules_for(node);
+        if !rules.is_empty() {
+            pushes.push(Push::Links(rules));
+        }
+        if self.faults.skew_ms[node] != 0 {
+            pushes.push(Push::Skew(self.faults.skew_ms[node]));
+        }
+        let (b, slots) = &self.faults.behaviour[node];
+        if b != "honest" {
+            pushes.push(Push::Behaviour(b.clone(), *slots));
+        }
+        // Twins joined after this node started: tell it about them again.
+        for (j, e) in self.dir.nodes.nodes.iter().enumerate().skip(self.dir.spec.validators.len()) {
+            if j != node {
+                pushes.push(Push::AddPeer(j as u32, e.id.clone(), e.addr.to_string()));
+            }
+        }
+        if pushes.is_empty() {
+            return;
+        }
+        let (addr, token) = (entry.addr, self.token.clone());
+        tokio::spawn(async move {
+            for p in pushes {
+                let _ = push(addr, &token, p).await;
+            }
+        });
+    }
+
+    /// Twins: a second process holding node `of`'s validator key.
+    async fn start_twin(&mut self, of: usize) -> Result<String, String> {
+        let Some(validator) = self.dir.nodes.nodes[of].validator else {
+            return Err(format!("{} holds no validator key", self.view.nodes[of].id));
+        };
+        let id = format!("{}-twin", self.view.nodes[of].id);
+        if self.dir.nodes.nodes.iter().any(|n| n.id == id) {
+            return Err(format!("{id} already exists"));
+        }
+        let index = self.dir.add_node(id.clone(), validator).map_err(|e| format!("{e:#}"))?;
+        let entry = self.dir.nodes.nodes[index].clone();
+        let i = self.supervisor.add(node_command(&self.dir, &self.program, index));
+        debug_assert_eq!(i, index);
+        self.view.add_node(&entry);
+        self.faults.add_node();
+        self.supervisor.start(index).map_err(|e| format!("{e:#}"))?;
+        self.spawn_watcher(index);
+        let calls: Vec<_> = (0..index)
+            .map(|j| {
+                let addr = self.dir.nodes.nodes[j].addr;
+                let token = self.token.clone();
+                let what = Push::AddPeer(index as u32, id.clone(), entry.addr.to_string());
+                async move { push(addr, &token, what).await }
+            })
+            .collect();
+        let reached = futures_join(calls).await.into_iter().filter(|r| r.is_ok()).count();
+        Ok(format!("{id} started with validator {validator}'s key at {}; {reached} of {index} nodes told", entry.addr))
+    }
+}
+
+/// Runs futures concurrently and returns their outputs in order.
+async fn futures_join<T: Send + 'static>(futs: Vec<impl std::future::Future<Output = T> + Send + 'static>) -> Vec<T> {
+    let handles: Vec<_> = futs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        if let Ok(v) = h.await {
+            out.push(v);
+        }
+    }
+    out
+}
+
+impl FaultState {
+    /// Whether the connected groups leave at least 2/3 of `stakes` together.
+    pub fn has_two_thirds_side(&self, stakes: &[u64]) -> bool {
+        let total: u64 = stakes.iter().sum();
+        self.components().iter().any(|g| {
+            let s: u64 = g.iter().filter_map(|i| stakes.get(*i)).sum();
+            3 * s >= 2 * total
+        })
+    }
+}

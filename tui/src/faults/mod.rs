@@ -1,0 +1,15 @@
+//! Faults: one language (`parse`), one record of what is in force (`state`),
+//! one executor (`apply`, on `Devnet`). Dashboard keys, `devnet inject` and
+//! scenario steps all come through here.
+//!
+//! Process faults (crash, restart, pause, resume, stop, twin) belong to the
+//! supervisor; network faults (partitions, cuts, latency, loss, filters) and
+//! clock skew and Byzantine behaviour are set through each node's Control
+//! service with the cluster token.
+
+mod apply;
+pub mod parse;
+pub mod state;
+
+pub use parse::{Fault, ProcessFault, Shape, parse, words};
+pub use state::FaultState;

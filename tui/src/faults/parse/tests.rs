@@ -1,0 +1,58 @@
+use super::*;
+
+fn p(line: &str) -> Result<Fault, String> {
+    parse(&words(line), 4)
+}
+
+#[test]
+fn every_form_parses() {
+    assert_eq!(p("crash n2"), Ok(Fault::Process(ProcessFault::Crash, vec![2])));
+    assert_eq!(p("pause n1,n3"), Ok(Fault::Process(ProcessFault::Pause, vec![1, 3])));
+    assert_eq!(p("restart all"), Ok(Fault::Process(ProcessFault::Restart, vec![0, 1, 2, 3])));
+    assert_eq!(p("partition n0,n1,n2/n3"), Ok(Fault::Partition(vec![vec![0, 1, 2], vec![3]])));
+    assert_eq!(p("partition n0,n1 | n2,n3"), Ok(Fault::Partition(vec![vec![0, 1], vec![2, 3]])));
+    assert_eq!(p("partition isolate n2"), Ok(Fault::Shape(Shape::Isolate(2))));
+    assert_eq!(p("partition ring"), Ok(Fault::Shape(Shape::Ring)));
+    assert_eq!(p("cut n0 n1"), Ok(Fault::Cut { from: 0, to: 1 }));
+    assert_eq!(p("heal"), Ok(Fault::Heal));
+    let lat = p("latency n0 n1 200ms --jitter 50ms").unwrap();
+    let Fault::Link { from, to, change } = lat else { panic!() };
+    assert_eq!((from, to), (vec![0], vec![1]));
+    assert_eq!(change.delay, Some((Duration::from_millis(200), Duration::from_millis(50))));
+    let Fault::Link { change, to, .. } = p("loss n2 * 30%").unwrap() else { panic!() };
+    assert_eq!((change.loss, to), (Some(0.3), vec![0, 1, 2, 3]));
+    let Fault::Link { change, .. } = p("filter n2 n3 attestations").unwrap() else { panic!() };
+    assert_eq!(change.drop_kinds, Some(vec![MsgKind::Vote]));
+    let Fault::Link { change, .. } = p("filter n2 n3 sync").unwrap() else { panic!() };
+    assert_eq!(change.drop_kinds, Some(vec![MsgKind::SyncRequest, MsgKind::SyncResponse]));
+    assert_eq!(p("skew n1 -2s"), Ok(Fault::Skew { node: 1, ms: -2000 }));
+    assert_eq!(p("skew n1 +500ms"), Ok(Fault::Skew { node: 1, ms: 500 }));
+    assert_eq!(p("equivocate n3"), Ok(Fault::Behaviour { node: 3, name: "equivocate".into(), slots: 0 }));
+    assert_eq!(p("withhold n3 4"), Ok(Fault::Behaviour { node: 3, name: "withhold".into(), slots: 4 }));
+    assert_eq!(p("twin n3"), Ok(Fault::Twin(3)));
+}
+
+#[test]
+fn errors_say_what_was_expected() {
+    let cases = [
+        ("", "no fault given"),
+        ("explode n1", "unknown fault \"explode\""),
+        ("crash", "`crash` takes NODES (n1, n1,n2 or all), found \"\""),
+        ("crash n9", "no node \"n9\": this cluster has n0..n3"),
+        ("crash x1", "expected a node like n0, found \"x1\""),
+        ("partition n0,n1", "a partition needs at least two groups"),
+        ("partition n0,n1/n1,n2,n3", "n1 is in two groups"),
+        ("partition n0/n1,n2", "n3 is missing"),
+        ("latency n0 n1", "`latency` takes FROM TO DURATION [--jitter DURATION]"),
+        ("latency n0 n1 fast", "expected a duration like 200ms or 2s, found \"fast\""),
+        ("latency n0 n1 2h", "unknown unit \"h\""),
+        ("loss n0 n1 150%", "a probability must be from 0 to 1"),
+        ("filter n0 n1 gossip", "unknown message kind \"gossip\""),
+        ("withhold n1 0", "`withhold` needs a number of slots above 0"),
+        ("heal now", "`heal` takes no arguments"),
+    ];
+    for (line, want) in cases {
+        let e = p(line).unwrap_err();
+        assert!(e.contains(want), "{line:?}: {e:?} does not contain {want:?}");
+    }
+}

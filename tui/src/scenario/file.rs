@@ -1,0 +1,278 @@
+//! Scenario files: parse and validate.
+//!
+//! ```toml
+//! name = "even-split"
+//! description = "what it shows"
+//! duration = "30s"              # run length, counted from slot 0
+//! seed = 7                      # optional: seeds the nodes' fault shims (loss, jitter)
+//!
+//! [devnet]                      # any devnet.toml key, over the base config
+//! slot_ms = 200
+//!
+//! [[step]]
+//! name = "split"                # optional; expectations refer to steps by name
+//! at = "4s"                     # since slot 0; or at_slot = 20
+//! inject = "partition n0,n1/n2,n3"   # the words of `devnet inject`
+//!
+//! [[expect]]
+//! check = "finality_stalls"     # see `checks` for every check and its keys
+//! during = "split"
+//! ```
+//!
+//! Every error names the file, the line and what was expected; steps are
+//! parsed with the same fault parser as `devnet inject`, against the node
+//! count the scenario's devnet will have.
+
+use crate::config::{ConfigError, DevnetConfig, Raw, toml_error};
+use crate::faults::{Fault, parse as parse_fault, words};
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScenario {
+    name: Option<String>,
+    description: Option<String>,
+    duration: Spanned<String>,
+    seed: Option<u64>,
+    devnet: Option<Raw>,
+    #[serde(default)]
+    step: Vec<Spanned<RawStep>>,
+    #[serde(default)]
+    expect: Vec<Spanned<RawExpect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    name: Option<String>,
+    at: Option<Spanned<String>>,
+    at_slot: Option<u64>,
+    inject: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    check: Spanned<String>,
+    after: Option<Spanned<String>>,
+    during: Option<Spanned<String>>,
+    within: Option<Spanned<String>>,
+    by: Option<u64>,
+    depth: Option<u64>,
+    validator: Option<u32>,
+    node: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum When {
+    Time(Duration),
+    Slot(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub name: String,
+    pub when: When,
+    pub words: Vec<String>,
+    pub fault: Fault,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Check {
+    /// The highest finalized epoch grows by `by` within `within` of the step (or of slot 0).
+    FinalizedAdvances { after: Option<usize>, by: u64, within: Duration },
+    /// Finality does not advance from two epochs after the step until the next step (or the end).
+    FinalityStalls { during: usize },
+    /// Validator `validator` is slashed on every honest node within `within` of the step.
+    Slashed { validator: u32, after: Option<usize>, within: Duration },
+    /// No node reorgs deeper than `depth` (after the step, if given).
+    ReorgAtMost { depth: u64, after: Option<usize> },
+    /// At some moment within `within` of the step, every running node has the same head.
+    AllHeadsAgree { after: Option<usize>, within: Duration },
+    /// Within `within` of the step, `node` has the others' finalized epoch and their head height (±1).
+    NodeCaughtUp { node: usize, after: Option<usize>, within: Duration },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expect {
+    pub check: Check,
+    /// How the file wrote it, for the report.
+    pub label: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub duration: Duration,
+    pub seed: Option<u64>,
+    pub devnet: DevnetConfig,
+    pub steps: Vec<Step>,
+    pub expects: Vec<Expect>,
+}
+
+pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up";
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+fn parse_duration(
+    s: &Spanned<String>,
+    key: &str,
+    err: &impl Fn(usize, String) -> ConfigError,
+) -> Result<Duration, ConfigError> {
+    match crate::faults::parse::duration_ms(s.get_ref()) {
+        Ok(ms) if ms >= 0 => Ok(Duration::from_millis(ms as u64)),
+        _ => Err(err(
+            s.span().start,
+            format!("`{key}` must be a duration like \"500ms\", \"4s\" or \"1m\", found {:?}", s.get_ref()),
+        )),
+    }
+}
+
+/// How an expectation reads in the report: `finality_stalls during=split`.
+fn label(x: &RawExpect) -> String {
+    let mut parts = vec![x.check.get_ref().clone()];
+    let spanned = [("during", &x.during), ("after", &x.after), ("node", &x.node), ("within", &x.within)];
+    for (k, v) in spanned {
+        if let Some(v) = v {
+            parts.push(format!("{k}={}", v.get_ref()));
+        }
+    }
+    for (k, v) in [("by", x.by), ("depth", x.depth), ("validator", x.validator.map(u64::from))] {
+        if let Some(v) = v {
+            parts.push(format!("{k}={v}"));
+        }
+    }
+    parts.join(" ")
+}
+
+impl Scenario {
+    pub fn load(path: &Path, base: Option<&Path>) -> Result<Scenario, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        let base = match base {
+            Some(b) => DevnetConfig::load_raw(b)?,
+            None => Raw::default(),
+        };
+        Self::parse(&text, path, base)
+    }
+
+    pub(crate) fn parse(text: &str, file: &Path, base: Raw) -> Result<Scenario, ConfigError> {
+        let err = |offset: usize, message: String| ConfigError {
+            file: file.to_path_buf(),
+            line: Some(line_of(text, offset)),
+            message,
+        };
+        let raw: RawScenario = toml::from_str(text).map_err(|e| toml_error(&e, text, file))?;
+        let name = raw.name.clone().unwrap_or_else(|| {
+            file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into())
+        });
+        let mut devnet_raw = raw.devnet.unwrap_or_default().over(base);
+        if devnet_raw.name.is_none() {
+            // Run under the scenario's own cluster name (sanitised), never over `devnet`'s.
+            let clean: String =
+                name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+            devnet_raw.name = Some(Spanned::new(0..0, clean.chars().take(64).collect()));
+        }
+        let devnet = DevnetConfig::from_raw(&devnet_raw, text, file)?;
+        let duration = parse_duration(&raw.duration, "duration", &err)?;
+        let n = devnet.nodes;
+
+        let mut steps: Vec<Step> = Vec::new();
+        for (i, s) in raw.step.iter().enumerate() {
+            let at = s.span().start;
+            let st = s.get_ref();
+            let when = match (&st.at, st.at_slot) {
+                (Some(t), None) => When::Time(parse_duration(t, "at", &err)?),
+                (None, Some(slot)) => When::Slot(slot),
+                _ => {
+                    return Err(err(at, format!("step {}: give exactly one of `at = \"5s\"` or `at_slot = 40`", i + 1)));
+                }
+            };
+            let w = words(st.inject.get_ref());
+            let fault = parse_fault(&w, n).map_err(|e| err(st.inject.span().start, format!("step {}: {e}", i + 1)))?;
+            let name = st.name.clone().unwrap_or_else(|| format!("step{}", i + 1));
+            if steps.iter().any(|s| s.name == name) {
+                return Err(err(at, format!("two steps are named {name:?}")));
+            }
+            steps.push(Step { name, when, words: w, fault });
+        }
+
+        let find_step = |s: &Option<Spanned<String>>| -> Result<Option<usize>, ConfigError> {
+            match s {
+                None => Ok(None),
+                Some(s) => match steps.iter().position(|st| st.name == *s.get_ref()) {
+                    Some(i) => Ok(Some(i)),
+                    None => {
+                        let names: Vec<&str> = steps.iter().map(|s| s.name.as_str()).collect();
+                        Err(err(
+                            s.span().start,
+                            format!("no step named {:?}; steps are: {}", s.get_ref(), names.join(", ")),
+                        ))
+                    }
+                },
+            }
+        };
+        let mut expects = Vec::new();
+        for e in &raw.expect {
+            let at = e.span().start;
+            let x = e.get_ref();
+            let within = match &x.within {
+                Some(w) => Some(parse_duration(w, "within", &err)?),
+                None => None,
+            };
+            let need_within =
+                || within.ok_or_else(|| err(at, format!("`{}` needs `within = \"10s\"`", x.check.get_ref())));
+            let after = find_step(&x.after)?;
+            let check = match x.check.get_ref().as_str() {
+                "finalized_advances" => {
+                    Check::FinalizedAdvances { after, by: x.by.unwrap_or(1).max(1), within: need_within()? }
+                }
+                "finality_stalls" => match find_step(&x.during)? {
+                    Some(during) => Check::FinalityStalls { during },
+                    None => return Err(err(at, "`finality_stalls` needs `during = \"STEP NAME\"`".into())),
+                },
+                "slashed" => match x.validator {
+                    Some(validator) if (validator as usize) < devnet.nodes => {
+                        Check::Slashed { validator, after, within: need_within()? }
+                    }
+                    Some(v) => return Err(err(at, format!("`validator = {v}` is not one of 0..{}", devnet.nodes - 1))),
+                    None => return Err(err(at, "`slashed` needs `validator = N`".into())),
+                },
+                "reorg_at_most" => match x.depth {
+                    Some(depth) => Check::ReorgAtMost { depth, after },
+                    None => return Err(err(at, "`reorg_at_most` needs `depth = N`".into())),
+                },
+                "all_heads_agree" => Check::AllHeadsAgree { after, within: need_within()? },
+                "node_caught_up" => match &x.node {
+                    Some(nd) => {
+                        let node = crate::faults::parse::node(nd.get_ref(), n).map_err(|e| err(nd.span().start, e))?;
+                        Check::NodeCaughtUp { node, after, within: need_within()? }
+                    }
+                    None => return Err(err(at, "`node_caught_up` needs `node = \"n2\"`".into())),
+                },
+                other => {
+                    return Err(err(x.check.span().start, format!("unknown check {other:?}; expected one of {CHECKS}")));
+                }
+            };
+            expects.push(Expect { label: label(x), check });
+        }
+        Ok(Scenario {
+            name,
+            description: raw.description.unwrap_or_default(),
+            duration,
+            seed: raw.seed,
+            devnet,
+            steps,
+            expects,
+        })
+    }
+}

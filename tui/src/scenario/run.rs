@@ -1,0 +1,116 @@
+//! Running a scenario: start its devnet fresh, inject each step at its time,
+//! record the timeline, then judge every expectation and the always-on checks
+//! and report. Human report by default; with `json`, the node events as JSON
+//! lines (as `devnet up --headless --json`), a line per step, and a closing
+//! `{"type":"verdict","passed":bool,"checks":[...]}`.
+
+use super::checks::{CheckResult, Context};
+use super::file::{Scenario, When};
+use super::timeline::Timeline;
+use crate::devnet::{Devnet, now_ms};
+use crate::headless::event_line;
+use serde_json::json;
+use std::io::Write;
+use std::path::Path;
+
+fn print(line: &str) {
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "{line}");
+    let _ = o.flush();
+}
+
+fn secs(ms: u64) -> String {
+    format!("{:.2}s", ms as f64 / 1000.0)
+}
+
+/// Runs `scn` in a fresh cluster under `data_dir`; returns whether every check held.
+pub async fn run(scn: &Scenario, data_dir: &Path, as_json: bool) -> anyhow::Result<bool> {
+    let mut devnet = Devnet::up(&scn.devnet, data_dir, true).await?;
+    let cfg = &scn.devnet;
+    if !as_json {
+        print(&format!("scenario {}: {}", scn.name, scn.description));
+        print(&format!(
+            "  {} nodes, {}, {} ms slots, {}-slot epochs, {} long; cluster in {}",
+            cfg.nodes,
+            cfg.consensus,
+            cfg.slot_ms,
+            cfg.epoch_slots,
+            secs(scn.duration.as_millis() as u64),
+            devnet.dir.root.display()
+        ));
+    }
+    let genesis = devnet.dir.spec.genesis_time_ms;
+    let at = |w: &When| match w {
+        When::Time(d) => d.as_millis() as u64,
+        When::Slot(s) => s * cfg.slot_ms,
+    };
+    let mut order: Vec<usize> = (0..scn.steps.len()).collect();
+    order.sort_by_key(|i| at(&scn.steps[*i].when));
+    let mut next = order.into_iter().peekable();
+    let end = scn.duration.as_millis() as u64;
+    let mut tl = Timeline::new(scn.steps.len());
+    let since_genesis = || now_ms().saturating_sub(genesis);
+    loop {
+        let due = next.peek().map(|i| at(&scn.steps[*i].when)).unwrap_or(end).min(end);
+        let sleep = tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(since_genesis())));
+        tokio::select! {
+            Some(ev) = devnet.events.recv() => {
+                let t = since_genesis();
+                if as_json && let Some(line) = event_line(&devnet.view, &ev) {
+                    print(&line);
+                }
+                tl.on_event(&ev, t);
+                devnet.apply(ev);
+                tl.sample(&devnet.view, t);
+            }
+            Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
+            _ = sleep => {
+                let t = since_genesis();
+                if t >= end {
+                    break;
+                }
+                if let Some(i) = next.next() {
+                    let step = &scn.steps[i];
+                    tl.steps[i] = Some(t);
+                    let result = devnet.inject(&step.words).await;
+                    let slot = t / cfg.slot_ms;
+                    let text = match &result { Ok(m) => m.clone(), Err(e) => format!("FAILED: {e}") };
+                    if as_json {
+                        print(&json!({"type": "step", "name": step.name, "inject": step.words.join(" "), "t_ms": t, "slot": slot, "ok": result.is_ok(), "result": text}).to_string());
+                    } else {
+                        print(&format!("  [{:>6} slot {slot:>4}] {}: {} -> {text}", secs(t), step.name, step.words.join(" ")));
+                    }
+                }
+            }
+        }
+    }
+    let end = since_genesis();
+    tl.sample(&devnet.view, end);
+    let ctx = Context { scenario: scn, timeline: &tl, view: &devnet.view, faults: &devnet.faults, end };
+    let mut checks: Vec<CheckResult> = scn
+        .expects
+        .iter()
+        .map(|e| {
+            let (passed, detail) = ctx.evaluate(&e.check);
+            CheckResult { name: e.label.clone(), passed, detail }
+        })
+        .collect();
+    checks.extend(ctx.always_on());
+    let passed = checks.iter().all(|c| c.passed);
+    devnet.shutdown().await;
+    if as_json {
+        print(&json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks}).to_string());
+    } else {
+        print("checks:");
+        for c in &checks {
+            print(&format!("  {} {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.name, c.detail));
+        }
+        let failed = checks.iter().filter(|c| !c.passed).count();
+        print(&format!(
+            "verdict: {} ({} checks, {failed} failed)",
+            if passed { "PASSED" } else { "FAILED" },
+            checks.len()
+        ));
+    }
+    Ok(passed)
+}
