@@ -8,6 +8,7 @@
 //!   idempotent, so enforcing them twice changes nothing, and they hold even
 //!   when the sender has not got the rules (say, just restarted). Loss and
 //!   delay are applied once, by the sender, so they do not compound.
+//!
 //! Pings (liveness probes) obey `blocked` only: a cut link shows as a lost
 //! peer, a lossy or filtered one does not.
 

@@ -179,9 +179,9 @@ impl FaultState {
             seen[start] = true;
             while let Some(i) = stack.pop() {
                 group.push(i);
-                for j in 0..n {
-                    if !seen[j] && !self.links[i][j].blocked && !self.links[j][i].blocked {
-                        seen[j] = true;
+                for (j, seen_j) in seen.iter_mut().enumerate() {
+                    if !*seen_j && !self.links[i][j].blocked && !self.links[j][i].blocked {
+                        *seen_j = true;
                         stack.push(j);
                     }
                 }

@@ -194,7 +194,10 @@ impl Scenario {
                 (Some(t), None) => When::Time(parse_duration(t, "at", &err)?),
                 (None, Some(slot)) => When::Slot(slot),
                 _ => {
-                    return Err(err(at, format!("step {}: give exactly one of `at = \"5s\"` or `at_slot = 40`", i + 1)));
+                    return Err(err(
+                        at,
+                        format!("step {}: give exactly one of `at = \"5s\"` or `at_slot = 40`", i + 1),
+                    ));
                 }
             };
             let w = words(st.inject.get_ref());
@@ -260,7 +263,10 @@ impl Scenario {
                     None => return Err(err(at, "`node_caught_up` needs `node = \"n2\"`".into())),
                 },
                 other => {
-                    return Err(err(x.check.span().start, format!("unknown check {other:?}; expected one of {CHECKS}")));
+                    return Err(err(
+                        x.check.span().start,
+                        format!("unknown check {other:?}; expected one of {CHECKS}"),
+                    ));
                 }
             };
             expects.push(Expect { label: label(x), check });
@@ -276,3 +282,6 @@ impl Scenario {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -89,3 +89,104 @@ fn devnet_killed_with_sigkill_takes_its_nodes_with_it() {
     let left = wait_none_left(tmp.path(), Duration::from_secs(10));
     assert!(left.is_empty(), "nodes survived devnet's SIGKILL: {left:?}");
 }
+
+/// Waits until `devnet status --json` answers, then returns the summary.
+fn status(data_dir: &std::path::Path, cfg: &std::path::Path) -> Option<Value> {
+    let out = devnet().args(["status", "--json", "--config"]).arg(cfg).arg("--data-dir").arg(data_dir).output().ok()?;
+    out.status.success().then(|| serde_json::from_slice(&out.stdout).ok()).flatten()
+}
+
+fn inject(data_dir: &std::path::Path, cfg: &std::path::Path, words: &[&str]) -> std::process::Output {
+    devnet().args(["inject", "--config"]).arg(cfg).arg("--data-dir").arg(data_dir).args(words).output().unwrap()
+}
+
+fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    false
+}
+
+#[test]
+fn inject_and_status_reach_a_running_devnet_from_another_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = fast_config(tmp.path());
+    let mut up = devnet()
+        .args(["up", "--headless", "--fresh", "--config"])
+        .arg(&cfg)
+        .arg("--data-dir")
+        .arg(tmp.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = |v: &Value, i: usize, state: &str| v["nodes"][i]["state"] == state;
+    assert!(wait_for(Duration::from_secs(60), || status(tmp.path(), &cfg)
+        .is_some_and(|v| (0..4).all(|i| running(&v, i, "running")))));
+
+    let out = inject(tmp.path(), &cfg, &["pause", "n1"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("n1 paused (SIGSTOP)"));
+    assert!(wait_for(Duration::from_secs(10), || status(tmp.path(), &cfg).is_some_and(|v| running(&v, 1, "paused"))));
+    assert!(inject(tmp.path(), &cfg, &["resume", "n1"]).status.success());
+    assert!(wait_for(Duration::from_secs(10), || status(tmp.path(), &cfg).is_some_and(|v| running(&v, 1, "running"))));
+
+    let out = inject(tmp.path(), &cfg, &["latency", "n0", "n2", "50ms", "--jitter", "10ms"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = status(tmp.path(), &cfg).unwrap();
+    assert!(v["nodes"][0]["faults"].as_array().unwrap().contains(&Value::from("slow")), "{v}");
+    assert!(inject(tmp.path(), &cfg, &["skew", "n3", "-300ms"]).status.success());
+    let v = status(tmp.path(), &cfg).unwrap();
+    assert!(v["nodes"][3]["faults"].as_array().unwrap().contains(&Value::from("skew -300ms")), "{v}");
+
+    let bad = inject(tmp.path(), &cfg, &["partition", "n0,n1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("a partition needs at least two groups"));
+    let bad = inject(tmp.path(), &cfg, &["crash", "n7"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no node \"n7\""));
+
+    // A wrong token is refused.
+    let token = tmp.path().join("it").join("token");
+    let real = std::fs::read_to_string(&token).unwrap();
+    std::fs::write(&token, "0000\n").unwrap();
+    let refused = inject(tmp.path(), &cfg, &["heal"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("token"), "{}", String::from_utf8_lossy(&refused.stderr));
+    std::fs::write(&token, real).unwrap();
+
+    up.kill().unwrap();
+    up.wait().unwrap();
+    assert!(wait_none_left(tmp.path(), Duration::from_secs(10)).is_empty());
+}
+
+#[test]
+fn status_without_a_running_devnet_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = devnet().args(["status", "--name", "nothing", "--data-dir"]).arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no running devnet found"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn devnet_killed_mid_scenario_leaves_no_node() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/even-split.toml");
+    let mut child =
+        devnet().args(["run", "--data-dir"]).arg(tmp.path()).arg(&file).stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let split_ran = lines.any(|l| l.is_ok_and(|l| l.contains("split: partition")));
+    assert!(split_ran, "the split step never ran");
+    assert!(pids_mentioning(tmp.path()).len() >= 4);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let left = wait_none_left(tmp.path(), Duration::from_secs(10));
+    assert!(left.is_empty(), "nodes survived: {left:?}");
+}

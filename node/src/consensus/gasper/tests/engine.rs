@@ -168,7 +168,7 @@ fn withhold_holds_own_block_then_releases_it() {
     assert_eq!(g.head().slot, 2);
     assert!(fx.iter().any(|e| matches!(e, Effect::Persist(r) if r.table == Table::Protection)));
     // A peer asking for the head by root gets nothing private.
-    let req = super::types::SyncRequest::ByRoot { root: g.head().hash, count: 4 };
+    let req = crate::consensus::gasper::types::SyncRequest::ByRoot { root: g.head().hash, count: 4 };
     let fx = g.handle(2 * SLOT_MS + 1, msg(proposer(1), &Message::SyncRequest(req)));
     assert_eq!(sends(&fx, MsgKind::SyncResponse), 0);
     let fx = g.handle(3 * SLOT_MS, Input::Tick);

@@ -1,0 +1,71 @@
+//! Every scenario in `scenarios/` runs through `devnet run --json` and must
+//! pass: one test per file, so they report (and run) separately.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn run_scenario(name: &str) {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(format!("{name}.toml"));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_devnet"))
+        .args(["run", "--json", "--data-dir"])
+        .arg(tmp.path())
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let verdict: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|v| v["type"] == "verdict"))
+        .unwrap_or_else(|| panic!("{name}: no verdict line; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    let failed: Vec<&Value> = verdict["checks"].as_array().unwrap().iter().filter(|c| c["passed"] != true).collect();
+    assert!(failed.is_empty(), "{name}: failed checks: {failed:#?}");
+    assert_eq!(verdict["passed"], true);
+    assert_eq!(out.status.code(), Some(0), "{name}");
+    let steps = stdout.lines().filter(|l| l.contains("\"type\":\"step\"")).count();
+    assert!(steps >= 1, "{name}: no step ran");
+    assert!(crate::procs::wait_none_left(tmp.path(), std::time::Duration::from_secs(5)).is_empty());
+}
+
+macro_rules! scenario_tests {
+    ($($test:ident => $file:literal),* $(,)?) => {
+        $(#[test] fn $test() { run_scenario($file); })*
+    };
+}
+
+scenario_tests! {
+    scenario_crash_restart => "crash-restart",
+    scenario_pause_resume => "pause-resume",
+    scenario_isolate_one => "isolate-one",
+    scenario_minority_partition => "minority-partition",
+    scenario_even_split => "even-split",
+    scenario_latency => "latency",
+    scenario_loss => "loss",
+    scenario_clock_skew => "clock-skew",
+    scenario_equivocation => "equivocation",
+    scenario_twins => "twins",
+    scenario_withhold => "withhold",
+}
+
+#[test]
+fn every_scenario_file_has_a_test() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let here = include_str!("scenarios.rs");
+    for e in std::fs::read_dir(dir).unwrap() {
+        let stem = e.unwrap().path().file_stem().unwrap().to_string_lossy().to_string();
+        assert!(here.contains(&format!("=> \"{stem}\"")), "scenarios/{stem}.toml has no test");
+    }
+}
+
+#[test]
+fn a_bad_scenario_file_exits_2_naming_the_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "duration = \"10s\"\n[[step]]\nat = \"1s\"\ninject = \"partition n0\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_devnet")).arg("run").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:4: step 1: a partition needs at least two groups"), "{err}");
+}
