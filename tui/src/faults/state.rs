@@ -252,7 +252,8 @@ mod tests {
         assert!(s.links[0][0].is_ok());
         assert_eq!(s.labels(0), vec!["slow"]);
         assert_eq!(s.labels(3), vec!["slow", "filtered"]);
-        let rule = &s.rules_for(2)[0];
+        let rules = s.rules_for(2);
+        let rule = rules.iter().find(|r| r.from == 2).unwrap();
         assert_eq!((rule.from, rule.to, rule.drop_kinds.clone()), (2, 3, vec![pb::MessageKind::Vote as i32]));
         let s = state_after(&["latency n0 * 200ms", "loss n1 n2 0.5", "cut n3 n0", "heal"]);
         assert!(s.links.iter().flatten().all(|l| l.is_ok()));
