@@ -35,6 +35,9 @@ struct Args {
     /// File holding the cluster token that Control calls must carry; without it Control is off.
     #[arg(long)]
     token_file: Option<PathBuf>,
+    /// Seed for the fault shim's random draws (loss, jitter).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -71,6 +74,7 @@ fn main() -> anyhow::Result<()> {
     };
     let node = NodeArgs {
         control_token,
+        shim_seed: args.seed,
         id: me.id.clone(),
         me: PeerId(args.index),
         spec,

@@ -41,6 +41,8 @@ pub struct NodeArgs {
     pub data_dir: PathBuf,
     /// The cluster token Control calls must carry; `None` disables Control.
     pub control_token: Option<String>,
+    /// Seeds the fault shim's loss and jitter draws; `None` seeds from the OS.
+    pub shim_seed: Option<u64>,
 }
 
 /// Runs the node until `shutdown` resolves or a fatal error (store failure).
@@ -59,7 +61,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
     let (sub_tx, sub_rx) = mpsc::channel(16);
     let (link_tx, link_rx) = mpsc::channel(64);
     let (control_tx, control_rx) = mpsc::channel(16);
-    let shim = Arc::new(Shim::default());
+    let shim = Arc::new(args.shim_seed.map_or_else(Shim::default, Shim::seeded));
     let clock = Clock { genesis_unix_ms: args.spec.genesis_time_ms, skew_ms: 0 };
     let count = args.peers.iter().map(|p| p.peer.0).chain([args.me.0]).max().unwrap_or(0) as usize + 1;
     let mut names = vec![String::new(); count];

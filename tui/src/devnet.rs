@@ -33,18 +33,30 @@ pub struct Devnet {
     pub(crate) token: String,
     pub(crate) program: PathBuf,
     pub(crate) event_tx: mpsc::Sender<ClusterEvent>,
+    /// Seeds node i's fault shim with `seed + i` (scenarios' `seed`).
+    pub(crate) seed: Option<u64>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl Devnet {
     /// Prepares the cluster directory, starts every node and connects to them.
     pub async fn up(cfg: &DevnetConfig, data_dir: &Path, fresh: bool) -> anyhow::Result<Devnet> {
+        Self::up_seeded(cfg, data_dir, fresh, None).await
+    }
+
+    /// As `up`, with the nodes' fault shims seeded from `seed`.
+    pub async fn up_seeded(
+        cfg: &DevnetConfig,
+        data_dir: &Path,
+        fresh: bool,
+        seed: Option<u64>,
+    ) -> anyhow::Result<Devnet> {
         let dir = ClusterDir::prepare(cfg, data_dir, fresh)?;
         let program = node_binary()?;
         let token = dir.token()?;
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
         let (proc_tx, mut proc_rx) = mpsc::channel(256);
-        let commands = (0..dir.nodes.nodes.len()).map(|i| node_command(&dir, &program, i)).collect();
+        let commands = (0..dir.nodes.nodes.len()).map(|i| node_command(&dir, &program, i, seed)).collect();
         let mut supervisor = Supervisor::new(commands, proc_tx);
         let forward = tx.clone();
         let mut tasks = vec![tokio::spawn(async move {
@@ -64,7 +76,7 @@ impl Devnet {
         let view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
         let faults = FaultState::new(dir.nodes.nodes.len());
-        Ok(Devnet { dir, supervisor, events, control, view, faults, token, program, event_tx: tx, tasks })
+        Ok(Devnet { dir, supervisor, events, control, view, faults, token, program, event_tx: tx, seed, tasks })
     }
 
     /// Applies one cluster event to the view; a node that (re)connects gets
@@ -105,7 +117,7 @@ impl Devnet {
 }
 
 /// How the supervisor starts node `i` of `dir`.
-pub(crate) fn node_command(dir: &ClusterDir, program: &Path, i: usize) -> NodeCommand {
+pub(crate) fn node_command(dir: &ClusterDir, program: &Path, i: usize, seed: Option<u64>) -> NodeCommand {
     let entry = &dir.nodes.nodes[i];
     let mut args = vec![
         "--genesis".into(),
@@ -121,6 +133,9 @@ pub(crate) fn node_command(dir: &ClusterDir, program: &Path, i: usize) -> NodeCo
     ];
     if let Some(v) = entry.validator {
         args.extend(["--key".into(), dir.key_path(v).display().to_string()]);
+    }
+    if let Some(s) = seed {
+        args.extend(["--seed".into(), s.wrapping_add(i as u64).to_string()]);
     }
     NodeCommand { program: program.to_path_buf(), args, log: dir.log_path(i) }
 }

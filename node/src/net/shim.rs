@@ -47,6 +47,11 @@ impl Default for Shim {
 }
 
 impl Shim {
+    /// A shim whose loss and jitter draws follow `seed` (repeatable draws for one rule set).
+    pub fn seeded(seed: u64) -> Shim {
+        Shim { rng: Mutex::new(rand::rngs::StdRng::seed_from_u64(seed)), ..Shim::default() }
+    }
+
     /// Replaces every rule (an empty list heals everything).
     pub fn set(&self, rules: BTreeMap<(PeerId, PeerId), Rule>) {
         *self.rules.write().unwrap_or_else(|e| e.into_inner()) = rules;

@@ -187,7 +187,7 @@ impl Devnet {
         }
         let index = self.dir.add_node(id.clone(), validator).map_err(|e| format!("{e:#}"))?;
         let entry = self.dir.nodes.nodes[index].clone();
-        let i = self.supervisor.add(node_command(&self.dir, &self.program, index));
+        let i = self.supervisor.add(node_command(&self.dir, &self.program, index, self.seed));
         debug_assert_eq!(i, index);
         self.view.add_node(&entry);
         self.faults.add_node();

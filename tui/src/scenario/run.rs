@@ -25,7 +25,7 @@ fn secs(ms: u64) -> String {
 
 /// Runs `scn` in a fresh cluster under `data_dir`; returns whether every check held.
 pub async fn run(scn: &Scenario, data_dir: &Path, as_json: bool) -> anyhow::Result<bool> {
-    let mut devnet = Devnet::up(&scn.devnet, data_dir, true).await?;
+    let mut devnet = Devnet::up_seeded(&scn.devnet, data_dir, true, scn.seed).await?;
     let cfg = &scn.devnet;
     if !as_json {
         print(&format!("scenario {}: {}", scn.name, scn.description));
