@@ -34,7 +34,7 @@ pub fn action_for(key: KeyEvent, help_open: bool) -> Option<Action> {
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Up | KeyCode::Char('k') => Action::SelectUp,
+        KeyCode::Up => Action::SelectUp,
         KeyCode::Down | KeyCode::Char('j') => Action::SelectDown,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PrevPane,
@@ -48,7 +48,12 @@ pub fn action_for(key: KeyEvent, help_open: bool) -> Option<Action> {
 pub const HELP: &[(&str, &str)] = &[
     ("?", "show or hide this help"),
     ("q, Ctrl-C", "stop the cluster and quit"),
-    ("↑ ↓ / k j", "select a node"),
+    ("↑ ↓ / j", "select a node"),
+    ("Space", "mark a node (fault keys act on marked nodes)"),
+    ("c / r / p", "crash / restart / pause-or-resume"),
+    ("x / l / k / e", "partition / link rules / clock skew / Byzantine (prompt)"),
+    (":", "prompt for any fault, as `devnet inject`"),
+    ("h", "heal every link"),
     ("Tab / Shift-Tab", "move focus between panes"),
     ("PgUp PgDn", "scroll the event log"),
     ("Esc", "close this help"),

@@ -13,6 +13,7 @@ pub mod cluster_dir;
 pub mod config;
 pub mod control;
 pub mod devnet;
+pub mod fault_keys;
 pub mod faults;
 pub mod headless;
 pub mod keys;

@@ -142,7 +142,12 @@ impl FaultState {
         let mut out = vec![];
         let touching = || self.links[node].iter().chain(self.links.iter().map(|row| &row[node])).filter(|l| !l.is_ok());
         if touching().any(|l| l.blocked) {
-            out.push("partitioned".to_string());
+            let group = self.components().into_iter().find(|g| g.contains(&node)).unwrap_or_default();
+            out.push(match group.len() {
+                1 => "cut off".to_string(),
+                _ if group.len() == self.len() => "link cut".to_string(),
+                _ => format!("partition {}", group.iter().map(|i| format!("n{i}")).collect::<Vec<_>>().join(",")),
+            });
         }
         if touching().any(|l| l.delay_ms > 0) {
             out.push("slow".to_string());
@@ -231,7 +236,8 @@ mod tests {
         // A new partition replaces the old one.
         let s = state_after(&["partition n0,n1/n2,n3", "partition isolate n3"]);
         assert_eq!(s.components(), vec![vec![0, 1, 2], vec![3]]);
-        assert_eq!(s.labels(3), vec!["partitioned"]);
+        assert_eq!(s.labels(3), vec!["cut off"]);
+        assert_eq!(s.labels(0), vec!["partition n0,n1,n2"]);
         let s = state_after(&["partition majority"]);
         assert_eq!(s.components(), vec![vec![0, 1, 2], vec![3]]);
         let s = state_after(&["partition ring"]);

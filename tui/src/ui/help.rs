@@ -10,7 +10,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 pub fn draw(frame: &mut Frame) {
     let height = HELP.len() as u16 + 2;
     let [area] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(frame.area());
-    let [area] = Layout::horizontal([Constraint::Length(52)]).flex(Flex::Center).areas(area);
+    let width = HELP.iter().map(|(_, what)| 19 + what.chars().count() as u16).max().unwrap_or(40);
+    let [area] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
     let lines: Vec<Line> = HELP
         .iter()
         .map(|(k, what)| {

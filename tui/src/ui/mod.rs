@@ -9,6 +9,7 @@ mod header;
 mod help;
 mod log;
 mod nodes;
+mod prompt;
 pub mod state;
 
 use crate::cluster::ClusterView;
@@ -24,6 +25,9 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64) {
     header::draw(frame, top, view, now_ms);
     nodes::draw(frame, table, view, ui);
     log::draw(frame, rest, view, ui);
+    if let Some(text) = &ui.prompt {
+        prompt::draw(frame, text);
+    }
     if ui.help {
         help::draw(frame);
     }

@@ -17,12 +17,12 @@ fn state_style(n: &NodeView) -> Style {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = Row::new(["node", "state", "head", "justified", "finalized", "lag", "peers", "reorgs"])
+    let header = Row::new(["node", "state", "head", "justified", "finalized", "lag", "peers", "reorgs", "faults"])
         .style(Style::new().add_modifier(Modifier::BOLD));
-    let rows = view.nodes.iter().map(|n| {
+    let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         let state = if n.is_running() && !n.connected { "running (no rpc)" } else { n.state_label() };
         Row::new([
-            Cell::from(n.id.clone()),
+            Cell::from(if ui.marked.contains(&i) { format!("*{}", n.id) } else { n.id.clone() }),
             Cell::from(state).style(state_style(n)),
             Cell::from(format!("s{} h{} {}", n.head.slot, n.head.height, n.head.hash)),
             Cell::from(format!("e{}", n.justified.epoch)),
@@ -34,17 +34,19 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
             } else {
                 n.reorgs.to_string()
             }),
+            Cell::from(n.faults.join(", ")).style(Style::new().fg(Color::Magenta)),
         ])
     });
     let widths = [
-        Constraint::Length(5),
+        Constraint::Length(9),
         Constraint::Length(16),
         Constraint::Length(24),
         Constraint::Length(9),
         Constraint::Length(22),
         Constraint::Length(5),
         Constraint::Length(5),
-        Constraint::Min(6),
+        Constraint::Length(10),
+        Constraint::Min(10),
     ];
     let table = Table::new(rows, widths)
         .header(header)

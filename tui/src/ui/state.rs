@@ -27,9 +27,24 @@ pub struct UiState {
     /// Lines scrolled up from the newest log entry.
     pub log_scroll: usize,
     pub quit: bool,
+    /// Nodes marked with Space: the targets of fault keys (else the selected node).
+    pub marked: std::collections::BTreeSet<usize>,
+    /// The fault prompt's text while it is open.
+    pub prompt: Option<String>,
 }
 
 impl UiState {
+    /// The nodes fault keys act on.
+    pub fn targets(&self) -> Vec<usize> {
+        if self.marked.is_empty() { vec![self.selected] } else { self.marked.iter().copied().collect() }
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if !self.marked.remove(&self.selected) {
+            self.marked.insert(self.selected);
+        }
+    }
+
     pub fn update(&mut self, action: Action, node_count: usize) {
         match action {
             Action::Quit => self.quit = true,
