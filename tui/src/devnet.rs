@@ -4,6 +4,7 @@
 //! the scenario runner all drive one of these; none of them touches processes
 //! or gRPC directly.
 
+use crate::alarms::Watchdog;
 use crate::cluster::{ClusterEvent, ClusterView, json, watch};
 use crate::cluster_dir::ClusterDir;
 use crate::config::DevnetConfig;
@@ -35,6 +36,7 @@ pub struct Devnet {
     pub(crate) event_tx: mpsc::Sender<ClusterEvent>,
     /// Seeds node i's fault shim with `seed + i` (scenarios' `seed`).
     pub(crate) seed: Option<u64>,
+    watchdog: Watchdog,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -76,7 +78,20 @@ impl Devnet {
         let view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
         let faults = FaultState::new(dir.nodes.nodes.len());
-        Ok(Devnet { dir, supervisor, events, control, view, faults, token, program, event_tx: tx, seed, tasks })
+        Ok(Devnet {
+            dir,
+            supervisor,
+            events,
+            control,
+            view,
+            faults,
+            token,
+            program,
+            event_tx: tx,
+            seed,
+            watchdog: Watchdog::default(),
+            tasks,
+        })
     }
 
     /// Applies one cluster event to the view; a node that (re)connects gets
@@ -85,7 +100,10 @@ impl Devnet {
         if let ClusterEvent::Connected { node } = &ev {
             self.repush(*node);
         }
-        self.view.apply(ev, now_ms());
+        let now = now_ms();
+        self.view.apply(ev, now);
+        let stakes: Vec<u64> = self.dir.spec.validators.iter().map(|v| v.stake).collect();
+        self.watchdog.check(&mut self.view, &self.faults, &stakes, now);
     }
 
     /// Answers a request from the control endpoint.

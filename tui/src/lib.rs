@@ -7,6 +7,7 @@
 //! one executor of injected faults and `control` the endpoint other terminals
 //! reach it through.
 
+pub mod alarms;
 pub mod app;
 pub mod cluster;
 pub mod cluster_dir;

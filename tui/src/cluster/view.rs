@@ -52,6 +52,8 @@ pub struct NodeView {
     /// Faults in force on this node, as short labels ("paused", "skew +500ms",
     /// "equivocate"); set by the faults module, shown until undone.
     pub faults: Vec<String>,
+    /// Validators this node has reported slashed.
+    pub slashed_seen: BTreeSet<u32>,
 }
 
 /// One directed link's rules, as the faults module last set them.
@@ -88,6 +90,7 @@ impl NodeView {
             reorgs: 0,
             deepest_reorg: 0,
             faults: vec![],
+            slashed_seen: BTreeSet::new(),
         }
     }
 
@@ -223,6 +226,15 @@ impl ClusterView {
         self.current_slot(now_ms).saturating_sub(self.finalized().block.slot)
     }
 
+    /// Raises an alarm (once per identical detail) and logs it.
+    pub fn raise(&mut self, kind: &str, detail: String, now_ms: u64) {
+        if self.alarms.iter().any(|a| a.kind == kind && a.detail == detail) {
+            return;
+        }
+        self.alarms.push(Alarm { kind: kind.into(), detail: detail.clone(), time_ms: now_ms });
+        self.log(now_ms, None, LogKind::Alarm, format!("{}: {detail}", kind.to_uppercase()));
+    }
+
     pub fn has_safety_alarm(&self) -> bool {
         self.alarms.iter().any(|a| a.kind == "safety")
     }
@@ -339,6 +351,7 @@ impl ClusterView {
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
             Kind::Slashed(s) => {
+                self.nodes[node].slashed_seen.insert(s.validator);
                 if self.slashed_logged.insert(s.validator) {
                     let text = format!("validator {} slashed (first seen on {id})", s.validator);
                     self.log(now_ms, Some(node), LogKind::Warning, text);

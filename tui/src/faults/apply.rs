@@ -103,6 +103,11 @@ impl Devnet {
             }
             Fault::Behaviour { node, name, slots } => {
                 self.faults.behaviour[*node] = (name.clone(), *slots);
+                if name == "equivocate"
+                    && let Some(v) = self.dir.nodes.nodes[*node].validator
+                {
+                    self.faults.equivocating.entry(v).or_insert_with(now_ms);
+                }
                 self.push_to(*node, Push::Behaviour(name.clone(), *slots)).await
             }
             Fault::Twin(of) => self.start_twin(*of).await,
@@ -182,6 +187,7 @@ impl Devnet {
             return Err(format!("{} holds no validator key", self.view.nodes[of].id));
         };
         let id = format!("{}-twin", self.view.nodes[of].id);
+        self.faults.equivocating.entry(validator).or_insert_with(now_ms);
         if self.dir.nodes.nodes.iter().any(|n| n.id == id) {
             return Err(format!("{id} already exists"));
         }

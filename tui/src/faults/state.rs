@@ -20,6 +20,9 @@ pub struct FaultState {
     pub skew_ms: Vec<i64>,
     /// Behaviour name ("honest", "equivocate", ...) and, for withhold, slots.
     pub behaviour: Vec<(String, u64)>,
+    /// Validators made to equivocate (or twinned), with when (unix ms); they stay
+    /// Byzantine for the accountability check even after `honest`.
+    pub equivocating: std::collections::BTreeMap<u32, u64>,
 }
 
 fn kind_from_label(k: &str) -> Option<MsgKind> {
@@ -32,6 +35,7 @@ impl FaultState {
             links: vec![vec![LinkView::default(); n]; n],
             skew_ms: vec![0; n],
             behaviour: vec![("honest".into(), 0); n],
+            equivocating: Default::default(),
         }
     }
 
