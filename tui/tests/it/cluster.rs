@@ -98,7 +98,15 @@ async fn node_killed_with_sigkill_restarts_syncs_and_never_equivocates() {
             n1.is_running() && n1.finalized.epoch >= before + 2
         })
         .await;
-        assert!(caught_up, "round {round}: n1 did not catch up: {:?}", devnet.view.nodes[1]);
+        if !caught_up {
+            let log = std::fs::read_to_string(devnet.dir.log_path(1)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            panic!(
+                "round {round}: n1 did not catch up: {:?}\nlog tail (newest first):\n{}",
+                devnet.view.nodes[1],
+                tail.join("\n")
+            );
+        }
     }
     let view = devnet.view.clone();
     devnet.shutdown().await;
