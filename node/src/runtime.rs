@@ -313,7 +313,8 @@ impl Runtime {
             self.spec.slot_ms,
             self.spec.epoch_slots,
         );
-        let s = pb::NodeStatus { skew_ms: self.clock.skew_ms, ..s };
+        let dropped_messages = self.peers.dropped.load(Ordering::Relaxed);
+        let s = pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, ..s };
         self.status.send_replace(s);
     }
 

@@ -80,5 +80,6 @@ pub fn status(
         slot_ms,
         epoch_slots,
         skew_ms: 0,
+        dropped_messages: 0,
     }
 }

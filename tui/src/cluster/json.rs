@@ -70,6 +70,7 @@ pub struct NodeSummary {
     pub peers: usize,
     pub reorgs: u64,
     pub faults: Vec<String>,
+    pub dropped_messages: u64,
 }
 
 /// The `{"type":"summary"}` line: the cluster as it is now.
@@ -91,6 +92,7 @@ pub fn summary(view: &ClusterView, now_ms: u64) -> Value {
             peers: n.peers_up.len(),
             reorgs: n.reorgs,
             faults: n.faults.clone(),
+            dropped_messages: n.dropped,
         })
         .collect();
     json!({

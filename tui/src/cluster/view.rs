@@ -54,6 +54,8 @@ pub struct NodeView {
     pub faults: Vec<String>,
     /// Validators this node has reported slashed.
     pub slashed_seen: BTreeSet<u32>,
+    /// Outbound messages the node has dropped (fault rules, full queues, failed calls).
+    pub dropped: u64,
 }
 
 /// One directed link's rules, as the faults module last set them.
@@ -91,6 +93,7 @@ impl NodeView {
             deepest_reorg: 0,
             faults: vec![],
             slashed_seen: BTreeSet::new(),
+            dropped: 0,
         }
     }
 
@@ -284,6 +287,7 @@ impl ClusterView {
         n.head = block_ref(&s.head);
         n.justified = checkpoint(&s.justified);
         n.peers_up = s.peers_up.clone();
+        n.dropped = s.dropped_messages;
         let fin = checkpoint(&s.finalized);
         if fin.epoch > n.finalized.epoch {
             n.finalized = fin;

@@ -4,7 +4,6 @@
 //! paused node delays nothing; it gets the rules again when it reconnects).
 
 use super::parse::{Fault, ProcessFault, parse};
-use super::state::FaultState;
 use crate::cluster::LogKind;
 use crate::control::bearer;
 use crate::devnet::{Devnet, STOP_GRACE, node_command, now_ms};
@@ -222,15 +221,4 @@ async fn futures_join<T: Send + 'static>(futs: Vec<impl std::future::Future<Outp
         }
     }
     out
-}
-
-impl FaultState {
-    /// Whether the connected groups leave at least 2/3 of `stakes` together.
-    pub fn has_two_thirds_side(&self, stakes: &[u64]) -> bool {
-        let total: u64 = stakes.iter().sum();
-        self.components().iter().any(|g| {
-            let s: u64 = g.iter().filter_map(|i| stakes.get(*i)).sum();
-            3 * s >= 2 * total
-        })
-    }
 }
