@@ -64,8 +64,9 @@ impl Devnet {
         supervisor.start_all()?;
         tasks.extend(spawn_watchers(&dir.nodes.nodes, tx));
         let s = &dir.spec;
-        let view =
+        let mut view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
+        view.validators = std::mem::take(&mut view.validators).with_spec(s);
         Ok(Devnet { dir, supervisor, events, view, tasks })
     }
 
