@@ -15,6 +15,7 @@ run: build
 
 ## Every test: unit, simulation, and real-process integration tests.
 test:
+	command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
