@@ -21,6 +21,7 @@ test:
 
 ## End-to-end figures (time to finality, throughput, CPU) on this machine.
 bench: build
+	./target/release/devnet-ui-bench
 	./target/release/devnet-bench
 
 fmt:
