@@ -15,11 +15,13 @@ run: build
 
 ## Every test: unit, simulation, and real-process integration tests.
 test:
+	command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
 ## End-to-end figures (time to finality, throughput, CPU) on this machine.
 bench: build
+	./target/release/devnet-ui-bench
 	./target/release/devnet-bench
 
 fmt:

@@ -2,18 +2,28 @@
 //! is drawn at most every `FRAME` when something changed (and at least once a
 //! second, for the clock). Terminal IO stays on its own thread; the terminal is
 //! restored on every exit path, panics included (`ratatui::init` hooks them).
+//!
+//! The app is where the dashboard's IO happens: it reads `NO_COLOR`, keeps the
+//! frozen copy of the view (`f`), and reads the tail of the selected node's
+//! log file (at most `TAIL_BYTES`, every `TAIL_EVERY`) while the node detail
+//! is open, handing the lines to the UI. Fault keys and the fault prompt are
+//! handled here first (`fault_key`), then navigation (`keys`).
 
-use crate::cluster::LogKind;
+use crate::cluster::{ClusterView, LogKind};
 use crate::devnet::{Devnet, now_ms};
 use crate::fault_keys::{FaultAction, fault_action};
 use crate::faults::words;
-use crate::keys::action_for;
-use crate::ui::{self, UiState};
+use crate::keys::{Mode, action_for};
+use crate::ui::{self, Bounds, UiState, theme::Theme};
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 const FRAME: Duration = Duration::from_millis(100);
+const TAIL_BYTES: u64 = 16 * 1024;
+const TAIL_EVERY: Duration = Duration::from_millis(500);
 
 /// Reads key presses on a plain thread; stops when the receiver is gone.
 fn spawn_key_reader() -> mpsc::Receiver<KeyEvent> {
@@ -39,6 +49,27 @@ fn spawn_key_reader() -> mpsc::Receiver<KeyEvent> {
     rx
 }
 
+/// The last lines of a file (reading at most `TAIL_BYTES` from its end).
+pub fn tail_lines(path: &Path, max_lines: usize) -> Vec<String> {
+    let Ok(mut f) = std::fs::File::open(path) else { return vec![format!("(cannot open {})", path.display())] };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut buf = Vec::new();
+    if f.seek(SeekFrom::Start(len.saturating_sub(TAIL_BYTES))).is_err() || f.read_to_end(&mut buf).is_err() {
+        return vec![format!("(cannot read {})", path.display())];
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if len > TAIL_BYTES && !lines.is_empty() {
+        lines.remove(0); // Cut mid-line.
+    }
+    lines.split_off(lines.len().saturating_sub(max_lines))
+}
+
+pub fn bounds(view: &ClusterView, now_ms: u64) -> Bounds {
+    let newest = view.nodes.iter().map(|n| n.head.slot).max().unwrap_or(0).max(view.current_slot(now_ms));
+    Bounds { nodes: view.nodes.len(), validators: view.validators.rows.len(), newest_slot: newest }
+}
+
 pub async fn run(mut devnet: Devnet) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     let result = event_loop(&mut terminal, &mut devnet).await;
@@ -48,11 +79,12 @@ pub async fn run(mut devnet: Devnet) -> anyhow::Result<()> {
     result
 }
 
-/// One key press: the prompt takes every key while open; then fault keys and
-/// Space (mark); then the navigation keys of `keys`.
-async fn on_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) {
+/// The fault prompt and fault keys (see `fault_keys`): the prompt takes every
+/// key while open; in the normal mode Space marks and the fault letters act.
+/// Returns whether the key was used here.
+async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
     if k.kind != KeyEventKind::Press {
-        return;
+        return false;
     }
     if let Some(text) = &mut ui.prompt {
         match k.code {
@@ -64,31 +96,25 @@ async fn on_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) {
             KeyCode::Backspace => {
                 text.pop();
             }
-            KeyCode::Char(c) => text.push(c),
-            _ => {}
+            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
+            _ => return false,
         }
-        return;
+        return true;
     }
-    if !ui.help
-        && !k.modifiers.contains(KeyModifiers::CONTROL)
-        && let KeyCode::Char(c) = k.code
-    {
-        if c == ' ' {
-            ui.toggle_mark();
-            return;
-        }
-        match fault_action(c, &ui.targets(), &devnet.view) {
-            Some(FaultAction::Inject(w)) => return inject(devnet, &w).await,
-            Some(FaultAction::Prompt(text)) => {
-                ui.prompt = Some(text);
-                return;
-            }
-            None => {}
-        }
+    if ui.mode() != Mode::Normal || k.modifiers.contains(KeyModifiers::CONTROL) {
+        return false;
     }
-    if let Some(a) = action_for(k, ui.help) {
-        ui.update(a, devnet.view.nodes.len());
+    let KeyCode::Char(c) = k.code else { return false };
+    if c == ' ' {
+        ui.toggle_mark();
+        return true;
     }
+    match fault_action(c, &ui.targets(), &devnet.view) {
+        Some(FaultAction::Inject(w)) => inject(devnet, &w).await,
+        Some(FaultAction::Prompt(text)) => ui.prompt = Some(text),
+        None => return false,
+    }
+    true
 }
 
 /// Injects through the one executor; a refused fault is logged with the reason.
@@ -100,28 +126,47 @@ async fn inject(devnet: &mut Devnet, words: &[String]) {
 
 async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet) -> anyhow::Result<()> {
     let mut keys = spawn_key_reader();
-    let mut ui = UiState::default();
+    let mut ui =
+        UiState { theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()), ..Default::default() };
+    let mut frozen: Option<(ClusterView, u64)> = None;
+    let mut log_tail: Vec<String> = vec![];
+    let mut tail_read: Option<(usize, Instant)> = None;
     let mut frame = tokio::time::interval(FRAME);
     let mut dirty = true;
     let mut last_draw = Instant::now();
     loop {
         tokio::select! {
             Some(k) = keys.recv() => {
-                on_key(k, &mut ui, devnet).await;
-                dirty = true;
+                if fault_key(k, &mut ui, devnet).await {
+                    dirty = true;
+                } else if let Some(a) = action_for(k, ui.mode()) {
+                    let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
+                    ui.update(a, bounds(view, now));
+                    match (ui.frozen, frozen.is_some()) {
+                        (true, false) => frozen = Some((devnet.view.clone(), now_ms())),
+                        (false, true) => frozen = None,
+                        _ => {}
+                    }
+                    dirty = true;
+                }
             }
             Some(ev) = devnet.events.recv() => {
                 devnet.apply(ev);
-                dirty = true;
+                dirty |= frozen.is_none();
             }
             Some(req) = devnet.control.recv() => {
                 devnet.handle_control(req).await;
-                dirty = true;
+                dirty |= frozen.is_none();
             }
             _ = frame.tick() => {
+                if ui.detail && tail_read.is_none_or(|(n, t)| n != ui.selected || t.elapsed() >= TAIL_EVERY) {
+                    log_tail = tail_lines(&devnet.dir.log_path(ui.selected), 200);
+                    tail_read = Some((ui.selected, Instant::now()));
+                    dirty = true;
+                }
                 if dirty || last_draw.elapsed() >= Duration::from_secs(1) {
-                    let now = now_ms();
-                    terminal.draw(|f| ui::draw(f, &devnet.view, &ui, now))?;
+                    let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
+                    terminal.draw(|f| ui::draw(f, view, &ui, now, &log_tail))?;
                     dirty = false;
                     last_draw = Instant::now();
                 }

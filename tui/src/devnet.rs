@@ -75,8 +75,9 @@ impl Devnet {
         supervisor.start_all()?;
         tasks.extend(watch::spawn_watchers(&dir.nodes.nodes, tx.clone()));
         let s = &dir.spec;
-        let view =
+        let mut view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
+        view.validators = std::mem::take(&mut view.validators).with_spec(s);
         let faults = FaultState::new(dir.nodes.nodes.len());
         Ok(Devnet {
             dir,

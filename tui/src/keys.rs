@@ -1,45 +1,113 @@
 //! Keys -> `Action`s, k9s/lazydocker style. Pure, so it is tested without a
 //! terminal. Only key presses count (not repeats or releases).
+//!
+//! The single letters c, r, p, x, l, k, e and h are kept free for fault
+//! actions (crash, restart, pause, partition, link rules, clock skew,
+//! Byzantine, heal), so navigation is arrows and punctuation (no hjkl).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+/// Which keys are live: overlays and the filter prompt take keys first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Help,
+    Detail,
+    Filter,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     Quit,
     ToggleHelp,
-    /// Close an overlay (help) without quitting.
+    /// Close the help or the node detail without quitting.
     Back,
-    SelectUp,
-    SelectDown,
+    /// Open the selected node's detail.
+    Open,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
     NextPane,
     PrevPane,
-    ScrollLogUp,
-    ScrollLogDown,
+    /// Fork tree: fewer slots per cell.
+    ZoomIn,
+    /// Fork tree: more slots per cell.
+    ZoomOut,
+    /// Fork tree: scroll back in history.
+    Earlier,
+    Later,
+    /// Back to the newest slot and the newest log line.
+    Latest,
+    ToggleProposers,
+    Freeze,
+    StartFilter,
+    FilterChar(char),
+    FilterBackspace,
+    FilterDone,
+    FilterCancel,
 }
 
-pub fn action_for(key: KeyEvent, help_open: bool) -> Option<Action> {
+pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
     if key.kind != KeyEventKind::Press {
         return None;
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Action::Quit);
     }
-    if help_open {
-        return match key.code {
-            KeyCode::Char('?') | KeyCode::Esc => Some(Action::Back),
-            KeyCode::Char('q') => Some(Action::Quit),
-            _ => None,
-        };
+    match mode {
+        Mode::Filter => {
+            return match key.code {
+                KeyCode::Enter => Some(Action::FilterDone),
+                KeyCode::Esc => Some(Action::FilterCancel),
+                KeyCode::Backspace => Some(Action::FilterBackspace),
+                KeyCode::Char(c) => Some(Action::FilterChar(c)),
+                _ => None,
+            };
+        }
+        Mode::Help => {
+            return match key.code {
+                KeyCode::Char('?') | KeyCode::Esc => Some(Action::Back),
+                KeyCode::Char('q') => Some(Action::Quit),
+                _ => None,
+            };
+        }
+        Mode::Detail => {
+            return match key.code {
+                KeyCode::Esc | KeyCode::Enter => Some(Action::Back),
+                KeyCode::Up => Some(Action::Up),
+                KeyCode::Down => Some(Action::Down),
+                KeyCode::Char('q') => Some(Action::Quit),
+                KeyCode::Char('?') => Some(Action::ToggleHelp),
+                KeyCode::Char('f') => Some(Action::Freeze),
+                _ => None,
+            };
+        }
+        Mode::Normal => {}
     }
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Up => Action::SelectUp,
-        KeyCode::Down | KeyCode::Char('j') => Action::SelectDown,
+        KeyCode::Esc => Action::Back,
+        KeyCode::Enter => Action::Open,
+        KeyCode::Up => Action::Up,
+        KeyCode::Down => Action::Down,
+        KeyCode::Left => Action::Left,
+        KeyCode::Right => Action::Right,
+        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageDown => Action::PageDown,
         KeyCode::Tab => Action::NextPane,
         KeyCode::BackTab => Action::PrevPane,
-        KeyCode::PageUp => Action::ScrollLogUp,
-        KeyCode::PageDown => Action::ScrollLogDown,
+        KeyCode::Char('+') | KeyCode::Char('=') | KeyCode::Char(']') => Action::ZoomIn,
+        KeyCode::Char('-') | KeyCode::Char('[') => Action::ZoomOut,
+        KeyCode::Char('<') | KeyCode::Char(',') => Action::Earlier,
+        KeyCode::Char('>') | KeyCode::Char('.') => Action::Later,
+        KeyCode::End => Action::Latest,
+        KeyCode::Char('i') => Action::ToggleProposers,
+        KeyCode::Char('f') => Action::Freeze,
+        KeyCode::Char('/') => Action::StartFilter,
         _ => return None,
     })
 }
@@ -48,15 +116,23 @@ pub fn action_for(key: KeyEvent, help_open: bool) -> Option<Action> {
 pub const HELP: &[(&str, &str)] = &[
     ("?", "show or hide this help"),
     ("q, Ctrl-C", "stop the cluster and quit"),
-    ("↑ ↓ / j", "select a node"),
-    ("Space", "mark a node (fault keys act on marked nodes)"),
-    ("c / r / p", "crash / restart / pause-or-resume"),
-    ("x / l / k / e", "partition / link rules / clock skew / Byzantine (prompt)"),
+    ("Tab / Shift-Tab", "move focus between panes"),
+    ("↑ ↓", "select a node / validator, scroll events, tree row"),
+    ("← →", "fork tree: move the selected block"),
+    ("PgUp PgDn", "scroll the focused list by 10"),
+    ("+ - (] [)", "fork tree: zoom in / out (slots per cell)"),
+    ("< > (, .)", "fork tree: back / forward through history"),
+    ("End", "back to the newest slot and event"),
+    ("i", "fork tree: show each block's proposer"),
+    ("Enter", "detail of the selected node (Esc closes)"),
+    ("/", "filter events (Enter keeps, Esc clears)"),
+    ("f", "freeze / unfreeze the view (cluster keeps running)"),
+    ("Esc", "close an overlay"),
+    ("Space", "mark a node: fault keys act on marked nodes"),
+    ("c / r / p", "crash / restart / pause or resume"),
+    ("x / l / k / e", "partition / links / skew / Byzantine (prompt)"),
     (":", "prompt for any fault, as `devnet inject`"),
     ("h", "heal every link"),
-    ("Tab / Shift-Tab", "move focus between panes"),
-    ("PgUp PgDn", "scroll the event log"),
-    ("Esc", "close this help"),
 ];
 
 #[cfg(test)]
@@ -69,28 +145,56 @@ mod tests {
 
     #[test]
     fn keys_map_to_actions() {
-        assert_eq!(action_for(press(KeyCode::Char('q')), false), Some(Action::Quit));
-        assert_eq!(action_for(press(KeyCode::Char('?')), false), Some(Action::ToggleHelp));
-        assert_eq!(action_for(press(KeyCode::Char('j')), false), Some(Action::SelectDown));
-        assert_eq!(action_for(press(KeyCode::Up), false), Some(Action::SelectUp));
-        assert_eq!(action_for(press(KeyCode::Tab), false), Some(Action::NextPane));
-        assert_eq!(action_for(press(KeyCode::Char('z')), false), None);
+        let n = Mode::Normal;
+        assert_eq!(action_for(press(KeyCode::Char('q')), n), Some(Action::Quit));
+        assert_eq!(action_for(press(KeyCode::Char('?')), n), Some(Action::ToggleHelp));
+        assert_eq!(action_for(press(KeyCode::Up), n), Some(Action::Up));
+        assert_eq!(action_for(press(KeyCode::Left), n), Some(Action::Left));
+        assert_eq!(action_for(press(KeyCode::Tab), n), Some(Action::NextPane));
+        assert_eq!(action_for(press(KeyCode::Char('+')), n), Some(Action::ZoomIn));
+        assert_eq!(action_for(press(KeyCode::Char('[')), n), Some(Action::ZoomOut));
+        assert_eq!(action_for(press(KeyCode::Char('<')), n), Some(Action::Earlier));
+        assert_eq!(action_for(press(KeyCode::Char('>')), n), Some(Action::Later));
+        assert_eq!(action_for(press(KeyCode::Char('f')), n), Some(Action::Freeze));
+        assert_eq!(action_for(press(KeyCode::Char('/')), n), Some(Action::StartFilter));
+        assert_eq!(action_for(press(KeyCode::Enter), n), Some(Action::Open));
+        assert_eq!(action_for(press(KeyCode::Char('z')), n), None);
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(action_for(ctrl_c, false), Some(Action::Quit));
+        assert_eq!(action_for(ctrl_c, n), Some(Action::Quit));
     }
 
     #[test]
-    fn help_overlay_takes_escape_and_question_mark() {
-        assert_eq!(action_for(press(KeyCode::Esc), true), Some(Action::Back));
-        assert_eq!(action_for(press(KeyCode::Char('?')), true), Some(Action::Back));
-        assert_eq!(action_for(press(KeyCode::Char('j')), true), None);
-        assert_eq!(action_for(press(KeyCode::Char('q')), true), Some(Action::Quit));
+    fn letters_reserved_for_faults_stay_unbound() {
+        for c in ['c', 'r', 'p', 'x', 'l', 'k', 'e', 'h', 'j'] {
+            assert_eq!(action_for(press(KeyCode::Char(c)), Mode::Normal), None, "{c} is bound");
+        }
+    }
+
+    #[test]
+    fn overlays_take_their_keys() {
+        assert_eq!(action_for(press(KeyCode::Esc), Mode::Help), Some(Action::Back));
+        assert_eq!(action_for(press(KeyCode::Char('?')), Mode::Help), Some(Action::Back));
+        assert_eq!(action_for(press(KeyCode::Up), Mode::Help), None);
+        assert_eq!(action_for(press(KeyCode::Char('q')), Mode::Help), Some(Action::Quit));
+        assert_eq!(action_for(press(KeyCode::Esc), Mode::Detail), Some(Action::Back));
+        assert_eq!(action_for(press(KeyCode::Down), Mode::Detail), Some(Action::Down));
+        assert_eq!(action_for(press(KeyCode::Tab), Mode::Detail), None);
+    }
+
+    #[test]
+    fn the_filter_prompt_takes_every_character() {
+        let f = Mode::Filter;
+        assert_eq!(action_for(press(KeyCode::Char('q')), f), Some(Action::FilterChar('q')));
+        assert_eq!(action_for(press(KeyCode::Char('?')), f), Some(Action::FilterChar('?')));
+        assert_eq!(action_for(press(KeyCode::Backspace), f), Some(Action::FilterBackspace));
+        assert_eq!(action_for(press(KeyCode::Enter), f), Some(Action::FilterDone));
+        assert_eq!(action_for(press(KeyCode::Esc), f), Some(Action::FilterCancel));
     }
 
     #[test]
     fn releases_are_ignored() {
         let mut k = press(KeyCode::Char('q'));
         k.kind = KeyEventKind::Release;
-        assert_eq!(action_for(k, false), None);
+        assert_eq!(action_for(k, Mode::Normal), None);
     }
 }

@@ -5,7 +5,9 @@
 //! snapshots, process transitions — into a `ClusterView`, and `json` renders
 //! events as the JSON lines of headless mode. Nodes are reached by address.
 
+pub mod history;
 pub mod json;
+pub mod validators;
 pub mod view;
 pub mod watch;
 

@@ -12,7 +12,11 @@
 //!   where the union of blocks reaches). A conflict raises a safety alarm.
 //! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
 //!   (justified, finalized) are logged once, by the first node to reach them.
+//! - Validator statistics (`validators`) and the lag history (`history`) are
+//!   fed from `apply`; their rules are in those modules.
 
+use super::history::History;
+use super::validators::ValidatorSet;
 use crate::supervisor::{ProcEvent, ProcState};
 use devnet_node::chain::Hash32;
 use devnet_node::config::NodeEntry;
@@ -161,6 +165,8 @@ pub struct ClusterView {
     pub alarms: Vec<Alarm>,
     /// `links[from][to]`: the rules on messages from node `from` to node `to`.
     pub links: Vec<Vec<LinkView>>,
+    pub validators: ValidatorSet,
+    pub history: History,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -188,6 +194,8 @@ impl ClusterView {
             genesis_ms,
             nodes: nodes.iter().map(NodeView::new).collect(),
             links: vec![vec![LinkView::default(); nodes.len()]; nodes.len()],
+            validators: ValidatorSet::new(epoch_slots, &nodes.iter().map(|n| n.validator).collect::<Vec<_>>()),
+            history: History::default(),
             blocks: BTreeMap::new(),
             log: VecDeque::new(),
             alarms: vec![],
@@ -251,6 +259,13 @@ impl ClusterView {
     }
 
     pub fn apply(&mut self, ev: ClusterEvent, now_ms: u64) {
+        self.apply_event(ev, now_ms);
+        let slot = self.current_slot(now_ms);
+        self.validators.on_slot(slot);
+        self.history.sample(slot, &self.nodes);
+    }
+
+    fn apply_event(&mut self, ev: ClusterEvent, now_ms: u64) {
         match ev {
             ClusterEvent::Proc(p) => {
                 let Some(n) = self.nodes.get_mut(p.node) else { return };
@@ -282,6 +297,7 @@ impl ClusterView {
     }
 
     fn apply_status(&mut self, node: usize, s: &pb::NodeStatus, now_ms: u64) {
+        self.validators.on_status(node, s);
         let Some(n) = self.nodes.get_mut(node) else { return };
         n.slot = s.slot;
         n.head = block_ref(&s.head);
@@ -299,6 +315,8 @@ impl ClusterView {
         use pb::event::Kind;
         let Some(kind) = &e.kind else { return };
         let Some(id) = self.nodes.get(node).map(|n| n.id.clone()) else { return };
+        let new_block = matches!(kind, Kind::BlockImported(b) if !self.blocks.contains_key(&block_ref(&b.block).hash));
+        self.validators.on_event(kind, new_block);
         match kind {
             Kind::BlockImported(b) => {
                 let block = block_ref(&b.block);
@@ -427,7 +445,15 @@ impl ClusterView {
         let top = self.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0);
         let floor = top.saturating_sub(KEEP_BELOW_FINALIZED);
         if floor > 0 {
+            let before = self.blocks.len();
+            let fin = self.finalized().block;
+            let orphaned = self
+                .blocks
+                .values()
+                .filter(|b| b.block.height < floor && self.ancestor_at(fin.hash, b.block.height) != Some(b.block.hash))
+                .count();
             self.blocks.retain(|_, b| b.block.height >= floor);
+            self.history.on_pruned((before - self.blocks.len()) as u64, orphaned as u64, floor);
         }
     }
 }

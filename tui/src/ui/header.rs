@@ -1,14 +1,16 @@
 //! The header: cluster, engine, slot and epoch (with progress through the
-//! epoch), nodes up, finalized checkpoint, finality lag, and alarms in red.
+//! epoch), nodes up, finalized checkpoint, finality lag, FROZEN when the view
+//! is frozen, and the latest alarm in red (reversed without colour).
 
+use super::UiState;
 use crate::cluster::ClusterView;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
-pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, now_ms: u64) {
+pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) {
     let slot = view.current_slot(now_ms);
     let epoch = view.epoch_of(slot);
     let in_epoch = slot % view.epoch_slots.max(1);
@@ -24,10 +26,12 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, now_ms: u64) {
         Span::raw(format!("finalized e{} h{} · ", fin.epoch, fin.block.height)),
         Span::raw(format!("lag {} slots", view.finality_lag(now_ms))),
     ];
-    if let Some(a) = view.alarms.last() {
-        let alarm = Style::new().fg(Color::White).bg(Color::Red).add_modifier(Modifier::BOLD);
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" ALARM {}: {} ", a.kind.to_uppercase(), a.detail), alarm));
+    if ui.frozen {
+        spans.push(Span::styled(" · FROZEN (f)", bold.add_modifier(Modifier::REVERSED)));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)).block(Block::bordered().title(" devnet ")), area);
+    if let Some(a) = view.alarms.last() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" ALARM {}: {} ", a.kind.to_uppercase(), a.detail), ui.theme.alarm()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).block(Block::bordered().title(" devnet · ? keys ")), area);
 }

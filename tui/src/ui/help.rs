@@ -10,13 +10,12 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 pub fn draw(frame: &mut Frame) {
     let height = HELP.len() as u16 + 2;
     let [area] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(frame.area());
-    let width = HELP.iter().map(|(_, what)| 19 + what.chars().count() as u16).max().unwrap_or(40);
-    let [area] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(area);
+    let [area] = Layout::horizontal([Constraint::Length(74)]).flex(Flex::Center).areas(area);
     let lines: Vec<Line> = HELP
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
-                Span::styled(format!(" {k:<16}"), Style::new().add_modifier(Modifier::BOLD)),
+                Span::styled(format!(" {k:<18}"), Style::new().add_modifier(Modifier::BOLD)),
                 Span::raw(*what),
             ])
         })

@@ -1,29 +1,43 @@
-//! The nodes table: state, head, justified, finalized, lag, peers, reorgs.
+//! The nodes table: state (with Byzantine behaviour), head, justified,
+//! finalized, lag, peers, reorgs, and the faults in force on the node.
+//! States are words, so they read without colour.
 
 use super::{Pane, UiState, pane_block};
 use crate::cluster::{ClusterView, NodeView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
-fn state_style(n: &NodeView) -> Style {
+/// The state word: process state, "no rpc" when the observer is not
+/// connected, and the Byzantine behaviour the node reports.
+pub fn state_text(view: &ClusterView, n: &NodeView) -> String {
+    let mut s =
+        if n.is_running() && !n.connected { "running (no rpc)".to_string() } else { n.state_label().to_string() };
+    let behaviour = n.validator.and_then(|v| view.validators.rows.get(v as usize)).map_or("", |r| r.behaviour.as_str());
+    if !behaviour.is_empty() && behaviour != "honest" {
+        s.push_str(&format!(" byz:{behaviour}"));
+    }
+    s
+}
+
+fn state_style(ui: &UiState, n: &NodeView) -> Style {
+    let t = ui.theme;
     match n.state_label() {
-        "running" if n.connected => Style::new().fg(Color::Green),
-        "running" | "starting" => Style::new().fg(Color::Yellow),
-        "paused" => Style::new().fg(Color::Cyan),
-        _ => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        "running" if n.connected => t.ok(),
+        "running" | "starting" => t.warn(),
+        "paused" => t.info(),
+        _ => t.bad(),
     }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = Row::new(["node", "state", "head", "justified", "finalized", "lag", "peers", "reorgs", "faults"])
+    let header = Row::new(["node", "state", "head", "just.", "finalized", "lag", "peers", "reorgs", "faults"])
         .style(Style::new().add_modifier(Modifier::BOLD));
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
-        let state = if n.is_running() && !n.connected { "running (no rpc)" } else { n.state_label() };
         Row::new([
             Cell::from(if ui.marked.contains(&i) { format!("*{}", n.id) } else { n.id.clone() }),
-            Cell::from(state).style(state_style(n)),
+            Cell::from(state_text(view, n)).style(state_style(ui, n)),
             Cell::from(format!("s{} h{} {}", n.head.slot, n.head.height, n.head.hash)),
             Cell::from(format!("e{}", n.justified.epoch)),
             Cell::from(format!("e{} h{} {}", n.finalized.epoch, n.finalized.block.height, n.finalized.block.hash)),
@@ -34,19 +48,19 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
             } else {
                 n.reorgs.to_string()
             }),
-            Cell::from(n.faults.join(", ")).style(Style::new().fg(Color::Magenta)),
+            Cell::from(n.faults.join(", ")).style(ui.theme.warn()),
         ])
     });
     let widths = [
-        Constraint::Length(9),
+        Constraint::Length(4),
         Constraint::Length(16),
-        Constraint::Length(24),
+        Constraint::Length(17),
+        Constraint::Length(5),
+        Constraint::Length(18),
+        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(9),
-        Constraint::Length(22),
-        Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Length(10),
-        Constraint::Min(10),
+        Constraint::Min(6),
     ];
     let table = Table::new(rows, widths)
         .header(header)

@@ -1,31 +1,85 @@
-//! What the dashboard remembers between frames (selection, focus, overlays),
-//! and how actions change it. Pure.
+//! What the dashboard remembers between frames (focus, selections, scroll,
+//! zoom, filter, overlays), and how actions change it. Pure: what it needs to
+//! know about the cluster comes in a `Bounds`.
 
-use crate::keys::Action;
+use super::theme::Theme;
+use crate::keys::{Action, Mode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Pane {
     #[default]
     Nodes,
+    Tree,
+    Validators,
+    Lag,
+    Links,
     Log,
 }
 
 impl Pane {
-    const ORDER: [Pane; 2] = [Pane::Nodes, Pane::Log];
+    pub const ORDER: [Pane; 6] = [Pane::Nodes, Pane::Tree, Pane::Validators, Pane::Lag, Pane::Links, Pane::Log];
     fn step(self, forward: bool) -> Pane {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
         let n = Self::ORDER.len();
         Self::ORDER[if forward { (i + 1) % n } else { (i + n - 1) % n }]
     }
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Nodes => "nodes",
+            Pane::Tree => "fork tree",
+            Pane::Validators => "validators",
+            Pane::Lag => "finality lag",
+            Pane::Links => "links",
+            Pane::Log => "events",
+        }
+    }
+}
+
+/// The fork tree's viewport. `cursor` is (slot, row) of the selected cell;
+/// `None` follows the trunk's newest block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TreeView {
+    /// Slots between the newest slot and the right edge.
+    pub back: u64,
+    /// Slots per cell, 1 to `MAX_ZOOM`.
+    pub zoom: u64,
+    pub cursor: Option<(u64, usize)>,
+    pub proposers: bool,
+}
+
+pub const MAX_ZOOM: u64 = 64;
+
+impl Default for TreeView {
+    fn default() -> Self {
+        TreeView { back: 0, zoom: 1, cursor: None, proposers: false }
+    }
+}
+
+/// What `update` needs to know about the cluster.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Bounds {
+    pub nodes: usize,
+    pub validators: usize,
+    pub newest_slot: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UiState {
     pub help: bool,
+    /// Node detail overlay for `selected`.
+    pub detail: bool,
     pub focus: Pane,
     pub selected: usize,
+    pub validator_scroll: usize,
     /// Lines scrolled up from the newest log entry.
     pub log_scroll: usize,
+    pub tree: TreeView,
+    /// Event filter (case-insensitive substring of the line or its kind).
+    pub filter: String,
+    pub editing_filter: bool,
+    /// Drawing a frozen copy of the view while the cluster runs on.
+    pub frozen: bool,
+    pub theme: Theme,
     pub quit: bool,
     /// Nodes marked with Space: the targets of fault keys (else the selected node).
     pub marked: std::collections::BTreeSet<usize>,
@@ -45,53 +99,111 @@ impl UiState {
         }
     }
 
-    pub fn update(&mut self, action: Action, node_count: usize) {
+    pub fn mode(&self) -> Mode {
+        if self.editing_filter {
+            Mode::Filter
+        } else if self.help {
+            Mode::Help
+        } else if self.detail {
+            Mode::Detail
+        } else {
+            Mode::Normal
+        }
+    }
+
+    pub fn update(&mut self, action: Action, b: Bounds) {
+        let last = |n: usize| n.saturating_sub(1);
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.help = !self.help,
-            Action::Back => self.help = false,
-            Action::SelectUp => match self.focus {
-                Pane::Nodes => self.selected = self.selected.saturating_sub(1),
-                Pane::Log => self.log_scroll += 1,
+            Action::Back => {
+                if self.help {
+                    self.help = false;
+                } else {
+                    self.detail = false;
+                }
+            }
+            Action::Open => {
+                if self.focus == Pane::Nodes {
+                    self.detail = true;
+                }
+            }
+            Action::Up => match (self.detail, self.focus) {
+                (true, _) | (false, Pane::Nodes) => self.selected = self.selected.saturating_sub(1),
+                (_, Pane::Validators) => self.validator_scroll = self.validator_scroll.saturating_sub(1),
+                (_, Pane::Log) => self.log_scroll += 1,
+                (_, Pane::Tree) => {
+                    let (s, r) = self.cursor(b);
+                    self.tree.cursor = Some((s, r.saturating_sub(1)));
+                }
+                _ => {}
             },
-            Action::SelectDown => match self.focus {
-                Pane::Nodes => self.selected = (self.selected + 1).min(node_count.saturating_sub(1)),
-                Pane::Log => self.log_scroll = self.log_scroll.saturating_sub(1),
+            Action::Down => match (self.detail, self.focus) {
+                (true, _) | (false, Pane::Nodes) => self.selected = (self.selected + 1).min(last(b.nodes)),
+                (_, Pane::Validators) => self.validator_scroll = (self.validator_scroll + 1).min(last(b.validators)),
+                (_, Pane::Log) => self.log_scroll = self.log_scroll.saturating_sub(1),
+                (_, Pane::Tree) => {
+                    let (s, r) = self.cursor(b);
+                    self.tree.cursor = Some((s, r + 1));
+                }
+                _ => {}
+            },
+            Action::Left | Action::Right if self.focus == Pane::Tree => {
+                let (s, r) = self.cursor(b);
+                let s = if action == Action::Left {
+                    s.saturating_sub(self.tree.zoom)
+                } else {
+                    (s + self.tree.zoom).min(b.newest_slot)
+                };
+                self.tree.cursor = Some((s, r));
+            }
+            Action::Left | Action::Right => {}
+            Action::PageUp => match self.focus {
+                Pane::Validators => self.validator_scroll = self.validator_scroll.saturating_sub(10),
+                Pane::Nodes => self.selected = self.selected.saturating_sub(10),
+                _ => self.log_scroll += 10,
+            },
+            Action::PageDown => match self.focus {
+                Pane::Validators => self.validator_scroll = (self.validator_scroll + 10).min(last(b.validators)),
+                Pane::Nodes => self.selected = (self.selected + 10).min(last(b.nodes)),
+                _ => self.log_scroll = self.log_scroll.saturating_sub(10),
             },
             Action::NextPane => self.focus = self.focus.step(true),
             Action::PrevPane => self.focus = self.focus.step(false),
-            Action::ScrollLogUp => self.log_scroll += 10,
-            Action::ScrollLogDown => self.log_scroll = self.log_scroll.saturating_sub(10),
+            Action::ZoomIn => self.tree.zoom = (self.tree.zoom / 2).max(1),
+            Action::ZoomOut => self.tree.zoom = (self.tree.zoom * 2).min(MAX_ZOOM),
+            Action::Earlier => {
+                self.tree.back = (self.tree.back + 10 * self.tree.zoom).min(b.newest_slot);
+                self.tree.cursor = None;
+            }
+            Action::Later => {
+                self.tree.back = self.tree.back.saturating_sub(10 * self.tree.zoom);
+                self.tree.cursor = None;
+            }
+            Action::Latest => {
+                self.tree.back = 0;
+                self.tree.cursor = None;
+                self.log_scroll = 0;
+            }
+            Action::ToggleProposers => self.tree.proposers = !self.tree.proposers,
+            Action::Freeze => self.frozen = !self.frozen,
+            Action::StartFilter => self.editing_filter = true,
+            Action::FilterChar(c) => self.filter.push(c),
+            Action::FilterBackspace => {
+                self.filter.pop();
+            }
+            Action::FilterDone => self.editing_filter = false,
+            Action::FilterCancel => {
+                self.editing_filter = false;
+                self.filter.clear();
+            }
         }
+    }
+
+    fn cursor(&self, b: Bounds) -> (u64, usize) {
+        self.tree.cursor.unwrap_or((b.newest_slot.saturating_sub(self.tree.back), 0))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn selection_stays_in_range_and_focus_cycles() {
-        let mut s = UiState::default();
-        s.update(Action::SelectUp, 4);
-        assert_eq!(s.selected, 0);
-        for _ in 0..10 {
-            s.update(Action::SelectDown, 4);
-        }
-        assert_eq!(s.selected, 3);
-        s.update(Action::NextPane, 4);
-        assert_eq!(s.focus, Pane::Log);
-        s.update(Action::SelectUp, 4);
-        assert_eq!((s.selected, s.log_scroll), (3, 1));
-        s.update(Action::NextPane, 4);
-        assert_eq!(s.focus, Pane::Nodes);
-        s.update(Action::PrevPane, 4);
-        assert_eq!(s.focus, Pane::Log);
-        s.update(Action::ToggleHelp, 4);
-        assert!(s.help);
-        s.update(Action::Back, 4);
-        assert!(!s.help);
-        s.update(Action::Quit, 4);
-        assert!(s.quit);
-    }
-}
+mod tests;

@@ -6,3 +6,4 @@ mod cli;
 mod cluster;
 mod procs;
 mod scenarios;
+mod tmux;

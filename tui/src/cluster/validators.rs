@@ -1,0 +1,220 @@
+//! The validator set as the dashboard shows it: stake and share, status,
+//! participation, last attestation, proposals made and missed.
+//!
+//! Rules:
+//! - Keys and stakes come from the chain spec (`from_spec`); without a spec
+//!   the rows are made from what nodes report in `Status`.
+//! - Slashed: any node reports it (in `Status` or a `Slashed` event); it
+//!   never goes back. Byzantine: the node signing for the validator reports a
+//!   behaviour other than `honest`. Offline: that node's process is not
+//!   running. Otherwise active.
+//! - Participation: the share of the last `PARTICIPATION_EPOCHS` epochs'
+//!   completed slots (at most `MAX_WINDOW`) for which an attestation by the
+//!   validator was seen by any node. Attestations are deduplicated by slot.
+//! - Proposals made: distinct blocks by the validator (first report of a hash).
+//!   Missed: a slot at least `MISS_GRACE` slots old with no block seen at all,
+//!   charged to the proposer the engine's own draw (R2) names for it given the
+//!   validators the cluster knows to be slashed. Only slots after the view
+//!   started are judged, so a resumed cluster does not charge history it
+//!   never saw.
+
+use devnet_node::chain::{ChainSpec, Hash32};
+use devnet_node::consensus::gasper::validators::Validators;
+use devnet_proto::v1 as pb;
+use std::collections::BTreeSet;
+
+pub const PARTICIPATION_EPOCHS: u64 = 4;
+pub const MAX_WINDOW: u64 = 256;
+pub const MISS_GRACE: u64 = 2;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidatorStatus {
+    Active,
+    Slashed,
+    Offline,
+    Byzantine,
+}
+
+impl ValidatorStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            ValidatorStatus::Active => "active",
+            ValidatorStatus::Slashed => "slashed",
+            ValidatorStatus::Offline => "offline",
+            ValidatorStatus::Byzantine => "byzantine",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ValidatorRow {
+    pub index: u32,
+    /// First 8 hex digits of the public key, when the spec is known.
+    pub key: String,
+    pub stake: u64,
+    pub slashed: bool,
+    /// The node signing for this validator, if any.
+    pub node: Option<usize>,
+    /// Behaviour its node reports ("honest", "equivocate", ...); empty until known.
+    pub behaviour: String,
+    pub last_attested: Option<u64>,
+    pub proposed: u64,
+    pub missed: u64,
+    /// Slots attested within the participation window.
+    attested: BTreeSet<u64>,
+}
+
+/// The proposer draw, from the chain spec.
+#[derive(Clone, Debug)]
+struct Schedule {
+    vals: Validators,
+    seed: Hash32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ValidatorSet {
+    pub rows: Vec<ValidatorRow>,
+    epoch_slots: u64,
+    schedule: Option<Schedule>,
+    /// Slots with at least one block seen, not yet judged for a miss.
+    block_slots: BTreeSet<u64>,
+    /// Next slot to judge for a missed proposal; None until the first event.
+    next_judged: Option<u64>,
+}
+
+impl ValidatorSet {
+    pub fn new(epoch_slots: u64, node_validators: &[Option<u32>]) -> Self {
+        let mut s = ValidatorSet { epoch_slots: epoch_slots.max(1), ..Default::default() };
+        for (node, v) in node_validators.iter().enumerate() {
+            if let Some(v) = v {
+                s.row_mut(*v).node = Some(node);
+            }
+        }
+        s
+    }
+
+    /// Keys, stakes and the proposer draw from the chain spec.
+    pub fn with_spec(mut self, spec: &ChainSpec) -> Self {
+        for (i, v) in spec.validators.iter().enumerate() {
+            let row = self.row_mut(i as u32);
+            row.key = v.pubkey.chars().take(8).collect();
+            row.stake = v.stake;
+        }
+        if let Ok(vals) = Validators::from_spec(spec) {
+            self.schedule = Some(Schedule { vals, seed: spec.genesis_seed() });
+        }
+        self
+    }
+
+    fn row_mut(&mut self, v: u32) -> &mut ValidatorRow {
+        let i = v as usize;
+        while self.rows.len() <= i {
+            let index = self.rows.len() as u32;
+            self.rows.push(ValidatorRow { index, ..Default::default() });
+        }
+        &mut self.rows[i]
+    }
+
+    pub fn total_stake(&self) -> u64 {
+        self.rows.iter().map(|r| r.stake).sum()
+    }
+
+    fn window(&self) -> u64 {
+        (PARTICIPATION_EPOCHS * self.epoch_slots).clamp(1, MAX_WINDOW)
+    }
+
+    pub fn on_status(&mut self, node: usize, s: &pb::NodeStatus) {
+        for v in &s.validators {
+            let row = self.row_mut(v.index);
+            row.stake = v.stake;
+            row.slashed |= v.slashed;
+            row.last_attested = row.last_attested.max(v.last_attested_slot);
+        }
+        if let Some(v) = s.validator {
+            let row = self.row_mut(v);
+            row.node = Some(node);
+            row.behaviour.clone_from(&s.behaviour);
+        }
+    }
+
+    /// `new_block` is true for the first report of a block's hash.
+    pub fn on_event(&mut self, kind: &pb::event::Kind, new_block: bool) {
+        use pb::event::Kind;
+        match kind {
+            Kind::BlockImported(b) if new_block => {
+                self.row_mut(b.proposer).proposed += 1;
+                if let Some(r) = &b.block
+                    && self.next_judged.is_none_or(|n| r.slot >= n)
+                {
+                    self.block_slots.insert(r.slot);
+                }
+            }
+            Kind::Attested(a) => {
+                let row = self.row_mut(a.validator);
+                row.last_attested = row.last_attested.max(Some(a.slot));
+                row.attested.insert(a.slot);
+            }
+            Kind::Slashed(s) => self.row_mut(s.validator).slashed = true,
+            _ => {}
+        }
+    }
+
+    /// Advances time to `slot`: judges missed proposals and trims the windows.
+    pub fn on_slot(&mut self, slot: u64) {
+        let Some(next) = self.next_judged else {
+            // Judge from the slot after the one the view started in.
+            self.next_judged = Some(slot + 1);
+            return;
+        };
+        let judge_until = slot.saturating_sub(MISS_GRACE);
+        let slashed: BTreeSet<u32> = self.rows.iter().filter(|r| r.slashed).map(|r| r.index).collect();
+        // A long gap (the dashboard was stalled) is not judged slot by slot beyond the window.
+        let start = next.max(judge_until.saturating_sub(MAX_WINDOW));
+        for s in start..judge_until {
+            if s > 0
+                && !self.block_slots.contains(&s)
+                && let Some(p) =
+                    self.schedule.as_ref().and_then(|sc| sc.vals.proposer(&sc.seed, self.epoch_slots, s, &slashed))
+            {
+                self.row_mut(p).missed += 1;
+            }
+        }
+        if judge_until > next {
+            self.next_judged = Some(judge_until);
+            self.block_slots = self.block_slots.split_off(&judge_until);
+        }
+        let floor = slot.saturating_sub(self.window());
+        for r in &mut self.rows {
+            if r.attested.first().is_some_and(|s| *s < floor) {
+                r.attested = r.attested.split_off(&floor);
+            }
+        }
+    }
+
+    /// Share of the completed slots of the window before `slot` that `v` attested, 0.0 to 1.0.
+    pub fn participation(&self, v: u32, slot: u64) -> f64 {
+        let Some(r) = self.rows.get(v as usize) else { return 0.0 };
+        let lo = slot.saturating_sub(self.window());
+        let span = slot - lo;
+        if span == 0 {
+            return 0.0;
+        }
+        r.attested.range(lo..slot).count() as f64 / span as f64
+    }
+
+    pub fn status(&self, v: u32, node_running: impl Fn(usize) -> bool) -> ValidatorStatus {
+        let Some(r) = self.rows.get(v as usize) else { return ValidatorStatus::Offline };
+        if r.slashed {
+            ValidatorStatus::Slashed
+        } else if !r.behaviour.is_empty() && r.behaviour != "honest" {
+            ValidatorStatus::Byzantine
+        } else if r.node.is_some_and(|n| !node_running(n)) {
+            ValidatorStatus::Offline
+        } else {
+            ValidatorStatus::Active
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
