@@ -126,7 +126,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         events,
         status: status_tx,
         seq: 0,
-        next_wake: None,
+        wakes: BTreeSet::new(),
     };
     tokio::select! {
         r = node.drive(inbound_rx, link_rx, sub_rx, control_rx) => r?,
@@ -151,7 +151,10 @@ struct Runtime {
     events: broadcast::Sender<pb::Event>,
     status: watch::Sender<pb::NodeStatus>,
     seq: u64,
-    next_wake: Option<Millis>,
+    /// Every wake-up the engine asked for and has not had yet. All are kept,
+    /// not just the earliest: an engine may ask for a later tick before an
+    /// earlier one fires and then (having asked once) not ask again.
+    wakes: BTreeSet<Millis>,
 }
 
 impl Runtime {
@@ -165,7 +168,7 @@ impl Runtime {
         tokio::time::sleep(self.clock.until_genesis()).await;
         self.feed(Input::Start)?;
         loop {
-            let wake = self.next_wake.map(|t| self.clock.instant_of(t));
+            let wake = self.wakes.first().map(|t| self.clock.instant_of(*t));
             let timer = async {
                 match wake {
                     Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -194,7 +197,8 @@ impl Runtime {
                     let _ = reply.send(message);
                 }
                 _ = timer => {
-                    self.next_wake = None;
+                    let now = self.clock.now();
+                    self.wakes.retain(|t| *t > now);
                     self.feed(Input::Tick)?
                 }
             }
@@ -206,8 +210,8 @@ impl Runtime {
         let message = match cmd {
             ControlCmd::Skew(ms) => {
                 self.clock.skew_ms = ms;
-                // Timers were computed on the old clock; let the engine ask again.
-                self.next_wake = Some(self.clock.now());
+                // Pending wake-ups are engine times; the loop turns them into
+                // instants on the new clock, so they shift with it.
                 format!("clock skew {ms:+} ms")
             }
             ControlCmd::Behaviour(b) => {
@@ -257,7 +261,9 @@ impl Runtime {
                     };
                     self.peers.send(&to, kind, bytes);
                 }
-                Effect::WakeAt(t) => self.next_wake = Some(self.next_wake.map_or(t, |w| w.min(t))),
+                Effect::WakeAt(t) => {
+                    self.wakes.insert(t);
+                }
                 Effect::Report(ev) => self.report(ev),
             }
         }
