@@ -44,7 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
             Cell::from(n.lag_slots().to_string()),
             Cell::from(n.peers_up.len().to_string()),
             Cell::from(if n.deepest_reorg > 0 {
-                format!("{} (max {})", n.reorgs, n.deepest_reorg)
+                format!("{}/{}", n.reorgs, n.deepest_reorg)
             } else {
                 n.reorgs.to_string()
             }),
@@ -52,14 +52,14 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         ])
     });
     let widths = [
-        Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(16),
         Constraint::Length(17),
         Constraint::Length(5),
         Constraint::Length(18),
         Constraint::Length(4),
         Constraint::Length(5),
-        Constraint::Length(9),
+        Constraint::Length(6),
         Constraint::Min(6),
     ];
     let table = Table::new(rows, widths)

@@ -150,7 +150,7 @@ fn fork_with_two_branches_and_a_reorg() {
     assert!(tree.iter().any(|l| l.contains('╰') && l.contains("◆ n3")), "branch with n3's head\n{s}");
     assert!(s.contains("n2 reorg depth 2 to slot 13"), "{s}");
     let n3 = s.lines().find(|l| l.contains(" n3 ") && l.contains("running")).unwrap();
-    assert!(n3.contains("s11 h11 8b8b8b8b") && n3.contains("1 (max 4)"), "{n3}");
+    assert!(n3.contains("s11 h11 8b8b8b8b") && n3.contains("1/4"), "{n3}");
     insta::assert_snapshot!("fork_reorg", s);
 }
 
