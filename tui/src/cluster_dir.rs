@@ -142,6 +142,9 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         epoch_slots: cfg.epoch_slots,
         genesis_time_ms: unix_ms() + cfg.genesis_delay_ms,
         validators,
+        // Engine parameters beyond slot_ms come from the engines' defaults for now.
+        tendermint: None,
+        pow: None,
     };
     write_json(&root.join("genesis.json"), &spec)?;
     Ok(spec)

@@ -40,6 +40,7 @@ pub fn event_kind(ev: &Event, peer_name: impl Fn(u32) -> String) -> pb::event::K
             slot: *slot,
         }),
         Event::Slashed { validator } => Kind::Slashed(pb::Slashed { validator: *validator }),
+        Event::RoundFailed { height, round } => Kind::RoundFailed(pb::RoundFailed { height: *height, round: *round }),
         Event::Rejected { from, reason } => Kind::Rejected(pb::Rejected {
             from: from.map(|p| peer_name(p.0)).unwrap_or_default(),
             reason: reason.clone(),

@@ -27,6 +27,100 @@ pub struct ChainSpec {
     /// Unix time in ms of slot 0's start.
     pub genesis_time_ms: u64,
     pub validators: Vec<ValidatorSpec>,
+    /// tendermint's timeouts; `None` derives them from `slot_ms` (see `TendermintParams::from_slot`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tendermint: Option<TendermintParams>,
+    /// pow's parameters; `None` uses `PowParams::from_slot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pow: Option<PowParams>,
+}
+
+/// Tendermint timeouts (ms). Round `r` waits `base + r * timeout_delta_ms`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct TendermintParams {
+    pub timeout_propose_ms: u64,
+    pub timeout_prevote_ms: u64,
+    pub timeout_precommit_ms: u64,
+    pub timeout_delta_ms: u64,
+    /// Pause after a commit before the next height starts: paces blocks for
+    /// people watching (the paper starts the next height at once).
+    pub timeout_commit_ms: u64,
+}
+
+impl TendermintParams {
+    /// Defaults for a cluster whose `slot_ms` is the intended block time.
+    pub fn from_slot(slot_ms: u64) -> Self {
+        TendermintParams {
+            timeout_propose_ms: slot_ms,
+            timeout_prevote_ms: slot_ms / 2,
+            timeout_precommit_ms: slot_ms / 2,
+            timeout_delta_ms: slot_ms / 2,
+            timeout_commit_ms: slot_ms,
+        }
+    }
+}
+
+impl Default for TendermintParams {
+    fn default() -> Self {
+        Self::from_slot(1000)
+    }
+}
+
+/// pow fork choice: most blocks, most work, or GHOST (heaviest subtree).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ForkChoiceRule {
+    Longest,
+    #[default]
+    Heaviest,
+    Ghost,
+}
+
+impl ForkChoiceRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ForkChoiceRule::Longest => "longest",
+            ForkChoiceRule::Heaviest => "heaviest",
+            ForkChoiceRule::Ghost => "ghost",
+        }
+    }
+}
+
+/// pow parameters. `hashrate` is per validator (miner) index, in percent of
+/// the cluster total; empty means equal shares.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct PowParams {
+    /// Target block interval for the whole cluster.
+    pub block_ms: u64,
+    /// Confirmations after which a block counts as final.
+    pub k: u64,
+    pub fork_choice: ForkChoiceRule,
+    pub hashrate: Vec<u32>,
+    /// Blocks per difficulty retarget window.
+    pub retarget_window: u64,
+    /// Leading zero bits of the real sha256 puzzle per block (kept tiny).
+    pub puzzle_bits: u32,
+}
+
+impl PowParams {
+    pub fn from_slot(slot_ms: u64) -> Self {
+        PowParams {
+            block_ms: slot_ms,
+            k: 6,
+            fork_choice: ForkChoiceRule::Heaviest,
+            hashrate: Vec::new(),
+            retarget_window: 16,
+            puzzle_bits: 8,
+        }
+    }
+}
+
+impl Default for PowParams {
+    fn default() -> Self {
+        Self::from_slot(1000)
+    }
 }
 
 impl ChainSpec {
@@ -45,6 +139,14 @@ impl ChainSpec {
             parts.push(v.pubkey.as_bytes().to_vec());
             parts.push(v.stake.to_be_bytes().to_vec());
         }
+        // Only the consensus-critical pow parameters; absent params add nothing,
+        // so specs written before they existed keep their genesis.
+        if let Some(p) = &self.pow {
+            parts.push(b"pow".to_vec());
+            parts.push(p.block_ms.to_be_bytes().to_vec());
+            parts.push(p.retarget_window.to_be_bytes().to_vec());
+            parts.push(p.puzzle_bits.to_be_bytes().to_vec());
+        }
         let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
         Hash32::digest(&refs)
     }
@@ -61,5 +163,24 @@ impl ChainSpec {
                 Ok((PublicKey(pk), v.stake))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_without_engine_params_still_parse_and_keep_their_genesis() {
+        let json = r#"{"name":"c","consensus":"gasper","slot_ms":100,"epoch_slots":4,"genesis_time_ms":0,
+            "validators":[{"pubkey":"00","stake":1}]}"#;
+        let spec: ChainSpec = serde_json::from_str(json).expect("parse");
+        assert_eq!((spec.tendermint.clone(), spec.pow.clone()), (None, None));
+        let with = ChainSpec { tendermint: Some(TendermintParams::from_slot(100)), ..spec.clone() };
+        assert_eq!(with.genesis_seed(), spec.genesis_seed(), "tendermint timeouts are not consensus-critical");
+        let json = r#"{"name":"c","consensus":"tendermint","slot_ms":100,"epoch_slots":1,"genesis_time_ms":0,
+            "validators":[],"tendermint":{"timeout_commit_ms":5}}"#;
+        let spec: ChainSpec = serde_json::from_str(json).expect("parse");
+        assert_eq!(spec.tendermint.map(|t| (t.timeout_commit_ms, t.timeout_propose_ms)), Some((5, 1000)));
     }
 }

@@ -13,6 +13,7 @@
 //! - Malformed or invalid input never panics: it becomes `Event::Rejected`.
 
 use crate::chain::Hash32;
+use crate::chain::spec::ForkChoiceRule;
 use thiserror::Error;
 
 pub type Millis = u64;
@@ -81,8 +82,13 @@ pub enum Behaviour {
     /// Sign nothing.
     Silent,
     /// Propose (within slashing protection) but publish each own block only
-    /// `slots` slots later; attest honestly meanwhile.
+    /// `slots` slots later; attest honestly meanwhile. (pow: mine a private
+    /// chain and publish it only once it leads the public one by `slots` blocks.)
     Withhold { slots: u64 },
+    /// pow: selfish mining (Eyal and Sirer): keep found blocks private and
+    /// release them to win races against the public chain. Other engines
+    /// treat it as `Honest`.
+    Selfish,
 }
 
 impl Behaviour {
@@ -92,6 +98,7 @@ impl Behaviour {
             Behaviour::Equivocate => "equivocate".into(),
             Behaviour::Silent => "silent".into(),
             Behaviour::Withhold { slots } => format!("withhold {slots}"),
+            Behaviour::Selfish => "selfish".into(),
         }
     }
 }
@@ -110,6 +117,11 @@ pub enum Input {
     PeerUp(PeerId),
     PeerDown(PeerId),
     SetBehaviour(Behaviour),
+    /// pow: this node's hashrate, in percent of the cluster's genesis total
+    /// hashrate (the `devnet inject hashrate n3 60%` fault). Other engines ignore it.
+    SetHashrate {
+        percent: u32,
+    },
 }
 
 /// Tables of the node's store. Engines choose keys and values; the store only
@@ -205,6 +217,12 @@ pub enum Event {
     Slashed {
         validator: u32,
     },
+    /// tendermint: this node left `round` of `height` without committing
+    /// (a timeout or a skip to a later round); the fork-tree pane marks it.
+    RoundFailed {
+        height: u64,
+        round: u64,
+    },
     /// A message that failed to decode or validate; never a crash.
     Rejected {
         from: Option<PeerId>,
@@ -239,6 +257,76 @@ pub struct EngineStatus {
     pub finalized: CheckpointRef,
     pub validators: Vec<ValidatorStatus>,
     pub behaviour: Behaviour,
+    /// What only one engine knows; `EngineDetail::None` for gasper.
+    pub detail: EngineDetail,
+}
+
+/// Engine-specific status for the dashboard. Plain data: the UI draws it
+/// without knowing the engines.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum EngineDetail {
+    #[default]
+    None,
+    Tendermint(TendermintDetail),
+    Pow(PowDetail),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TendermintStep {
+    Propose,
+    Prevote,
+    Precommit,
+}
+
+impl TendermintStep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TendermintStep::Propose => "propose",
+            TendermintStep::Prevote => "prevote",
+            TendermintStep::Precommit => "precommit",
+        }
+    }
+}
+
+/// One signed vote as the dashboard shows it: its round and value (`None` = nil).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CastVote {
+    pub round: u64,
+    pub value: Option<Hash32>,
+}
+
+/// A validator's latest prevote and precommit seen at the current height.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValidatorVotes {
+    pub validator: u32,
+    pub prevote: Option<CastVote>,
+    pub precommit: Option<CastVote>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TendermintDetail {
+    /// The height being decided (last committed + 1).
+    pub height: u64,
+    pub round: u64,
+    pub step: TendermintStep,
+    pub locked_round: Option<u64>,
+    pub valid_round: Option<u64>,
+    /// One entry per validator, in index order.
+    pub votes: Vec<ValidatorVotes>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PowDetail {
+    /// Expected hashes per block at the tip (virtual; see the pow module doc).
+    pub difficulty: u64,
+    /// This node's hashrate in percent of the genesis total.
+    pub hashrate_percent: u32,
+    pub k: u64,
+    pub fork_choice: ForkChoiceRule,
+    /// Total work of the best chain.
+    pub chain_work: u128,
+    /// Blocks mined and not yet published (selfish / withhold).
+    pub private_blocks: u64,
 }
 
 #[derive(Debug, Error)]

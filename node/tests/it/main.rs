@@ -2,4 +2,6 @@
 
 mod sim;
 mod sim_check;
+mod sim_tendermint;
 mod sim_tests;
+mod simnet;

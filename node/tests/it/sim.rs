@@ -43,6 +43,8 @@ pub fn spec() -> ChainSpec {
         slot_ms: SLOT_MS,
         epoch_slots: EPOCH_SLOTS,
         genesis_time_ms: 0,
+        tendermint: None,
+        pow: None,
         validators: STAKES
             .iter()
             .enumerate()

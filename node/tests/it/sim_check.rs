@@ -27,6 +27,13 @@ pub struct Checker {
     digest: Vec<u8>,
     /// `SIM_TRACE=1`: print every event but attestations (for replays).
     trace: bool,
+    /// Set by the harness: the network is split now / was last whole from.
+    pub partitioned: bool,
+    pub healed_at: u64,
+    /// Probabilistic finality (pow): `Finalized` is only held to the safety
+    /// rule when reported with the network whole for at least this long.
+    /// `None` (BFT, gasper): always.
+    pub finality_grace: Option<u64>,
 }
 
 impl Checker {
@@ -41,6 +48,9 @@ impl Checker {
             events: 0,
             digest: Vec::new(),
             trace: std::env::var_os("SIM_TRACE").is_some(),
+            partitioned: false,
+            healed_at: 0,
+            finality_grace: None,
         }
     }
 
@@ -72,7 +82,12 @@ impl Checker {
             }
             Event::Finalized(cp) => {
                 self.finalized_epoch[i] = self.finalized_epoch[i].max(cp.epoch);
-                self.check_finalized(i, cp.block.hash, cp.block.height)?;
+                let settled = |g: u64| !self.partitioned && now >= self.healed_at.saturating_add(g);
+                if self.finality_grace.is_none_or(settled) {
+                    self.check_finalized(i, cp.block.hash, cp.block.height)?;
+                } else {
+                    self.count("finalized while split (unchecked)");
+                }
             }
             Event::Slashed { validator } => {
                 self.slashed_seen[i].insert(*validator);

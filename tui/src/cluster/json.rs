@@ -47,6 +47,7 @@ pub fn node_event(node: &str, e: &pb::Event) -> Value {
         Some(Kind::PeerUp(p)) => ("peer_up", json!({"peer": p.id})),
         Some(Kind::PeerDown(p)) => ("peer_down", json!({"peer": p.id})),
         Some(Kind::Rejected(r)) => ("rejected", json!({"from": r.from, "reason": r.reason})),
+        Some(Kind::RoundFailed(r)) => ("round_failed", json!({"height": r.height, "round": r.round})),
     };
     let mut v = json!({"type": ty, "node": node, "seq": e.seq, "slot": e.slot, "time_ms": e.time_ms});
     if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {

@@ -394,6 +394,10 @@ impl ClusterView {
                 let text = format!("{id} rejected a message from {}: {}", r.from, r.reason);
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
+            Kind::RoundFailed(r) => {
+                let text = format!("{id}: height {} round {} ended without a commit", r.height, r.round);
+                self.log(now_ms, Some(node), LogKind::Info, text);
+            }
         }
     }
 

@@ -20,7 +20,7 @@ fn documented_errors() {
     let cases = [
         ("nodes = 0", "devnet.toml:1: `nodes` must be an integer from 1 to 64, found 0"),
         ("\nslot_ms = 5", "devnet.toml:2: `slot_ms` must be an integer from 10 to 60000 ms, found 5"),
-        ("consensus = \"raft\"", "devnet.toml:1: `consensus` must be one of gasper, found \"raft\""),
+        ("consensus = \"raft\"", "devnet.toml:1: `consensus` must be one of gasper, tendermint, found \"raft\""),
         ("nodes = 3\nstake = [1, 2]", "devnet.toml:2: `stake` must list one stake per node (3), found 2 entries"),
         ("stake = [1, 2, 0, 4]", "devnet.toml:1: `stake` entries must be integers from 1 to 1000000000, found 0"),
         ("name = \"a b\"", "devnet.toml:1: `name` must be 1-64 characters of a-z, A-Z, 0-9, '-' or '_', found \"a b\""),

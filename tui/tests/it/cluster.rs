@@ -161,3 +161,31 @@ async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
     assert!(ok, "n0 did not reject and keep finalizing: {n0:?}");
     assert!(n0.is_running());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_tendermint_nodes_commit_the_same_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("tm.toml");
+    std::fs::write(
+        &path,
+        "name = \"tm\"\nconsensus = \"tendermint\"\nnodes = 4\nslot_ms = 100\ngenesis_delay_ms = 300\n",
+    )
+    .unwrap();
+    let cfg = DevnetConfig::load(&path).unwrap();
+    let mut devnet = Devnet::up(&cfg, tmp.path(), true).await.unwrap();
+    let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
+    // For tendermint a finalized "epoch" is a committed height.
+    let ok =
+        run_until(&mut devnet, &mut seen, |_, s| (0..4).all(|n| s.finalized.get(&n).is_some_and(|e| e.len() >= 10)))
+            .await;
+    let view = devnet.view.clone();
+    devnet.shutdown().await;
+    assert!(
+        ok,
+        "not every node committed 10 heights in time: {:?}",
+        seen.finalized.values().map(|e| e.len()).collect::<Vec<_>>()
+    );
+    assert_agreement(&seen);
+    assert!(view.alarms.iter().all(|a| a.kind != "safety"), "{:?}", view.alarms);
+    assert!(seen.equivocations.is_empty(), "{:?}", seen.equivocations);
+}

@@ -95,7 +95,7 @@ impl Gasper {
             Block { signed: sign_header(&key, header), body }
         };
         match self.behaviour {
-            Behaviour::Honest | Behaviour::Withhold { .. } => {
+            Behaviour::Honest | Behaviour::Selfish | Behaviour::Withhold { .. } => {
                 if !self.protection.may_sign_block(slot) {
                     return;
                 }
@@ -185,7 +185,7 @@ impl Gasper {
         let source = hnode.state.justified;
         let head_parent = hnode.parent;
         match self.behaviour {
-            Behaviour::Honest | Behaviour::Withhold { .. } => {
+            Behaviour::Honest | Behaviour::Selfish | Behaviour::Withhold { .. } => {
                 let Some((source, target)) = self.protection.ffg_vote((source, target)) else {
                     return;
                 };

@@ -292,6 +292,7 @@ impl Engine for Gasper {
                 self.peer_status.remove(&p);
             }
             Input::SetBehaviour(b) => self.behaviour = b,
+            Input::SetHashrate { .. } => {}
         }
         self.update_head(&mut fx);
         self.schedule(now, &mut fx);
@@ -317,6 +318,7 @@ impl Engine for Gasper {
             finalized: self.checkpoint_ref(&self.finalized),
             validators,
             behaviour: self.behaviour,
+            detail: EngineDetail::None,
         }
     }
 

@@ -9,6 +9,8 @@ fn spec(n: usize) -> ChainSpec {
         epoch_slots: 4,
         genesis_time_ms: 0,
         validators: (0..n).map(|i| ValidatorSpec { pubkey: format!("{:064x}", i + 1), stake: 32 }).collect(),
+        tendermint: None,
+        pow: None,
     }
 }
 

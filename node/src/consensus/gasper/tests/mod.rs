@@ -28,6 +28,8 @@ pub fn spec(stakes: &[u64]) -> ChainSpec {
         slot_ms: SLOT_MS,
         epoch_slots: EPOCH_SLOTS,
         genesis_time_ms: 0,
+        tendermint: None,
+        pow: None,
         validators: stakes
             .iter()
             .enumerate()

@@ -1,0 +1,196 @@
+//! Checking what arrives (R4, R5, R10, R14): proposals and votes of the
+//! current height are verified, stored and relayed once; later heights wait
+//! in a bounded buffer (and ask for sync); earlier ones are dropped.
+//! Conflicting messages become evidence.
+
+use super::engine::{FUTURE_HEIGHTS, FUTURE_MAX, SEEN_MAX, Tendermint};
+use super::evidence::verify_evidence;
+use super::types::{Block, Evidence, Proposal, Vote, VoteType};
+use super::votes::Added;
+use super::wire::Message;
+use crate::chain::Hash32;
+use crate::consensus::engine::*;
+use std::collections::BTreeSet;
+
+impl Tendermint {
+    fn reject(fx: &mut Vec<Effect>, from: PeerId, reason: String) {
+        fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
+    }
+
+    /// R4: `valid(v)` for a block proposed at the current height.
+    pub(super) fn check_block(&mut self, b: &Block) -> Result<(), String> {
+        if b.height != self.height || b.parent != self.head.hash {
+            return Err("block does not extend the committed head".into());
+        }
+        if self.vals.key(b.proposer).is_none() {
+            return Err("unknown block proposer".into());
+        }
+        let mut offenders = BTreeSet::new();
+        for ev in &b.evidence {
+            let (v, _, _) = verify_evidence(ev, &self.vals, &mut self.sigs)?;
+            if self.slashed.contains(&v) || !offenders.insert(v) {
+                return Err(format!("evidence against validator {v} is stale or repeated"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Keep the first proposal of a round, noting whether its block is valid.
+    pub(super) fn insert_proposal(&mut self, p: Proposal) {
+        let round = p.signed.data.round;
+        if self.proposals.contains_key(&round) {
+            return;
+        }
+        if self.check_block(&p.block).is_ok() {
+            self.valid_ids.insert(p.signed.data.block);
+        }
+        self.proposals.insert(round, p);
+    }
+
+    /// Own messages are not relayed back to us as news.
+    pub(super) fn mark_seen(&mut self, msg: &Message) {
+        self.remember(Hash32::digest(&[b"tm-msg", &msg.encode()]));
+    }
+
+    fn remember(&mut self, id: Hash32) -> bool {
+        if self.seen.len() >= SEEN_MAX {
+            self.seen.clear();
+        }
+        self.seen.insert(id)
+    }
+
+    /// Relay a first-seen message to everyone but its sender (R13).
+    fn first_seen(&mut self, bytes: &[u8], from: PeerId, msg: &Message, fx: &mut Vec<Effect>) -> bool {
+        if !self.remember(Hash32::digest(&[b"tm-msg", bytes])) {
+            return false;
+        }
+        let others: Vec<PeerId> = self.peers.iter().copied().filter(|p| *p != from).collect();
+        if !others.is_empty() {
+            Self::send(fx, Dest::Peers(others), msg);
+        }
+        true
+    }
+
+    /// A message for a later height: keep it for then, and ask its sender for the blocks we lack.
+    fn later(&mut self, now: Millis, height: u64, from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
+        self.ask_sync(now, from, fx);
+        if height > self.height.saturating_add(FUTURE_HEIGHTS) {
+            return;
+        }
+        let key = (height, Hash32::digest(&[bytes]));
+        if self.future.len() >= FUTURE_MAX {
+            match self.future.last_key_value() {
+                Some((k, _)) if *k > key => {
+                    let k = *k;
+                    self.future.remove(&k);
+                }
+                _ => return,
+            }
+        }
+        self.future.insert(key, (from, kind, bytes.to_vec()));
+    }
+
+    pub(super) fn on_proposal(&mut self, now: Millis, from: PeerId, p: Proposal, bytes: &[u8], fx: &mut Vec<Effect>) {
+        let d = p.signed.data;
+        if d.height < self.height {
+            return;
+        }
+        if d.height > self.height {
+            return self.later(now, d.height, from, MsgKind::Block, bytes, fx);
+        }
+        if d.block != p.block.hash() || p.block.height != d.height {
+            return Self::reject(fx, from, "proposal: block id does not match".into());
+        }
+        if self.proposer(d.round) != Some(p.signed.proposer) {
+            return Self::reject(fx, from, format!("proposal: {} is not the proposer", p.signed.proposer));
+        }
+        if !self.sigs.proposal(&self.vals, &p.signed) {
+            return Self::reject(fx, from, "proposal: bad signature".into());
+        }
+        for v in &p.pol {
+            let ok = v.data.kind == VoteType::Prevote
+                && v.data.height == d.height
+                && Some(v.data.round) == d.pol_round
+                && v.data.value == Some(d.block)
+                && self.sigs.vote(&self.vals, v);
+            if !ok {
+                return Self::reject(fx, from, "proposal: a POL vote is not a valid prevote for it".into());
+            }
+        }
+        if !self.first_seen(bytes, from, &Message::Proposal(p.clone()), fx) {
+            return;
+        }
+        for v in &p.pol {
+            if !self.slashed.contains(&v.validator)
+                && let Added::Conflict(prev) = self.votes.add(*v)
+            {
+                self.on_evidence(None, Evidence::DuplicateVote(prev, *v), fx);
+            }
+        }
+        match self.proposals.get(&d.round) {
+            Some(prev) if prev.signed.data != d => {
+                let ev = Evidence::DoubleProposal(prev.signed, p.signed);
+                self.on_evidence(None, ev, fx);
+            }
+            Some(_) => {}
+            None => self.insert_proposal(p),
+        }
+    }
+
+    pub(super) fn on_vote(&mut self, now: Millis, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
+        if self.vals.key(v.validator).is_none() {
+            return Self::reject(fx, from, format!("vote: unknown validator {}", v.validator));
+        }
+        if v.data.height < self.height || self.slashed.contains(&v.validator) {
+            return;
+        }
+        if v.data.height > self.height {
+            return self.later(now, v.data.height, from, MsgKind::Vote, bytes, fx);
+        }
+        if !self.sigs.vote(&self.vals, &v) {
+            return Self::reject(fx, from, "vote: bad signature".into());
+        }
+        if !self.first_seen(bytes, from, &Message::Vote(v), fx) {
+            return;
+        }
+        match self.votes.add(v) {
+            Added::New if v.data.kind == VoteType::Precommit => {
+                self.last_precommit.insert(v.validator, v.data.height);
+            }
+            Added::Conflict(prev) => self.on_evidence(None, Evidence::DuplicateVote(prev, v), fx),
+            _ => {}
+        }
+    }
+
+    /// R10: valid evidence against a validator not yet slashed is reported,
+    /// persisted, pooled for inclusion and (when found here) gossiped.
+    pub(super) fn on_evidence(&mut self, from: Option<PeerId>, ev: Evidence, fx: &mut Vec<Effect>) {
+        let (offender, kind, height) = match verify_evidence(&ev, &self.vals, &mut self.sigs) {
+            Ok(x) => x,
+            Err(e) => {
+                if let Some(p) = from {
+                    Self::reject(fx, p, e);
+                }
+                return;
+            }
+        };
+        if self.slashed.contains(&offender) {
+            return;
+        }
+        if self.seen_equivocations.insert((offender, height, kind as u64)) {
+            fx.push(Effect::Report(Event::EquivocationSeen { validator: offender, kind, slot: height }));
+        }
+        if self.evidence.contains_key(&offender) {
+            return;
+        }
+        self.evidence.insert(offender, ev);
+        fx.push(Effect::Persist(Record {
+            table: Table::Evidence,
+            key: offender.to_be_bytes().to_vec(),
+            value: ev.encode(),
+        }));
+        if from.is_none() {
+            Self::send(fx, Dest::All, &Message::Evidence(ev));
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Tendermint's data types and their one canonical encoding (`chain::codec`):
+//! blocks, signed proposals and votes, commit certificates and duplicate-vote
+//! evidence. Every decoder is total and rejects trailing bytes.
+
+use crate::chain::codec::{DecodeError, Reader, Writer};
+use crate::chain::{Domain, Hash32, SecretKey, Signature};
+
+/// Most evidence one block may carry (R11).
+pub const MAX_BLOCK_EVIDENCE: usize = 8;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VoteType {
+    Prevote,
+    Precommit,
+}
+
+/// What a validator signs when it votes (R5); `value: None` is nil.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct VoteData {
+    pub kind: VoteType,
+    pub height: u64,
+    pub round: u64,
+    pub value: Option<Hash32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Vote {
+    pub validator: u32,
+    pub data: VoteData,
+    pub signature: Signature,
+}
+
+/// What a proposer signs (R4): the block id, its height and round, and the
+/// valid round it re-proposes from (`None` = -1 in the paper).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProposalData {
+    pub height: u64,
+    pub round: u64,
+    pub pol_round: Option<u64>,
+    pub block: Hash32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedProposal {
+    pub proposer: u32,
+    pub data: ProposalData,
+    pub signature: Signature,
+}
+
+/// Proof that one validator signed two conflicting messages (R10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// Two votes of one type, height and round with different values.
+    DuplicateVote(Vote, Vote),
+    /// Two proposals for one height and round with different data.
+    DoubleProposal(SignedProposal, SignedProposal),
+}
+
+/// A block (R3). It carries no round: a value re-proposed in a later round
+/// (the paper's validValue) keeps its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub height: u64,
+    pub parent: Hash32,
+    /// The validator that built it (informational; the proposal's signer is checked).
+    pub proposer: u32,
+    pub graffiti: u64,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A proposal on the wire: the signed header, the block it names, and for a
+/// re-proposal the prevotes of its valid round for that block (its POL, so
+/// peers that lost them, e.g. by restarting, can still apply L28).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    pub signed: SignedProposal,
+    pub block: Block,
+    pub pol: Vec<Vote>,
+}
+
+/// +2/3 precommits for a block at one round: proof that it is committed (R8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Commit {
+    pub round: u64,
+    pub precommits: Vec<Vote>,
+}
+
+// ---------------------------------------------------------------- encoding
+
+pub(super) fn put_hash(w: &mut Writer, h: &Hash32) {
+    w.fixed(&h.0);
+}
+pub(super) fn get_hash(r: &mut Reader<'_>) -> Result<Hash32, DecodeError> {
+    Ok(Hash32(r.fixed::<32>()?))
+}
+fn put_sig(w: &mut Writer, s: &Signature) {
+    w.fixed(&s.0);
+}
+fn get_sig(r: &mut Reader<'_>) -> Result<Signature, DecodeError> {
+    Ok(Signature(r.fixed::<64>()?))
+}
+pub(super) fn get_flag(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
+    match r.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        t => Err(DecodeError::Invalid { what: "option flag", detail: t.to_string() }),
+    }
+}
+pub(super) fn put_opt_hash(w: &mut Writer, h: &Option<Hash32>) {
+    match h {
+        Some(h) => {
+            w.u8(1);
+            put_hash(w, h);
+        }
+        None => {
+            w.u8(0);
+        }
+    }
+}
+pub(super) fn get_opt_hash(r: &mut Reader<'_>) -> Result<Option<Hash32>, DecodeError> {
+    Ok(if get_flag(r)? { Some(get_hash(r)?) } else { None })
+}
+pub(super) fn put_opt_u64(w: &mut Writer, v: Option<u64>) {
+    match v {
+        Some(x) => w.u8(1).u64(x),
+        None => w.u8(0),
+    };
+}
+pub(super) fn get_opt_u64(r: &mut Reader<'_>) -> Result<Option<u64>, DecodeError> {
+    Ok(if get_flag(r)? { Some(r.u64()?) } else { None })
+}
+
+/// Decode one whole value: `f` must consume every byte.
+pub fn decode_all<T>(
+    bytes: &[u8],
+    f: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let v = f(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}
+
+pub(super) fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
+    let mut w = Writer::new();
+    f(&mut w);
+    w.finish()
+}
+
+impl VoteType {
+    fn code(self) -> u8 {
+        match self {
+            VoteType::Prevote => 1,
+            VoteType::Precommit => 2,
+        }
+    }
+    fn from_code(c: u8) -> Result<Self, DecodeError> {
+        match c {
+            1 => Ok(VoteType::Prevote),
+            2 => Ok(VoteType::Precommit),
+            t => Err(DecodeError::Invalid { what: "vote type", detail: t.to_string() }),
+        }
+    }
+}
+
+impl VoteData {
+    pub fn write(&self, w: &mut Writer) {
+        w.u8(self.kind.code()).u64(self.height).u64(self.round);
+        put_opt_hash(w, &self.value);
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(VoteData { kind: VoteType::from_code(r.u8()?)?, height: r.u64()?, round: r.u64()?, value: get_opt_hash(r)? })
+    }
+    /// The bytes a validator signs, under `Domain::Vote`.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        encode_with(|w| {
+            w.fixed(b"tendermint/vote");
+            self.write(w);
+        })
+    }
+}
+
+impl Vote {
+    pub fn sign(key: &SecretKey, validator: u32, data: VoteData) -> Vote {
+        Vote { validator, data, signature: key.sign(Domain::Vote, &data.signing_bytes()) }
+    }
+    pub fn write(&self, w: &mut Writer) {
+        w.u32(self.validator);
+        self.data.write(w);
+        put_sig(w, &self.signature);
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Vote { validator: r.u32()?, data: VoteData::read(r)?, signature: get_sig(r)? })
+    }
+    pub fn encode(&self) -> Vec<u8> {
+        encode_with(|w| self.write(w))
+    }
+    pub fn id(&self) -> Hash32 {
+        Hash32::digest(&[b"tm-vote", &self.encode()])
+    }
+}
+
+impl ProposalData {
+    pub fn write(&self, w: &mut Writer) {
+        w.u64(self.height).u64(self.round);
+        put_opt_u64(w, self.pol_round);
+        put_hash(w, &self.block);
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(ProposalData { height: r.u64()?, round: r.u64()?, pol_round: get_opt_u64(r)?, block: get_hash(r)? })
+    }
+    /// The bytes a proposer signs, under `Domain::BlockHeader`.
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        encode_with(|w| {
+            w.fixed(b"tendermint/proposal");
+            self.write(w);
+        })
+    }
+}
+
+impl SignedProposal {
+    pub fn sign(key: &SecretKey, proposer: u32, data: ProposalData) -> SignedProposal {
+        SignedProposal { proposer, data, signature: key.sign(Domain::BlockHeader, &data.signing_bytes()) }
+    }
+    pub fn write(&self, w: &mut Writer) {
+        w.u32(self.proposer);
+        self.data.write(w);
+        put_sig(w, &self.signature);
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(SignedProposal { proposer: r.u32()?, data: ProposalData::read(r)?, signature: get_sig(r)? })
+    }
+}
+
+impl Evidence {
+    pub fn write(&self, w: &mut Writer) {
+        match self {
+            Evidence::DuplicateVote(a, b) => {
+                w.u8(1);
+                a.write(w);
+                b.write(w);
+            }
+            Evidence::DoubleProposal(a, b) => {
+                w.u8(2);
+                a.write(w);
+                b.write(w);
+            }
+        }
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        match r.u8()? {
+            1 => Ok(Evidence::DuplicateVote(Vote::read(r)?, Vote::read(r)?)),
+            2 => Ok(Evidence::DoubleProposal(SignedProposal::read(r)?, SignedProposal::read(r)?)),
+            t => Err(DecodeError::Invalid { what: "evidence tag", detail: t.to_string() }),
+        }
+    }
+    pub fn encode(&self) -> Vec<u8> {
+        encode_with(|w| self.write(w))
+    }
+    pub fn decode(b: &[u8]) -> Result<Self, DecodeError> {
+        decode_all(b, Evidence::read)
+    }
+    /// The accused validator (the first message's signer).
+    pub fn offender(&self) -> u32 {
+        match self {
+            Evidence::DuplicateVote(a, _) => a.validator,
+            Evidence::DoubleProposal(a, _) => a.proposer,
+        }
+    }
+}
+
+impl Block {
+    pub fn write(&self, w: &mut Writer) {
+        w.u64(self.height);
+        put_hash(w, &self.parent);
+        w.u32(self.proposer).u64(self.graffiti);
+        w.list(&self.evidence, |w, e| e.write(w));
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let (height, parent, proposer, graffiti) = (r.u64()?, get_hash(r)?, r.u32()?, r.u64()?);
+        let evidence = r.list(Evidence::read)?;
+        if evidence.len() > MAX_BLOCK_EVIDENCE {
+            return Err(DecodeError::Invalid { what: "block", detail: "too much evidence".into() });
+        }
+        Ok(Block { height, parent, proposer, graffiti, evidence })
+    }
+    pub fn encode(&self) -> Vec<u8> {
+        encode_with(|w| self.write(w))
+    }
+    /// The block id (R3): sha256 of its canonical bytes.
+    pub fn hash(&self) -> Hash32 {
+        Hash32::digest(&[b"devnet/v1/tendermint/block", &self.encode()])
+    }
+}
+
+impl Proposal {
+    pub fn write(&self, w: &mut Writer) {
+        self.signed.write(w);
+        self.block.write(w);
+        w.list(&self.pol, |w, v| v.write(w));
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Proposal { signed: SignedProposal::read(r)?, block: Block::read(r)?, pol: r.list(Vote::read)? })
+    }
+}
+
+impl Commit {
+    pub fn write(&self, w: &mut Writer) {
+        w.u64(self.round);
+        w.list(&self.precommits, |w, v| v.write(w));
+    }
+    pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        Ok(Commit { round: r.u64()?, precommits: r.list(Vote::read)? })
+    }
+}
+
+/// A committed block with its certificate: what `Table::Blocks` and sync carry.
+pub fn encode_committed(block: &Block, commit: &Commit) -> Vec<u8> {
+    encode_with(|w| {
+        block.write(w);
+        commit.write(w);
+    })
+}
+
+pub fn decode_committed(b: &[u8]) -> Result<(Block, Commit), DecodeError> {
+    decode_all(b, |r| Ok((Block::read(r)?, Commit::read(r)?)))
+}

@@ -1,0 +1,358 @@
+//! A deterministic simulation harness for any `Engine` (built by
+//! `consensus::build` from the spec): nodes in one process, a simulated clock
+//! (ms) with per-node skew, a seeded network (delay, drop, duplication,
+//! partitions), crashes at any point of an effect batch with restarts from
+//! the persisted records, and Byzantine behaviours set at boot.
+//!
+//! The tendermint and pow simulations (`sim_tendermint`, `sim_pow`) are
+//! scenarios on it; the invariant checker is `sim_check::Checker`. (The
+//! gasper simulation in `sim` predates it and keeps its own loop.)
+
+use crate::sim_check::Checker;
+use devnet_node::chain::{ChainSpec, Hash32, SecretKey};
+use devnet_node::consensus::engine::*;
+use devnet_node::consensus::{Identity, build};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+
+pub fn key(i: usize) -> SecretKey {
+    SecretKey::from_seed([i as u8 + 1; 32])
+}
+
+/// What one seed runs.
+pub struct Scenario {
+    pub spec: ChainSpec,
+    pub nodes: usize,
+    /// Behaviour set on every boot, by node.
+    pub behaviours: Vec<(usize, Behaviour)>,
+    /// Inputs given on every boot after `Start` (e.g. hashrates), by node.
+    pub boot_inputs: Vec<(usize, Input)>,
+    /// Faults (partitions, crashes) happen before this time; then the network heals.
+    pub chaos_ms: u64,
+    pub end_ms: u64,
+    pub crashes: std::ops::RangeInclusive<u32>,
+    pub partitions: bool,
+    /// (drop probability, max delay ms) during chaos and after the heal.
+    pub chaos_net: (f64, u64),
+    pub healed_net: (f64, u64),
+    pub max_skew: u64,
+    /// Times at which `probe` is called with the statuses of all nodes.
+    pub probes: Vec<u64>,
+    pub checker: Checker,
+}
+
+enum Ev {
+    Deliver { to: usize, from: usize, kind: MsgKind, bytes: Vec<u8> },
+    Wake { node: usize, generation: u64 },
+    Crash { node: usize },
+    Restart { node: usize },
+    Partition,
+    Heal,
+    Probe(usize),
+}
+
+struct SimNode {
+    engine: Option<Box<dyn Engine>>,
+    skew: u64,
+    store: BTreeMap<(Table, Vec<u8>), Vec<u8>>,
+    generation: u64,
+    crash_mid_batch: Option<usize>,
+}
+
+pub struct Sim {
+    sc: Scenario,
+    rng: ChaCha8Rng,
+    nodes: Vec<SimNode>,
+    queue: BTreeMap<(u64, u64), Ev>,
+    seq: u64,
+    pub now: u64,
+    group: Vec<u8>,
+    healed: bool,
+    pub check: Checker,
+    failure: Option<String>,
+    /// Statuses at each probe time (`None` for a node that is down).
+    pub probed: Vec<Vec<Option<EngineStatus>>>,
+}
+
+pub struct Outcome {
+    pub digest: Hash32,
+    pub events: u64,
+    pub stats: BTreeMap<String, u64>,
+}
+
+impl Sim {
+    fn push(&mut self, at: u64, ev: Ev) {
+        self.seq += 1;
+        self.queue.insert((at, self.seq), ev);
+    }
+
+    fn fail(&mut self, msg: String) {
+        if self.failure.is_none() {
+            self.failure = Some(format!("t={}ms: {msg}", self.now));
+        }
+    }
+
+    pub fn partitioned(&self) -> bool {
+        self.group.iter().any(|g| *g != self.group[0])
+    }
+
+    fn boot(&mut self, i: usize, records: Vec<Record>) {
+        let n = self.nodes.len();
+        let identity = Identity {
+            me: PeerId(i as u32),
+            peers: (0..n).filter(|j| *j != i).map(|j| PeerId(j as u32)).collect(),
+            validator: Some((i as u32, key(i))),
+        };
+        let mut e = match build(&self.sc.spec, identity) {
+            Ok(e) => e,
+            Err(e) => return self.fail(format!("node {i}: build: {e}")),
+        };
+        if let Err(e) = e.restore(records) {
+            return self.fail(format!("node {i}: restore: {e}"));
+        }
+        self.nodes[i].engine = Some(e);
+        self.nodes[i].generation += 1;
+        let behaviours: Vec<Behaviour> = self.sc.behaviours.iter().filter(|(n, _)| *n == i).map(|(_, b)| *b).collect();
+        for b in behaviours {
+            self.input(i, Input::SetBehaviour(b));
+        }
+        let inputs: Vec<Input> = self.sc.boot_inputs.iter().filter(|(n, _)| *n == i).map(|(_, x)| x.clone()).collect();
+        for x in inputs {
+            self.input(i, x);
+        }
+        self.input(i, Input::Start);
+        for j in 0..n {
+            if j != i && self.nodes[j].engine.is_some() {
+                self.input(i, Input::PeerUp(PeerId(j as u32)));
+                self.input(j, Input::PeerUp(PeerId(i as u32)));
+            }
+        }
+    }
+
+    pub fn input(&mut self, i: usize, input: Input) {
+        let skew = self.nodes[i].skew;
+        let Some(engine) = self.nodes[i].engine.as_mut() else {
+            return;
+        };
+        let fx = engine.handle(self.now + skew, input);
+        let cut = self.nodes[i].crash_mid_batch.take();
+        let keep = cut.map_or(fx.len(), |c| c.min(fx.len()));
+        for e in fx.into_iter().take(keep) {
+            self.effect(i, e);
+        }
+        if cut.is_some() {
+            self.crash(i);
+        }
+    }
+
+    fn effect(&mut self, i: usize, e: Effect) {
+        match e {
+            Effect::Persist(r) => {
+                self.nodes[i].store.insert((r.table, r.key), r.value);
+            }
+            Effect::WakeAt(t) => {
+                let generation = self.nodes[i].generation;
+                let at = t.saturating_sub(self.nodes[i].skew).max(self.now);
+                self.push(at, Ev::Wake { node: i, generation });
+            }
+            Effect::Send { to, kind, bytes } => {
+                self.check.count(&format!("send:{}", kind.as_str()));
+                let n = self.nodes.len();
+                let dests: Vec<usize> = match to {
+                    Dest::All => (0..n).filter(|j| *j != i).collect(),
+                    Dest::Peer(p) => vec![p.0 as usize],
+                    Dest::Peers(ps) => ps.iter().map(|p| p.0 as usize).collect(),
+                };
+                let (drop_p, max_delay) = if self.healed { self.sc.healed_net } else { self.sc.chaos_net };
+                for d in dests {
+                    if d >= n || d == i || self.group[i] != self.group[d] || self.rng.gen_bool(drop_p) {
+                        continue;
+                    }
+                    let copies = if self.rng.gen_bool(0.02) { 2 } else { 1 };
+                    for _ in 0..copies {
+                        let at = self.now + self.rng.gen_range(1..=max_delay);
+                        self.push(at, Ev::Deliver { to: d, from: i, kind, bytes: bytes.clone() });
+                    }
+                }
+            }
+            Effect::Report(ev) => {
+                if let Err(e) = self.check.observe(self.now, i, &ev) {
+                    self.fail(e);
+                }
+            }
+        }
+    }
+
+    fn crash(&mut self, i: usize) {
+        if self.nodes[i].engine.take().is_some() {
+            self.check.count("crash");
+            self.nodes[i].generation += 1;
+            for j in 0..self.nodes.len() {
+                if j != i {
+                    self.input(j, Input::PeerDown(PeerId(i as u32)));
+                }
+            }
+        }
+    }
+
+    fn step(&mut self, ev: Ev) {
+        match ev {
+            Ev::Deliver { to, from, kind, bytes } => {
+                if self.group[to] == self.group[from] {
+                    self.input(to, Input::Message { from: PeerId(from as u32), kind, bytes });
+                }
+            }
+            Ev::Wake { node, generation } => {
+                if self.nodes[node].generation == generation {
+                    self.input(node, Input::Tick);
+                }
+            }
+            Ev::Crash { node } => {
+                if self.nodes[node].engine.is_some() {
+                    if self.rng.gen_bool(0.5) {
+                        self.nodes[node].crash_mid_batch = Some(self.rng.gen_range(0..6));
+                    } else {
+                        self.crash(node);
+                    }
+                }
+            }
+            Ev::Restart { node } => {
+                if self.nodes[node].engine.is_some() {
+                    self.crash(node);
+                }
+                self.nodes[node].crash_mid_batch = None;
+                let records = self.nodes[node]
+                    .store
+                    .iter()
+                    .map(|((t, k), v)| Record { table: *t, key: k.clone(), value: v.clone() })
+                    .collect();
+                self.boot(node, records);
+            }
+            Ev::Partition => {
+                let n = self.nodes.len();
+                self.group = (0..n).map(|_| u8::from(self.rng.gen_bool(0.35))).collect();
+                self.check.partitioned = self.partitioned();
+            }
+            Ev::Heal => {
+                self.healed = self.now >= self.sc.chaos_ms;
+                self.group = vec![0; self.nodes.len()];
+                self.check.partitioned = false;
+                self.check.healed_at = self.now;
+            }
+            Ev::Probe(k) => {
+                let now = self.now;
+                let row = self.nodes.iter().map(|x| x.engine.as_ref().map(|e| e.status(now + x.skew))).collect();
+                if self.probed.len() <= k {
+                    self.probed.resize(k + 1, Vec::new());
+                }
+                self.probed[k] = row;
+            }
+        }
+    }
+
+    pub fn engine(&self, i: usize) -> Option<&dyn Engine> {
+        self.nodes.get(i)?.engine.as_deref()
+    }
+}
+
+/// Run one seed of `sc`; `Err` names the violated property. `end_check` sees the finished sim.
+pub fn run(seed: u64, mut sc: Scenario, end_check: impl FnOnce(&Sim) -> Result<(), String>) -> Result<Outcome, String> {
+    let n = sc.nodes;
+    let check = std::mem::replace(&mut sc.checker, Checker::new(0, 0));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let nodes = (0..n)
+        .map(|_| SimNode {
+            engine: None,
+            skew: rng.gen_range(0..=sc.max_skew),
+            store: BTreeMap::new(),
+            generation: 0,
+            crash_mid_batch: None,
+        })
+        .collect();
+    let (chaos, end) = (sc.chaos_ms, sc.end_ms);
+    let mut sim = Sim {
+        check,
+        sc,
+        rng,
+        nodes,
+        queue: BTreeMap::new(),
+        seq: 0,
+        now: 0,
+        group: vec![0; n],
+        healed: false,
+        failure: None,
+        probed: Vec::new(),
+    };
+    let unit = (chaos / 8).max(1);
+    if sim.sc.partitions {
+        let mut t = sim.rng.gen_range(0..unit);
+        while t < chaos {
+            sim.push(t, Ev::Partition);
+            let dur = sim.rng.gen_range(unit / 2..=2 * unit);
+            sim.push((t + dur).min(chaos), Ev::Heal);
+            t += dur + sim.rng.gen_range(0..2 * unit);
+        }
+    }
+    let crashes = sim.rng.gen_range(sim.sc.crashes.clone());
+    for _ in 0..crashes {
+        let node = sim.rng.gen_range(0..n);
+        let at = sim.rng.gen_range(unit / 4..chaos - unit);
+        let down = sim.rng.gen_range(unit / 4..=2 * unit);
+        sim.push(at, Ev::Crash { node });
+        sim.push((at + down).min(chaos), Ev::Restart { node });
+    }
+    sim.push(chaos, Ev::Heal);
+    for (k, t) in sim.sc.probes.clone().into_iter().enumerate() {
+        sim.push(t, Ev::Probe(k));
+    }
+    for i in 0..n {
+        sim.boot(i, Vec::new());
+    }
+    while let Some(((at, _), ev)) = sim.queue.pop_first() {
+        if at > end || sim.failure.is_some() {
+            break;
+        }
+        sim.now = at;
+        if at >= chaos && matches!(ev, Ev::Crash { .. }) {
+            continue;
+        }
+        sim.step(ev);
+    }
+    if let Some(f) = sim.failure.take() {
+        return Err(f);
+    }
+    end_check(&sim)?;
+    Ok(Outcome { digest: sim.check.digest(), events: sim.check.events, stats: std::mem::take(&mut sim.check.stats) })
+}
+
+/// Run seeds; fail with a replay line for each failing one.
+pub fn run_seeds(name: &str, seeds: impl Iterator<Item = u64>, one: impl Fn(u64) -> Result<Outcome, String>) {
+    let mut failures = Vec::new();
+    for seed in seeds {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(seed)))
+            .unwrap_or_else(|_| Err("panicked".into()));
+        if let Err(e) = r {
+            failures
+                .push(format!("seed {seed}: {e}\n  replay: SIM_SEED={seed} cargo test {name}_replay -- --nocapture"));
+        }
+    }
+    assert!(failures.is_empty(), "{} failing seeds:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// `SIM_SEED=N cargo test <name>_replay -- --nocapture`: one seed with its stats.
+pub fn replay(one: impl Fn(u64) -> Result<Outcome, String>) {
+    let Ok(seed) = std::env::var("SIM_SEED") else {
+        return;
+    };
+    let seed: u64 = seed.parse().expect("SIM_SEED must be a u64");
+    match one(seed) {
+        Ok(o) => {
+            println!("seed {seed}: ok, {} events, digest {}", o.events, o.digest.to_hex());
+            for (k, v) in &o.stats {
+                println!("  {k}: {v}");
+            }
+        }
+        Err(e) => panic!("seed {seed}: {e}"),
+    }
+}
