@@ -38,6 +38,11 @@ pub fn read_key(path: &Path) -> anyhow::Result<SecretKey> {
 
 /// Writes a key file readable by its owner only.
 pub fn write_key(path: &Path, key: &SecretKey) -> anyhow::Result<()> {
+    write_secret(path, &hex::encode(key.seed()))
+}
+
+/// Writes `text` and a newline to a file readable by its owner only (mode 0600).
+pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
@@ -46,7 +51,7 @@ pub fn write_key(path: &Path, key: &SecretKey) -> anyhow::Result<()> {
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .with_context(|| format!("writing key {}", path.display()))?;
-    writeln!(f, "{}", hex::encode(key.seed()))?;
+        .with_context(|| format!("writing {}", path.display()))?;
+    writeln!(f, "{text}")?;
     Ok(())
 }

@@ -18,7 +18,7 @@
 use crate::config::DevnetConfig;
 use anyhow::{Context, bail};
 use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
-use devnet_node::config::{ClusterNodes, NodeEntry, read_json, write_key};
+use devnet_node::config::{ClusterNodes, NodeEntry, read_json, write_key, write_secret};
 use rand::RngCore;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
@@ -183,21 +183,6 @@ fn pick_addrs(base_port: u16, n: usize) -> anyhow::Result<Vec<SocketAddr>> {
         .map(|_| TcpListener::bind("127.0.0.1:0").context("finding a free loopback port"))
         .collect::<anyhow::Result<Vec<_>>>()?;
     listeners.iter().map(|l| Ok(l.local_addr()?)).collect()
-}
-
-/// Writes a file readable by its owner only (mode 0600).
-pub fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("writing {}", path.display()))?;
-    writeln!(f, "{text}")?;
-    Ok(())
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {
