@@ -15,7 +15,9 @@ use crate::fault_keys::{FaultAction, fault_action};
 use crate::faults::words;
 use crate::keys::{Mode, action_for};
 use crate::ui::{self, Bounds, UiState, theme::Theme};
-use ratatui::crossterm::event::{self, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers,
+};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,8 +27,8 @@ const FRAME: Duration = Duration::from_millis(100);
 const TAIL_BYTES: u64 = 16 * 1024;
 const TAIL_EVERY: Duration = Duration::from_millis(500);
 
-/// Reads key presses on a plain thread; stops when the receiver is gone.
-fn spawn_key_reader() -> mpsc::Receiver<KeyEvent> {
+/// Reads key presses and mouse events on a plain thread; stops when the receiver is gone.
+fn spawn_key_reader() -> mpsc::Receiver<TermEvent> {
     let (tx, rx) = mpsc::channel(64);
     std::thread::spawn(move || {
         loop {
@@ -35,8 +37,8 @@ fn spawn_key_reader() -> mpsc::Receiver<KeyEvent> {
             }
             match event::poll(Duration::from_millis(100)) {
                 Ok(true) => {
-                    if let Ok(TermEvent::Key(k)) = event::read()
-                        && tx.blocking_send(k).is_err()
+                    if let Ok(ev @ (TermEvent::Key(_) | TermEvent::Mouse(_))) = event::read()
+                        && tx.blocking_send(ev).is_err()
                     {
                         return;
                     }
@@ -72,7 +74,15 @@ pub fn bounds(view: &ClusterView, now_ms: u64) -> Bounds {
 
 pub async fn run(mut devnet: Devnet) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
+    // ratatui's panic hook restores the terminal but knows nothing of mouse capture.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        hook(info);
+    }));
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut devnet).await;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     eprintln!("stopping {} nodes...", devnet.view.nodes.len());
     devnet.shutdown().await;
@@ -136,20 +146,32 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet
     let mut last_draw = Instant::now();
     loop {
         tokio::select! {
-            Some(k) = keys.recv() => {
-                if fault_key(k, &mut ui, devnet).await {
-                    dirty = true;
-                } else if let Some(a) = action_for(k, ui.mode()) {
+            Some(term) = keys.recv() => match term {
+                TermEvent::Mouse(m) => {
                     let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
-                    ui.update(a, bounds(view, now));
-                    match (ui.frozen, frozen.is_some()) {
-                        (true, false) => frozen = Some((devnet.view.clone(), now_ms())),
-                        (false, true) => frozen = None,
-                        _ => {}
+                    let size = terminal.size()?;
+                    let areas = ui::areas(ratatui::layout::Rect::new(0, 0, size.width, size.height), view, &ui);
+                    if let Some(a) = ui::mouse::on_mouse(m, &areas, &mut ui, view.nodes.len()) {
+                        ui.update(a, bounds(view, now));
                     }
                     dirty = true;
                 }
-            }
+                TermEvent::Key(k) => {
+                    if fault_key(k, &mut ui, devnet).await {
+                        dirty = true;
+                    } else if let Some(a) = action_for(k, ui.mode()) {
+                        let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
+                        ui.update(a, bounds(view, now));
+                        match (ui.frozen, frozen.is_some()) {
+                            (true, false) => frozen = Some((devnet.view.clone(), now_ms())),
+                            (false, true) => frozen = None,
+                            _ => {}
+                        }
+                        dirty = true;
+                    }
+                }
+                _ => {}
+            },
             Some(ev) = devnet.events.recv() => {
                 devnet.apply(ev);
                 dirty |= frozen.is_none();

@@ -15,6 +15,7 @@ mod help;
 mod lag;
 pub mod links;
 pub mod log;
+pub mod mouse;
 mod nodes;
 mod prompt;
 pub mod state;
