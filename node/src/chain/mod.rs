@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod hash;
 pub mod keys;
+pub mod sig_cache;
 pub mod spec;
 
 pub use hash::Hash32;

@@ -2,11 +2,11 @@
 //! signature checks with a small cache so one signature is verified once.
 
 use super::types::{Attestation, SignedHeader};
+use crate::chain::sig_cache::SigCache;
 use crate::chain::{ChainSpec, Domain, Hash32, PublicKey, SecretKey, Signature};
 use std::collections::BTreeSet;
 
 /// Signatures remembered as valid before the cache is cleared (R18: bounded).
-const SIG_CACHE_MAX: usize = 16_384;
 
 #[derive(Clone, Debug)]
 pub struct Validators {
@@ -96,24 +96,12 @@ impl Validators {
 /// arriving by gossip and again inside a block costs one verification.
 #[derive(Default)]
 pub struct SigChecker {
-    valid: BTreeSet<Hash32>,
+    cache: SigCache,
 }
 
 impl SigChecker {
     fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        let Some(key) = key else { return false };
-        let id = Hash32::digest(&[&key.0, &[domain as u8], msg, &sig.0]);
-        if self.valid.contains(&id) {
-            return true;
-        }
-        if !key.verify(domain, msg, sig) {
-            return false;
-        }
-        if self.valid.len() >= SIG_CACHE_MAX {
-            self.valid.clear();
-        }
-        self.valid.insert(id);
-        true
+        self.cache.verify(key, domain, msg, sig)
     }
 
     pub fn attestation(&mut self, vals: &Validators, a: &Attestation) -> bool {

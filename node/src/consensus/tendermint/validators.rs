@@ -3,13 +3,13 @@
 //! cache so one signature is verified once per node.
 
 use super::types::{SignedProposal, Vote};
-use crate::chain::{ChainSpec, Domain, Hash32, PublicKey, Signature};
+use crate::chain::sig_cache::SigCache;
+use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
 use std::collections::BTreeSet;
 
 /// Longest proposer cycle; larger stake totals are scaled down to it (R2).
 const MAX_CYCLE: u64 = 10_000;
 /// Signatures remembered as valid before the cache is cleared (R14: bounded).
-const SIG_CACHE_MAX: usize = 16_384;
 
 #[derive(Clone, Debug)]
 pub struct ValidatorSet {
@@ -114,24 +114,12 @@ impl ValidatorSet {
 /// peers, or seen again in a commit certificate, costs one verification.
 #[derive(Default)]
 pub struct SigChecker {
-    valid: BTreeSet<Hash32>,
+    cache: SigCache,
 }
 
 impl SigChecker {
     fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        let Some(key) = key else { return false };
-        let id = Hash32::digest(&[&key.0, &[domain as u8], msg, &sig.0]);
-        if self.valid.contains(&id) {
-            return true;
-        }
-        if !key.verify(domain, msg, sig) {
-            return false;
-        }
-        if self.valid.len() >= SIG_CACHE_MAX {
-            self.valid.clear();
-        }
-        self.valid.insert(id);
-        true
+        self.cache.verify(key, domain, msg, sig)
     }
 
     pub fn vote(&mut self, vals: &ValidatorSet, v: &Vote) -> bool {

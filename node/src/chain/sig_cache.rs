@@ -1,0 +1,53 @@
+//! Signature verification with a bounded memory of signatures already found
+//! valid, so a message seen by gossip and again inside a block (or a
+//! certificate) costs one `verify_strict`. Only valid signatures are
+//! remembered; when full, the memory is cleared (correctness never depends on
+//! it). Pure and deterministic: a `BTreeSet` of digests.
+
+use super::hash::Hash32;
+use super::keys::{Domain, PublicKey, Signature};
+use std::collections::BTreeSet;
+
+const MAX: usize = 16_384;
+
+#[derive(Default)]
+pub struct SigCache {
+    valid: BTreeSet<Hash32>,
+}
+
+impl SigCache {
+    /// True only for a strictly valid signature by `key` (None: unknown signer).
+    pub fn verify(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
+        let Some(key) = key else { return false };
+        let id = Hash32::digest(&[&key.0, &[domain as u8], msg, &sig.0]);
+        if self.valid.contains(&id) {
+            return true;
+        }
+        if !key.verify(domain, msg, sig) {
+            return false;
+        }
+        if self.valid.len() >= MAX {
+            self.valid.clear();
+        }
+        self.valid.insert(id);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::SecretKey;
+
+    #[test]
+    fn remembers_only_valid_signatures() {
+        let k = SecretKey::from_seed([1; 32]);
+        let sig = k.sign(Domain::Vote, b"m");
+        let mut c = SigCache::default();
+        assert!(c.verify(Some(&k.public()), Domain::Vote, b"m", &sig));
+        assert!(c.verify(Some(&k.public()), Domain::Vote, b"m", &sig));
+        assert!(!c.verify(Some(&k.public()), Domain::Vote, b"n", &sig));
+        assert!(!c.verify(None, Domain::Vote, b"m", &sig));
+        assert_eq!(c.valid.len(), 1);
+    }
+}
