@@ -1,13 +1,14 @@
-//! The simulation's entry points: the default seed sweep (split so the test
-//! harness runs parts in parallel), the replay of one seed, a soak run, and a
-//! determinism check.
+//! The gasper simulation's entry points: the default seed sweep (split so the
+//! test harness runs parts in parallel), the replay of one seed, a soak run,
+//! and a determinism check.
 
-use crate::sim::{run_seed, run_seeds};
+use crate::sim::run_seed;
+use crate::simnet::{replay, run_seeds};
 
 const SEEDS_PER_PART: u64 = 50;
 
 fn part(k: u64) {
-    run_seeds(k * SEEDS_PER_PART..(k + 1) * SEEDS_PER_PART);
+    run_seeds("sim", k * SEEDS_PER_PART..(k + 1) * SEEDS_PER_PART, run_seed);
 }
 
 #[test]
@@ -30,27 +31,14 @@ fn sim_seeds_150_199() {
 /// `SIM_SEED=N cargo test sim_replay -- --nocapture` replays one seed and prints its stats.
 #[test]
 fn sim_replay() {
-    let Ok(seed) = std::env::var("SIM_SEED") else {
-        return;
-    };
-    let seed: u64 = seed.parse().expect("SIM_SEED must be a u64");
-    match run_seed(seed) {
-        Ok(o) => {
-            println!("seed {seed}: ok, {} events, finalized epochs {:?}", o.events, o.finalized);
-            println!("digest {}", o.digest.to_hex());
-            for (k, v) in &o.stats {
-                println!("  {k}: {v}");
-            }
-        }
-        Err(e) => panic!("seed {seed}: {e}"),
-    }
+    replay(run_seed);
 }
 
 /// `SIM_SEEDS=N cargo test sim_soak` runs N seeds past the default sweep.
 #[test]
 fn sim_soak() {
     let n: u64 = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    run_seeds(1_000_000..1_000_000 + n);
+    run_seeds("sim", 1_000_000..1_000_000 + n, run_seed);
 }
 
 #[test]

@@ -4,9 +4,8 @@
 //! partitions), crashes at any point of an effect batch with restarts from
 //! the persisted records, and Byzantine behaviours set at boot.
 //!
-//! The tendermint and pow simulations (`sim_tendermint`, `sim_pow`) are
-//! scenarios on it; the invariant checker is `sim_check::Checker`. (The
-//! gasper simulation in `sim` predates it and keeps its own loop.)
+//! The gasper and tendermint simulations (`sim`, `sim_tendermint`) are
+//! scenarios on it; the invariant checker is `sim_check::Checker`.
 
 use crate::sim_check::Checker;
 use devnet_node::chain::{ChainSpec, Hash32, SecretKey};
