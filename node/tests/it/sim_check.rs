@@ -22,6 +22,8 @@ pub struct Checker {
     finalized_at: BTreeMap<u64, Hash32>,
     pub slashed_seen: Vec<BTreeSet<u32>>,
     pub finalized_epoch: Vec<u64>,
+    /// Deepest reorg each node reported (`HeadChanged.reorg_depth`).
+    pub max_reorg: Vec<u64>,
     pub stats: BTreeMap<String, u64>,
     pub events: u64,
     digest: Vec<u8>,
@@ -44,6 +46,7 @@ impl Checker {
             finalized_at: BTreeMap::new(),
             slashed_seen: vec![BTreeSet::new(); nodes],
             finalized_epoch: vec![0; nodes],
+            max_reorg: vec![0; nodes],
             stats: BTreeMap::new(),
             events: 0,
             digest: Vec::new(),
@@ -76,7 +79,10 @@ impl Checker {
             self.digest = Hash32::digest(&[&self.digest]).0.to_vec();
         }
         match ev {
-            Event::HeadChanged { reorg_depth, .. } if *reorg_depth > 0 => self.count("reorg"),
+            Event::HeadChanged { reorg_depth, .. } if *reorg_depth > 0 => {
+                self.count("reorg");
+                self.max_reorg[i] = self.max_reorg[i].max(*reorg_depth);
+            }
             Event::BlockImported(info) => {
                 self.blocks.insert(info.block.hash, (info.parent, info.block.height));
             }
@@ -105,6 +111,20 @@ impl Checker {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Whether `a` is `b` or one of its ancestors, by the imported blocks.
+    pub fn is_ancestor(&self, a: Hash32, b: Hash32) -> bool {
+        let mut at = b;
+        loop {
+            if at == a {
+                return true;
+            }
+            match self.blocks.get(&at) {
+                Some((parent, _)) => at = *parent,
+                None => return false,
+            }
+        }
     }
 
     /// Safety: the finalized block and its ancestors agree, height by height,

@@ -10,7 +10,7 @@ use crate::chain::spec::PowParams;
 use crate::chain::{ChainSpec, Hash32};
 use crate::consensus::Identity;
 use crate::consensus::engine::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// Blocks whose parent is unknown, kept while their ancestors are fetched (R12).
 pub(super) const ORPHANS_MAX: usize = 4096;
@@ -54,7 +54,7 @@ pub struct Pow {
     /// Draws made so far: mixed into each draw's seed.
     pub(super) draws: u64,
 
-    pub(super) orphans: HashMap<Hash32, (PeerId, Block)>,
+    pub(super) orphans: BTreeMap<Hash32, (PeerId, Block)>,
     pub(super) future: BTreeMap<(u64, Hash32), (PeerId, Block)>,
     pub(super) sync_asked: BTreeMap<PeerId, (Hash32, Millis)>,
     pub(super) status_at: Millis,
@@ -127,7 +127,7 @@ impl Pow {
             attempt: None,
             public_seen: 0,
             draws: 0,
-            orphans: HashMap::new(),
+            orphans: BTreeMap::new(),
             future: BTreeMap::new(),
             sync_asked: BTreeMap::new(),
             status_at: 0,
@@ -302,17 +302,10 @@ impl Engine for Pow {
     }
 
     fn recent_blocks(&self, limit: usize) -> Vec<BlockInfo> {
-        let mut all: Vec<(u64, u64, Hash32)> = self
-            .tree
-            .iter()
-            .filter(|(h, _)| **h != self.genesis)
-            .map(|(h, e)| (e.block.height, e.seq, *h))
-            .collect();
+        let mut all: Vec<(u64, u64, Hash32)> =
+            self.tree.iter().filter(|(h, _)| **h != self.genesis).map(|(h, e)| (e.block.height, e.seq, *h)).collect();
         all.sort();
         let skip = all.len().saturating_sub(limit);
-        all[skip..]
-            .iter()
-            .filter_map(|(_, _, h)| self.tree.get(h).map(|e| super::import::info(*h, &e.block)))
-            .collect()
+        all[skip..].iter().filter_map(|(_, _, h)| self.tree.get(h).map(|e| super::import::info(*h, &e.block))).collect()
     }
 }

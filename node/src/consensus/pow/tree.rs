@@ -8,7 +8,7 @@
 use super::types::Block;
 use crate::chain::Hash32;
 use crate::chain::spec::ForkChoiceRule;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 /// Side branches this far below the best tip are dropped once the tree
 /// holds more than `PRUNE_ABOVE` blocks (R13).
@@ -28,7 +28,7 @@ pub struct Entry {
 
 pub struct Tree {
     pub genesis: Hash32,
-    entries: HashMap<Hash32, Entry>,
+    entries: BTreeMap<Hash32, Entry>,
     rule: ForkChoiceRule,
     best: Hash32,
     seq: u64,
@@ -37,7 +37,7 @@ pub struct Tree {
 impl Tree {
     pub fn new(genesis_block: Block, rule: ForkChoiceRule) -> Tree {
         let genesis = genesis_block.id();
-        let mut entries = HashMap::new();
+        let mut entries = BTreeMap::new();
         entries.insert(genesis, Entry { block: genesis_block, work: 0, subtree: 0, children: Vec::new(), seq: 0 });
         Tree { genesis, entries, rule, best: genesis, seq: 1 }
     }
@@ -181,7 +181,7 @@ impl Tree {
             return;
         }
         let cutoff = self.best_entry().block.height.saturating_sub(PRUNE_DEPTH);
-        let mut canonical = std::collections::HashSet::new();
+        let mut canonical = std::collections::BTreeSet::new();
         let mut at = self.best;
         while let Some(e) = self.entries.get(&at) {
             canonical.insert(at);

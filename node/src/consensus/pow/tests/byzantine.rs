@@ -12,7 +12,8 @@ fn selfish_keeps_its_lead_private_and_publishes_to_win() {
     // The honest miners find one: lead 2 becomes 1, so publish everything and win.
     let h1 = child(&e, &genesis(&e), 1, 10);
     let fx = deliver(&mut e, now, 1, &h1);
-    let published: Vec<u64> = sent_blocks(&fx).iter().filter(|(to, _)| *to == Dest::All).map(|(_, b)| b.height).collect();
+    let published: Vec<u64> =
+        sent_blocks(&fx).iter().filter(|(to, _)| *to == Dest::All).map(|(_, b)| b.height).collect();
     assert_eq!(published, vec![1, 2]);
     assert_eq!(e.head().height, 2);
     assert_eq!(detail(&e).private_blocks, 0);

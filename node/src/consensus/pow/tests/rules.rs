@@ -17,9 +17,8 @@ fn retarget_scales_toward_the_block_time_and_clamps() {
 #[test]
 fn mining_time_is_exponential_with_the_right_mean() {
     let n = 20_000u64;
-    let total: u64 = (0..n)
-        .map(|i| time_to_block(10_000, 25, &Hash32::digest(&[&i.to_be_bytes()])).expect("mines"))
-        .sum();
+    let total: u64 =
+        (0..n).map(|i| time_to_block(10_000, 25, &Hash32::digest(&[&i.to_be_bytes()])).expect("mines")).sum();
     let mean = total as f64 / n as f64;
     assert!((mean - 400.0).abs() < 400.0 * 0.03, "mean {mean}, expected 400");
     assert_eq!(time_to_block(10_000, 0, &Hash32::ZERO), None, "no hashrate, no blocks");
