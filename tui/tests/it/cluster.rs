@@ -189,3 +189,27 @@ async fn four_tendermint_nodes_commit_the_same_blocks() {
     assert!(view.alarms.iter().all(|a| a.kind != "safety"), "{:?}", view.alarms);
     assert!(seen.equivocations.is_empty(), "{:?}", seen.equivocations);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_pow_miners_agree_on_k_deep_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("pow.toml");
+    std::fs::write(&path, "name = \"pow\"\nconsensus = \"pow\"\nnodes = 4\nslot_ms = 100\ngenesis_delay_ms = 300\n")
+        .unwrap();
+    let cfg = DevnetConfig::load(&path).unwrap();
+    let mut devnet = Devnet::up(&cfg, tmp.path(), true).await.unwrap();
+    let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
+    // For pow a finalized "epoch" is the height of the block k (6) confirmations deep.
+    let ok =
+        run_until(&mut devnet, &mut seen, |_, s| (0..4).all(|n| s.finalized.get(&n).is_some_and(|e| e.len() >= 8)))
+            .await;
+    let view = devnet.view.clone();
+    devnet.shutdown().await;
+    assert!(
+        ok,
+        "not every miner saw 8 k-deep blocks in time: {:?}",
+        seen.finalized.values().map(|e| e.len()).collect::<Vec<_>>()
+    );
+    assert_agreement(&seen);
+    assert!(view.alarms.iter().all(|a| a.kind != "safety"), "{:?}", view.alarms);
+}
