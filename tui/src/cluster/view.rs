@@ -12,15 +12,20 @@
 //!   where the union of blocks reaches). A conflict raises a safety alarm.
 //! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
 //!   (justified, finalized) are logged once, by the first node to reach them.
-//! - Validator statistics (`validators`) and the lag history (`history`) are
-//!   fed from `apply`; their rules are in those modules.
+//! - Validator statistics (`validators`), the lag history (`history`) and
+//!   the engine-specific state (`engine`) are fed from `apply`; their rules
+//!   are in those modules.
+//! - Time: gasper's current slot comes from the orchestrator's clock; for
+//!   engines whose `slot` is a height (tendermint, pow) it is the highest
+//!   height any node is deciding or mining.
 
+use super::engine::{self, EngineKind, FailedRounds};
 use super::history::History;
 use super::validators::ValidatorSet;
 use crate::supervisor::{ProcEvent, ProcState};
 use devnet_node::chain::Hash32;
 use devnet_node::config::NodeEntry;
-use devnet_node::consensus::{BlockRef, CheckpointRef};
+use devnet_node::consensus::{BlockRef, CheckpointRef, EngineDetail};
 use devnet_proto::v1 as pb;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -53,6 +58,9 @@ pub struct NodeView {
     pub peers_up: Vec<String>,
     pub reorgs: u64,
     pub deepest_reorg: u64,
+    pub last_reorg: u64,
+    /// The engine-specific part of the node's latest `Status`.
+    pub detail: EngineDetail,
     /// Faults in force on this node, as short labels ("paused", "skew +500ms",
     /// "equivocate"); set by the faults module, shown until undone.
     pub faults: Vec<String>,
@@ -95,6 +103,8 @@ impl NodeView {
             peers_up: vec![],
             reorgs: 0,
             deepest_reorg: 0,
+            last_reorg: 0,
+            detail: EngineDetail::None,
             faults: vec![],
             slashed_seen: BTreeSet::new(),
             dropped: 0,
@@ -167,6 +177,7 @@ pub struct ClusterView {
     pub links: Vec<Vec<LinkView>>,
     pub validators: ValidatorSet,
     pub history: History,
+    pub failed_rounds: FailedRounds,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -196,6 +207,7 @@ impl ClusterView {
             links: vec![vec![LinkView::default(); nodes.len()]; nodes.len()],
             validators: ValidatorSet::new(epoch_slots, &nodes.iter().map(|n| n.validator).collect::<Vec<_>>()),
             history: History::default(),
+            failed_rounds: FailedRounds::default(),
             blocks: BTreeMap::new(),
             log: VecDeque::new(),
             alarms: vec![],
@@ -214,8 +226,16 @@ impl ClusterView {
         self.links.push(vec![LinkView::default(); self.nodes.len()]);
     }
 
-    /// The cluster's slot by the orchestrator's clock.
+    pub fn kind(&self) -> EngineKind {
+        EngineKind::from_name(&self.engine)
+    }
+
+    /// The cluster's slot by the orchestrator's clock (gasper), or the highest
+    /// height being decided or mined (engines whose slots are heights).
     pub fn current_slot(&self, now_ms: u64) -> u64 {
+        if self.kind().slots_are_heights() {
+            return self.nodes.iter().map(|n| n.slot.max(n.head.slot + 1)).max().unwrap_or(0);
+        }
         now_ms.saturating_sub(self.genesis_ms) / self.slot_ms.max(1)
     }
 
@@ -304,6 +324,7 @@ impl ClusterView {
         n.justified = checkpoint(&s.justified);
         n.peers_up = s.peers_up.clone();
         n.dropped = s.dropped_messages;
+        n.detail = engine::detail_of(s);
         let fin = checkpoint(&s.finalized);
         if fin.epoch > n.finalized.epoch {
             n.finalized = fin;
@@ -335,6 +356,7 @@ impl ClusterView {
                 if h.reorg_depth > 0 {
                     n.reorgs += 1;
                     n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);
+                    n.last_reorg = h.reorg_depth;
                     let text = format!("{id} reorg depth {} to slot {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
                     self.log(now_ms, Some(node), LogKind::Warning, text);
                 }
@@ -395,6 +417,7 @@ impl ClusterView {
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
             Kind::RoundFailed(r) => {
+                self.failed_rounds.record(r.height, r.round);
                 let text = format!("{id}: height {} round {} ended without a commit", r.height, r.round);
                 self.log(now_ms, Some(node), LogKind::Info, text);
             }
@@ -457,6 +480,7 @@ impl ClusterView {
                 .filter(|b| b.block.height < floor && self.ancestor_at(fin.hash, b.block.height) != Some(b.block.hash))
                 .count();
             self.blocks.retain(|_, b| b.block.height >= floor);
+            self.failed_rounds.prune_below(floor);
             self.history.on_pruned((before - self.blocks.len()) as u64, orphaned as u64, floor);
         }
     }
