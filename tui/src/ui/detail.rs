@@ -46,7 +46,10 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, log_tail: &[Str
     let mine: Vec<Line> = {
         let all: Vec<_> = view.log.iter().filter(|e| e.node == Some(ui.selected)).collect();
         let keep = events.height.saturating_sub(1) as usize;
-        all[all.len().saturating_sub(keep)..].iter().map(|e| super::log::line(ui, e)).collect()
+        all[all.len().saturating_sub(keep)..]
+            .iter()
+            .map(|e| super::log::line(ui, e, view.kind().slot_prefix()))
+            .collect()
     };
     let mut ev = vec![Line::styled("recent events", bold)];
     ev.extend(mine);

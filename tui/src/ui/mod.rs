@@ -17,8 +17,10 @@ pub mod links;
 pub mod log;
 pub mod mouse;
 mod nodes;
+mod pow;
 mod prompt;
 pub mod state;
+mod tendermint;
 pub mod theme;
 mod validators;
 
