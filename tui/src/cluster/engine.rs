@@ -114,11 +114,13 @@ pub struct FailedRounds {
 }
 
 impl FailedRounds {
-    pub fn record(&mut self, height: u64, round: u64) {
-        self.by_height.entry(height).or_default().insert(round);
+    /// Whether this is the first report of that round.
+    pub fn record(&mut self, height: u64, round: u64) -> bool {
+        let new = self.by_height.entry(height).or_default().insert(round);
         while self.by_height.len() > FAILED_HEIGHTS {
             self.by_height.pop_first();
         }
+        new
     }
     /// The failed rounds of `height`, lowest first.
     pub fn at(&self, height: u64) -> impl Iterator<Item = u64> + '_ {
@@ -178,9 +180,9 @@ mod tests {
     #[test]
     fn failed_rounds_are_a_bounded_union_by_height() {
         let mut f = FailedRounds::default();
-        f.record(3, 1);
-        f.record(3, 0);
-        f.record(3, 0);
+        assert!(f.record(3, 1));
+        assert!(f.record(3, 0));
+        assert!(!f.record(3, 0));
         f.record(7, 0);
         assert_eq!(f.at(3).collect::<Vec<_>>(), vec![0, 1]);
         assert_eq!(f.heights(4, 10).map(|(h, _)| h).collect::<Vec<_>>(), vec![7]);

@@ -11,7 +11,8 @@
 //!   hash; different heights: the lower one must be an ancestor of the higher,
 //!   where the union of blocks reaches). A conflict raises a safety alarm.
 //! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
-//!   (justified, finalized) are logged once, by the first node to reach them.
+//!   (justified, finalized, a failed tendermint round) are logged once, by
+//!   the first node to reach them.
 //! - Validator statistics (`validators`), the lag history (`history`) and
 //!   the engine-specific state (`engine`) are fed from `apply`; their rules
 //!   are in those modules.
@@ -316,8 +317,16 @@ impl ClusterView {
         }
     }
 
+    /// What orders a node's finalized checkpoints: the epoch (gasper), or the
+    /// block height where slots are heights (a tendermint commit, pow's k-deep block).
+    fn finality_rank(&self, c: &CheckpointRef) -> u64 {
+        if self.kind().slots_are_heights() { c.block.height } else { c.epoch }
+    }
+
     fn apply_status(&mut self, node: usize, s: &pb::NodeStatus, now_ms: u64) {
         self.validators.on_status(node, s);
+        let fin = checkpoint(&s.finalized);
+        let newer = self.nodes.get(node).is_some_and(|n| self.finality_rank(&fin) > self.finality_rank(&n.finalized));
         let Some(n) = self.nodes.get_mut(node) else { return };
         n.slot = s.slot;
         n.head = block_ref(&s.head);
@@ -325,8 +334,7 @@ impl ClusterView {
         n.peers_up = s.peers_up.clone();
         n.dropped = s.dropped_messages;
         n.detail = engine::detail_of(s);
-        let fin = checkpoint(&s.finalized);
-        if fin.epoch > n.finalized.epoch {
+        if newer {
             n.finalized = fin;
             self.check_safety(node, now_ms);
         }
@@ -351,20 +359,23 @@ impl ClusterView {
                 entry.seen_by.insert(node);
             }
             Kind::HeadChanged(h) => {
+                let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
                 let n = &mut self.nodes[node];
                 n.head = block_ref(&h.head);
                 if h.reorg_depth > 0 {
                     n.reorgs += 1;
                     n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);
                     n.last_reorg = h.reorg_depth;
-                    let text = format!("{id} reorg depth {} to slot {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
+                    let text =
+                        format!("{id} reorg depth {} to {unit} {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
                     self.log(now_ms, Some(node), LogKind::Warning, text);
                 }
             }
             Kind::Justified(c) => {
                 let c = checkpoint(&Some(c.clone()));
                 self.nodes[node].justified = c;
-                if c.epoch > self.logged_justified {
+                // Where slots are heights, justified is the finalized block: logged once, as finalized.
+                if !self.kind().slots_are_heights() && c.epoch > self.logged_justified {
                     self.logged_justified = c.epoch;
                     let text = format!(
                         "epoch {} justified ({}, height {}) first at {id}",
@@ -375,15 +386,18 @@ impl ClusterView {
             }
             Kind::Finalized(c) => {
                 let c = checkpoint(&Some(c.clone()));
-                if c.epoch >= self.nodes[node].finalized.epoch {
+                let rank = self.finality_rank(&c);
+                if rank >= self.finality_rank(&self.nodes[node].finalized) {
                     self.nodes[node].finalized = c;
                 }
-                if c.epoch > self.logged_finalized {
-                    self.logged_finalized = c.epoch;
-                    let text = format!(
-                        "epoch {} finalized ({}, height {}) first at {id}",
-                        c.epoch, c.block.hash, c.block.height
-                    );
+                if rank > self.logged_finalized {
+                    self.logged_finalized = rank;
+                    let (h, hash) = (c.block.height, c.block.hash);
+                    let text = match self.kind() {
+                        EngineKind::Gasper => format!("epoch {} finalized ({hash}, height {h}) first at {id}", c.epoch),
+                        EngineKind::Tendermint => format!("height {h} committed ({hash}) first at {id}"),
+                        EngineKind::Pow => format!("height {h} k-deep ({hash}) first at {id}"),
+                    };
                     self.log(now_ms, Some(node), LogKind::Finality, text);
                 }
                 self.check_safety(node, now_ms);
@@ -417,9 +431,10 @@ impl ClusterView {
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
             Kind::RoundFailed(r) => {
-                self.failed_rounds.record(r.height, r.round);
-                let text = format!("{id}: height {} round {} ended without a commit", r.height, r.round);
-                self.log(now_ms, Some(node), LogKind::Info, text);
+                if self.failed_rounds.record(r.height, r.round) {
+                    let text = format!("height {} round {} failed, first at {id}", r.height, r.round);
+                    self.log(now_ms, Some(node), LogKind::Info, text);
+                }
             }
         }
     }

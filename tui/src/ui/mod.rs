@@ -132,4 +132,6 @@ fn pane_block(title: &str, focused: bool) -> ratatui::widgets::Block<'_> {
 }
 
 #[cfg(test)]
+mod engine_tests;
+#[cfg(test)]
 mod tests;

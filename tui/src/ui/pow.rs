@@ -5,7 +5,7 @@
 //!   block with at least `k` confirmations, where confirmations =
 //!   head height - block height + 1; `conf` shows that count over `k`, in
 //!   the warning colour when below `k` (a node near genesis or just reorged).
-//! - Nodes: head, the k-deep block, hashrate share now, difficulty, private
+//! - Nodes: head, the k-deep block's height and confirmations, hashrate share now, difficulty, private
 //!   (withheld) blocks, reorgs as `count last/max depth`, peers, faults.
 //!   A node without a detail yet shows `-`.
 //! - Miners (the validators): genesis hashrate share (the stake is the share
@@ -45,7 +45,7 @@ pub fn confirmations(n: &NodeView) -> u64 {
 }
 
 pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = ["node", "state", "head", "k-deep", "conf", "hash", "diff", "priv", "reorgs", "peers", "faults"];
+    let header = ["node", "state", "head", "k-deep conf", "hash%", "diff", "priv", "reorgs", "peers", "faults"];
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         let d = detail(n);
         let conf = confirmations(n);
@@ -56,12 +56,8 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
             nodes::id_cell(ui, i, n),
             nodes::state_cell(view, ui, n),
             Cell::from(format!("h{} {}", n.head.height, n.head.hash)),
-            Cell::from(format!("h{} {}", n.finalized.block.height, n.finalized.block.hash)),
-            Cell::from(d.map_or("-".into(), |_| format!("{conf}/{k}"))).style(if conf < k {
-                ui.theme.warn()
-            } else {
-                Default::default()
-            }),
+            Cell::from(format!("h{} {}", n.finalized.block.height, d.map_or("-".into(), |_| format!("{conf}/{k}"))))
+                .style(if conf < k { ui.theme.warn() } else { Default::default() }),
             Cell::from(d.map_or("-".into(), |d| format!("{}%", d.hashrate_percent))),
             Cell::from(d.map_or("-".into(), |d| si(d.difficulty as u128))),
             Cell::from(d.map_or("-".into(), |d| d.private_blocks.to_string()))
@@ -75,9 +71,8 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
         Constraint::Length(5),
         Constraint::Length(16),
         Constraint::Length(13),
-        Constraint::Length(13),
+        Constraint::Length(11),
         Constraint::Length(5),
-        Constraint::Length(4),
         Constraint::Length(6),
         Constraint::Length(4),
         Constraint::Length(7),

@@ -10,7 +10,7 @@
 //!   node with a detail when the selected one has none): each validator's
 //!   latest prevote and precommit as `r0 ab12cd34`, `r0 nil` or `–`. A vote
 //!   from an earlier round than that node's is dimmed; a nil vote is in the
-//!   warning colour. `last pc` is the height of the latest precommit seen.
+//!   warning colour. Share (not stake) and blocks proposed complete the row.
 
 use super::{UiState, nodes, validators};
 use crate::cluster::{ClusterView, NodeView};
@@ -86,33 +86,29 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
         (Some(n), Some(d)) => format!("validators · votes at h{} r{} seen by {}", d.height, d.round, n.id),
         _ => "validators · no round state yet".to_string(),
     };
-    let header = ["val", "key", "stake", "share", "status", "prevote", "precommit", "last pc", "prop"];
+    let header = ["val", "key", "share", "status", "prevote", "precommit", "prop"];
     let rows = view.validators.rows.iter().map(|r| {
         let votes = d.and_then(|d| d.votes.iter().find(|v| v.validator == r.index));
         let round = d.map_or(0, |d| d.round);
-        let [a, b, c, e, f] = validators::lead_cells(view, ui, r);
+        let [index, key, _stake, share, status] = validators::lead_cells(view, ui, r);
         Row::new([
-            a,
-            b,
-            c,
-            e,
-            f,
+            index,
+            key,
+            share,
+            status,
             vote_cell(ui, votes.and_then(|v| v.prevote), round),
             vote_cell(ui, votes.and_then(|v| v.precommit), round),
-            Cell::from(r.last_attested.map_or("-".into(), |h| format!("h{h}"))),
             Cell::from(r.proposed.to_string()),
         ])
     });
     let widths = [
-        Constraint::Length(4),
+        Constraint::Length(3),
         Constraint::Length(8),
         Constraint::Length(6),
-        Constraint::Length(6),
         Constraint::Length(9),
-        Constraint::Length(12),
-        Constraint::Length(12),
-        Constraint::Length(7),
-        Constraint::Length(5),
+        Constraint::Length(11),
+        Constraint::Length(11),
+        Constraint::Length(4),
     ];
     validators::draw_table(frame, area, view, ui, &title, &header, rows.collect(), &widths);
 }
