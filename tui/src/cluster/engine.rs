@@ -6,7 +6,10 @@
 //! - The engine is named by the cluster (`devnet.toml`'s `consensus`);
 //!   `EngineKind` is what the UI branches on. Unknown names draw as gasper.
 //! - A node's detail is replaced by each `Status`; a status without one
-//!   leaves `EngineDetail::None`. Malformed fields (an unknown step or fork
+//!   leaves `EngineDetail::None`. Statuses are polled while heads arrive as
+//!   events, so when a tendermint node's head reaches the height its detail
+//!   is deciding, the detail moves on as the engine does (R1): the next
+//!   height, round 0, propose, no lock, no votes yet. Malformed fields (an unknown step or fork
 //!   choice, a short hash or work) decode to defaults, never an error.
 //! - Failed rounds are the union over all nodes (a round one node left
 //!   without a commit is a failed round of the cluster's run), kept for the
@@ -107,6 +110,23 @@ pub fn detail_of(s: &pb::NodeStatus) -> EngineDetail {
     }
 }
 
+/// A tendermint node committed `height`: its round state moves to the next height.
+pub fn committed(detail: &mut EngineDetail, height: u64) {
+    if let EngineDetail::Tendermint(d) = detail
+        && d.height <= height
+    {
+        let votes = d.votes.iter().map(|v| ValidatorVotes { validator: v.validator, prevote: None, precommit: None });
+        *d = TendermintDetail {
+            height: height + 1,
+            round: 0,
+            step: TendermintStep::Propose,
+            locked_round: None,
+            valid_round: None,
+            votes: votes.collect(),
+        };
+    }
+}
+
 /// Rounds left without a commit, by height.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FailedRounds {
@@ -175,6 +195,25 @@ mod tests {
         let EngineDetail::Pow(p) = detail_of(&s) else { panic!("pow") };
         assert_eq!((p.fork_choice, p.chain_work, p.k), (ForkChoiceRule::Heaviest, 0, 6));
         assert_eq!(detail_of(&pb::NodeStatus::default()), EngineDetail::None);
+    }
+
+    #[test]
+    fn a_commit_moves_a_stale_round_state_to_the_next_height() {
+        let vote = Some(CastVote { round: 1, value: None });
+        let mut d = EngineDetail::Tendermint(TendermintDetail {
+            height: 5,
+            round: 1,
+            step: TendermintStep::Precommit,
+            locked_round: Some(1),
+            valid_round: Some(1),
+            votes: vec![ValidatorVotes { validator: 0, prevote: vote, precommit: vote }],
+        });
+        committed(&mut d, 4);
+        assert!(matches!(&d, EngineDetail::Tendermint(t) if t.height == 5 && t.round == 1));
+        committed(&mut d, 5);
+        let EngineDetail::Tendermint(t) = &d else { panic!() };
+        assert_eq!((t.height, t.round, t.step, t.locked_round), (6, 0, TendermintStep::Propose, None));
+        assert_eq!(t.votes, vec![ValidatorVotes { validator: 0, prevote: None, precommit: None }]);
     }
 
     #[test]

@@ -362,6 +362,7 @@ impl ClusterView {
                 let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
                 let n = &mut self.nodes[node];
                 n.head = block_ref(&h.head);
+                engine::committed(&mut n.detail, n.head.height);
                 if h.reorg_depth > 0 {
                     n.reorgs += 1;
                     n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);

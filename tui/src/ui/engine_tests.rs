@@ -121,6 +121,8 @@ fn tendermint_votes_follow_the_selected_node() {
     let ui = UiState { selected: 3, ..Default::default() };
     let s = screen(&v, &ui, 160, 48);
     assert!(s.contains("votes at h13 r0 seen by n3"), "{s}");
+    let s = screen(&v, &UiState { selected: 3, detail: true, ..Default::default() }, 120, 40);
+    assert!(s.contains("round      h13 r0 propose · locked - · valid -"), "{s}");
     insta::assert_snapshot!("tendermint_compact_100x30", screen(&v, &UiState::default(), 100, 30));
 }
 
@@ -199,5 +201,10 @@ fn pow_shows_hashrate_confirmations_difficulty_and_forks() {
     assert!(miner(3).contains("25.0%") && miner(3).contains("40%"), "{}", miner(3));
     assert!(s.contains("block tree · 1 height/cell") && s.contains("◆ n3"), "{s}");
     assert!(s.contains("n2 reorg depth 2 to height 12"), "{s}");
+    let s = screen(&v, &UiState { selected: 3, detail: true, ..Default::default() }, 120, 40);
+    assert!(
+        s.contains("mining     hashrate 40% · difficulty 41.0k · k 6 · fork choice heaviest · work 491.5k · private 2"),
+        "{s}"
+    );
     insta::assert_snapshot!("pow_160x48", screen(&v, &UiState::default(), 160, 48));
 }

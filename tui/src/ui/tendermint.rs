@@ -10,7 +10,8 @@
 //!   node with a detail when the selected one has none): each validator's
 //!   latest prevote and precommit as `r0 ab12cd34`, `r0 nil` or `–`. A vote
 //!   from an earlier round than that node's is dimmed; a nil vote is in the
-//!   warning colour. Share (not stake) and blocks proposed complete the row.
+//!   warning colour. `last pc` is the height of the validator's latest
+//!   precommit any node has seen: who is keeping up, even between heights.
 
 use super::{UiState, nodes, validators};
 use crate::cluster::{ClusterView, NodeView};
@@ -86,7 +87,7 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
         (Some(n), Some(d)) => format!("validators · votes at h{} r{} seen by {}", d.height, d.round, n.id),
         _ => "validators · no round state yet".to_string(),
     };
-    let header = ["val", "key", "share", "status", "prevote", "precommit", "prop"];
+    let header = ["val", "key", "share", "status", "prevote", "precommit", "last pc"];
     let rows = view.validators.rows.iter().map(|r| {
         let votes = d.and_then(|d| d.votes.iter().find(|v| v.validator == r.index));
         let round = d.map_or(0, |d| d.round);
@@ -98,7 +99,7 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
             status,
             vote_cell(ui, votes.and_then(|v| v.prevote), round),
             vote_cell(ui, votes.and_then(|v| v.precommit), round),
-            Cell::from(r.proposed.to_string()),
+            Cell::from(r.last_attested.map_or("-".into(), |h| format!("h{h}"))),
         ])
     });
     let widths = [
@@ -108,7 +109,7 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
         Constraint::Length(9),
         Constraint::Length(11),
         Constraint::Length(11),
-        Constraint::Length(4),
+        Constraint::Length(7),
     ];
     validators::draw_table(frame, area, view, ui, &title, &header, rows.collect(), &widths);
 }

@@ -286,7 +286,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
                     labels.insert(0, s);
                 } else {
                     let slot = view.blocks.get(h).map_or(0, |b| b.block.slot);
-                    labels.push(format!("{s}@s{slot}"));
+                    labels.push(format!("{s}@{}{slot}", view.kind().slot_prefix()));
                 }
             }
         }
