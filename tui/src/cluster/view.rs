@@ -37,10 +37,21 @@ pub const KEEP_BELOW_FINALIZED: u64 = 256;
 #[derive(Clone, Debug)]
 pub enum ClusterEvent {
     Proc(ProcEvent),
-    Connected { node: usize },
-    Disconnected { node: usize },
-    Status { node: usize, status: pb::NodeStatus },
-    Node { node: usize, event: pb::Event },
+    Connected {
+        node: usize,
+    },
+    Disconnected {
+        node: usize,
+    },
+    /// Boxed: a status with engine detail is several times larger than the other events.
+    Status {
+        node: usize,
+        status: Box<pb::NodeStatus>,
+    },
+    Node {
+        node: usize,
+        event: pb::Event,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

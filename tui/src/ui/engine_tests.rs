@@ -81,7 +81,7 @@ fn tendermint_view() -> ClusterView {
             }),
             ..Default::default()
         };
-        v.apply(ClusterEvent::Status { node: n, status }, 13_000);
+        v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 13_000);
     }
     let fin = pb::event::Kind::Finalized(pb::Checkpoint { epoch: 12, block: Some(bref(12, 12, 12)) });
     v.apply(ev(0, fin), 12_000);
@@ -169,7 +169,7 @@ fn pow_view() -> ClusterView {
             }),
             ..Default::default()
         };
-        v.apply(ClusterEvent::Status { node: n, status }, 14_000);
+        v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 14_000);
     }
     v.nodes[3].faults.push("hashrate 40%".into());
     v

@@ -112,5 +112,5 @@ pub fn draw_miners(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiSta
         Constraint::Length(5),
     ];
     let title = "miners · hashrate in % of the genesis total";
-    validators::draw_table(frame, area, view, ui, title, &header, rows.collect(), &widths);
+    validators::draw_table(frame, area, ui, title, &header, rows.collect(), &widths);
 }

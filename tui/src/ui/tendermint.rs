@@ -111,5 +111,5 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
         Constraint::Length(11),
         Constraint::Length(7),
     ];
-    validators::draw_table(frame, area, view, ui, &title, &header, rows.collect(), &widths);
+    validators::draw_table(frame, area, ui, &title, &header, rows.collect(), &widths);
 }

@@ -77,7 +77,7 @@ fn sample_view() -> ClusterView {
             validators: (0..4).map(|i| pb::ValidatorStatus { index: i, stake: 32, ..Default::default() }).collect(),
             ..Default::default()
         };
-        v.apply(ClusterEvent::Status { node: n, status }, 13_000);
+        v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 13_000);
     }
     let fin = pb::event::Kind::Finalized(pb::Checkpoint { epoch: 1, block: Some(bref(4, 4, 4)) });
     v.apply(ev(0, fin), 10_000);

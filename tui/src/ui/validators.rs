@@ -38,19 +38,18 @@ pub(super) fn lead_cells(view: &ClusterView, ui: &UiState, r: &ValidatorRow) -> 
 pub(super) fn draw_table<'a>(
     frame: &mut Frame,
     area: Rect,
-    view: &ClusterView,
     ui: &UiState,
     title: &str,
     header: &[&'a str],
     rows: Vec<Row<'a>>,
     widths: &[Constraint],
 ) {
+    let n = rows.len();
     let header = Row::new(header.to_vec()).style(Style::new().add_modifier(Modifier::BOLD));
     let table = Table::new(rows, widths.to_vec())
         .header(header)
         .block(pane_block(title, ui.focus == Pane::Validators))
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
-    let n = view.validators.rows.len();
     let sel = (ui.focus == Pane::Validators).then_some(ui.validator_scroll.min(n.saturating_sub(1)));
     let mut state = TableState::default().with_selected(sel);
     frame.render_stateful_widget(table, area, &mut state);
@@ -93,5 +92,5 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         Constraint::Length(5),
     ];
     let title = format!("validators · participation over {PARTICIPATION_EPOCHS} epochs");
-    draw_table(frame, area, view, ui, &title, &header, rows.collect(), &widths);
+    draw_table(frame, area, ui, &title, &header, rows.collect(), &widths);
 }

@@ -119,7 +119,7 @@ fn tendermint_status_and_failed_rounds_are_kept_and_slots_are_heights() {
     let mut v = ClusterView::new("t", "tendermint", 100, 4, 0, &nodes);
     let tm = pb::TendermintStatus { height: 8, round: 1, step: "prevote".into(), ..Default::default() };
     let status = pb::NodeStatus { slot: 8, epoch: 1, tendermint: Some(tm), ..Default::default() };
-    v.apply(ClusterEvent::Status { node: 1, status }, 1_000_000);
+    v.apply(ClusterEvent::Status { node: 1, status: Box::new(status) }, 1_000_000);
     assert!(matches!(&v.nodes[1].detail, EngineDetail::Tendermint(d) if d.height == 8 && d.round == 1));
     assert_eq!(v.nodes[0].detail, EngineDetail::None);
     // The clock says slot 10 000; the cluster is deciding height 8.
