@@ -5,6 +5,7 @@
 //! snapshots, process transitions — into a `ClusterView`, and `json` renders
 //! events as the JSON lines of headless mode. Nodes are reached by address.
 
+pub mod engine;
 pub mod history;
 pub mod json;
 pub mod validators;

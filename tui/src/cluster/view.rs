@@ -11,16 +11,22 @@
 //!   hash; different heights: the lower one must be an ancestor of the higher,
 //!   where the union of blocks reaches). A conflict raises a safety alarm.
 //! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
-//!   (justified, finalized) are logged once, by the first node to reach them.
-//! - Validator statistics (`validators`) and the lag history (`history`) are
-//!   fed from `apply`; their rules are in those modules.
+//!   (justified, finalized, a failed tendermint round) are logged once, by
+//!   the first node to reach them.
+//! - Validator statistics (`validators`), the lag history (`history`) and
+//!   the engine-specific state (`engine`) are fed from `apply`; their rules
+//!   are in those modules.
+//! - Time: gasper's current slot comes from the orchestrator's clock; for
+//!   engines whose `slot` is a height (tendermint, pow) it is the highest
+//!   height any node is deciding or mining.
 
+use super::engine::{self, EngineKind, FailedRounds};
 use super::history::History;
 use super::validators::ValidatorSet;
 use crate::supervisor::{ProcEvent, ProcState};
 use devnet_node::chain::Hash32;
 use devnet_node::config::NodeEntry;
-use devnet_node::consensus::{BlockRef, CheckpointRef};
+use devnet_node::consensus::{BlockRef, CheckpointRef, EngineDetail};
 use devnet_proto::v1 as pb;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -31,10 +37,21 @@ pub const KEEP_BELOW_FINALIZED: u64 = 256;
 #[derive(Clone, Debug)]
 pub enum ClusterEvent {
     Proc(ProcEvent),
-    Connected { node: usize },
-    Disconnected { node: usize },
-    Status { node: usize, status: pb::NodeStatus },
-    Node { node: usize, event: pb::Event },
+    Connected {
+        node: usize,
+    },
+    Disconnected {
+        node: usize,
+    },
+    /// Boxed: a status with engine detail is several times larger than the other events.
+    Status {
+        node: usize,
+        status: Box<pb::NodeStatus>,
+    },
+    Node {
+        node: usize,
+        event: pb::Event,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +70,9 @@ pub struct NodeView {
     pub peers_up: Vec<String>,
     pub reorgs: u64,
     pub deepest_reorg: u64,
+    pub last_reorg: u64,
+    /// The engine-specific part of the node's latest `Status`.
+    pub detail: EngineDetail,
     /// Faults in force on this node, as short labels ("paused", "skew +500ms",
     /// "equivocate"); set by the faults module, shown until undone.
     pub faults: Vec<String>,
@@ -95,6 +115,8 @@ impl NodeView {
             peers_up: vec![],
             reorgs: 0,
             deepest_reorg: 0,
+            last_reorg: 0,
+            detail: EngineDetail::None,
             faults: vec![],
             slashed_seen: BTreeSet::new(),
             dropped: 0,
@@ -167,6 +189,7 @@ pub struct ClusterView {
     pub links: Vec<Vec<LinkView>>,
     pub validators: ValidatorSet,
     pub history: History,
+    pub failed_rounds: FailedRounds,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -196,6 +219,7 @@ impl ClusterView {
             links: vec![vec![LinkView::default(); nodes.len()]; nodes.len()],
             validators: ValidatorSet::new(epoch_slots, &nodes.iter().map(|n| n.validator).collect::<Vec<_>>()),
             history: History::default(),
+            failed_rounds: FailedRounds::default(),
             blocks: BTreeMap::new(),
             log: VecDeque::new(),
             alarms: vec![],
@@ -214,8 +238,16 @@ impl ClusterView {
         self.links.push(vec![LinkView::default(); self.nodes.len()]);
     }
 
-    /// The cluster's slot by the orchestrator's clock.
+    pub fn kind(&self) -> EngineKind {
+        EngineKind::from_name(&self.engine)
+    }
+
+    /// The cluster's slot by the orchestrator's clock (gasper), or the highest
+    /// height being decided or mined (engines whose slots are heights).
     pub fn current_slot(&self, now_ms: u64) -> u64 {
+        if self.kind().slots_are_heights() {
+            return self.nodes.iter().map(|n| n.slot.max(n.head.slot + 1)).max().unwrap_or(0);
+        }
         now_ms.saturating_sub(self.genesis_ms) / self.slot_ms.max(1)
     }
 
@@ -296,16 +328,24 @@ impl ClusterView {
         }
     }
 
+    /// What orders a node's finalized checkpoints: the epoch (gasper), or the
+    /// block height where slots are heights (a tendermint commit, pow's k-deep block).
+    fn finality_rank(&self, c: &CheckpointRef) -> u64 {
+        if self.kind().slots_are_heights() { c.block.height } else { c.epoch }
+    }
+
     fn apply_status(&mut self, node: usize, s: &pb::NodeStatus, now_ms: u64) {
         self.validators.on_status(node, s);
+        let fin = checkpoint(&s.finalized);
+        let newer = self.nodes.get(node).is_some_and(|n| self.finality_rank(&fin) > self.finality_rank(&n.finalized));
         let Some(n) = self.nodes.get_mut(node) else { return };
         n.slot = s.slot;
         n.head = block_ref(&s.head);
         n.justified = checkpoint(&s.justified);
         n.peers_up = s.peers_up.clone();
         n.dropped = s.dropped_messages;
-        let fin = checkpoint(&s.finalized);
-        if fin.epoch > n.finalized.epoch {
+        n.detail = engine::detail_of(s);
+        if newer {
             n.finalized = fin;
             self.check_safety(node, now_ms);
         }
@@ -330,19 +370,24 @@ impl ClusterView {
                 entry.seen_by.insert(node);
             }
             Kind::HeadChanged(h) => {
+                let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
                 let n = &mut self.nodes[node];
                 n.head = block_ref(&h.head);
+                engine::committed(&mut n.detail, n.head.height);
                 if h.reorg_depth > 0 {
                     n.reorgs += 1;
                     n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);
-                    let text = format!("{id} reorg depth {} to slot {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
+                    n.last_reorg = h.reorg_depth;
+                    let text =
+                        format!("{id} reorg depth {} to {unit} {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
                     self.log(now_ms, Some(node), LogKind::Warning, text);
                 }
             }
             Kind::Justified(c) => {
                 let c = checkpoint(&Some(c.clone()));
                 self.nodes[node].justified = c;
-                if c.epoch > self.logged_justified {
+                // Where slots are heights, justified is the finalized block: logged once, as finalized.
+                if !self.kind().slots_are_heights() && c.epoch > self.logged_justified {
                     self.logged_justified = c.epoch;
                     let text = format!(
                         "epoch {} justified ({}, height {}) first at {id}",
@@ -353,15 +398,18 @@ impl ClusterView {
             }
             Kind::Finalized(c) => {
                 let c = checkpoint(&Some(c.clone()));
-                if c.epoch >= self.nodes[node].finalized.epoch {
+                let rank = self.finality_rank(&c);
+                if rank >= self.finality_rank(&self.nodes[node].finalized) {
                     self.nodes[node].finalized = c;
                 }
-                if c.epoch > self.logged_finalized {
-                    self.logged_finalized = c.epoch;
-                    let text = format!(
-                        "epoch {} finalized ({}, height {}) first at {id}",
-                        c.epoch, c.block.hash, c.block.height
-                    );
+                if rank > self.logged_finalized {
+                    self.logged_finalized = rank;
+                    let (h, hash) = (c.block.height, c.block.hash);
+                    let text = match self.kind() {
+                        EngineKind::Gasper => format!("epoch {} finalized ({hash}, height {h}) first at {id}", c.epoch),
+                        EngineKind::Tendermint => format!("height {h} committed ({hash}) first at {id}"),
+                        EngineKind::Pow => format!("height {h} k-deep ({hash}) first at {id}"),
+                    };
                     self.log(now_ms, Some(node), LogKind::Finality, text);
                 }
                 self.check_safety(node, now_ms);
@@ -395,8 +443,10 @@ impl ClusterView {
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
             Kind::RoundFailed(r) => {
-                let text = format!("{id}: height {} round {} ended without a commit", r.height, r.round);
-                self.log(now_ms, Some(node), LogKind::Info, text);
+                if self.failed_rounds.record(r.height, r.round) {
+                    let text = format!("height {} round {} failed, first at {id}", r.height, r.round);
+                    self.log(now_ms, Some(node), LogKind::Info, text);
+                }
             }
         }
     }
@@ -457,6 +507,7 @@ impl ClusterView {
                 .filter(|b| b.block.height < floor && self.ancestor_at(fin.hash, b.block.height) != Some(b.block.hash))
                 .count();
             self.blocks.retain(|_, b| b.block.height >= floor);
+            self.failed_rounds.prune_below(floor);
             self.history.on_pruned((before - self.blocks.len()) as u64, orphaned as u64, floor);
         }
     }

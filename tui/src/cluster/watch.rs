@@ -51,7 +51,7 @@ async fn watch_node(node: usize, addr: String, tx: mpsc::Sender<ClusterEvent>) {
                         _ = tick.tick() => {
                             let call = client.status(pb::StatusRequest {});
                             if let Ok(Ok(s)) = tokio::time::timeout(STATUS_EVERY * 2, call).await {
-                                let ev = ClusterEvent::Status { node, status: s.into_inner() };
+                                let ev = ClusterEvent::Status { node, status: Box::new(s.into_inner()) };
                                 if tx.send(ev).await.is_err() {
                                     return;
                                 }

@@ -13,7 +13,9 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     let t = ui.theme;
-    let block = pane_block("finality lag (slots) per node", ui.focus == Pane::Lag);
+    let p = view.kind().slot_prefix();
+    let title = if p == "s" { "finality lag (slots) per node" } else { "finality lag (heights) per node" };
+    let block = pane_block(title, ui.focus == Pane::Lag);
     let keep = (area.width as usize).saturating_sub(8) * 2;
     let samples: Vec<_> = view.history.lag.iter().rev().take(keep.max(2)).collect();
     let (Some(last), Some(first)) = (samples.first(), samples.last()) else {
@@ -55,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     }
     let chart = Chart::new(sets)
         .block(block)
-        .x_axis(Axis::default().bounds([x0, x1]).labels([Span::raw(format!("s{x0}")), Span::raw(format!("s{x1}"))]))
+        .x_axis(Axis::default().bounds([x0, x1]).labels([Span::raw(format!("{p}{x0}")), Span::raw(format!("{p}{x1}"))]))
         .y_axis(Axis::default().bounds([0.0, ymax]).labels([Span::raw("0"), Span::raw(format!("{:.0}", ymax))]))
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
     frame.render_widget(chart, area);

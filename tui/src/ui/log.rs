@@ -47,10 +47,11 @@ pub fn matches(e: &LogEntry, filter: &str) -> bool {
     e.text.to_lowercase().contains(&f) || tag(e.kind).to_lowercase().contains(&f)
 }
 
-pub fn line(ui: &UiState, e: &LogEntry) -> Line<'static> {
+/// One entry; `prefix` is the view's slot letter (`s`, or `h` where slots are heights).
+pub fn line(ui: &UiState, e: &LogEntry, prefix: &str) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{} ", clock(e.time_ms)), ui.theme.dim()),
-        Span::styled(format!("s{:<5} ", e.slot), ui.theme.dim()),
+        Span::styled(format!("{prefix}{:<5} ", e.slot), ui.theme.dim()),
         Span::styled(format!("{:<5} ", tag(e.kind)), style(ui, e.kind)),
         Span::styled(e.text.clone(), style(ui, e.kind)),
     ])
@@ -61,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     let shown: Vec<&LogEntry> = view.log.iter().filter(|e| matches(e, &ui.filter)).collect();
     let end = shown.len().saturating_sub(ui.log_scroll.min(shown.len().saturating_sub(visible)));
     let start = end.saturating_sub(visible);
-    let lines: Vec<Line> = shown[start..end].iter().map(|e| line(ui, e)).collect();
+    let lines: Vec<Line> = shown[start..end].iter().map(|e| line(ui, e, view.kind().slot_prefix())).collect();
     let mut title = "events".to_string();
     if ui.editing_filter || !ui.filter.is_empty() {
         let cursor = if ui.editing_filter { "▏" } else { "" };

@@ -17,8 +17,10 @@ pub mod links;
 pub mod log;
 pub mod mouse;
 mod nodes;
+mod pow;
 mod prompt;
 pub mod state;
+mod tendermint;
 pub mod theme;
 mod validators;
 
@@ -129,5 +131,7 @@ fn pane_block(title: &str, focused: bool) -> ratatui::widgets::Block<'_> {
     }
 }
 
+#[cfg(test)]
+mod engine_tests;
 #[cfg(test)]
 mod tests;

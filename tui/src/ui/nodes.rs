@@ -1,8 +1,11 @@
 //! The nodes table: state (with Byzantine behaviour), head, justified,
 //! finalized, lag, peers, reorgs, and the faults in force on the node.
-//! States are words, so they read without colour.
+//! States are words, so they read without colour. Tendermint and pow draw
+//! their own columns (`super::tendermint`, `super::pow`) in the same frame
+//! (`draw_table`): node, state first, faults last.
 
 use super::{Pane, UiState, pane_block};
+use crate::cluster::engine::EngineKind;
 use crate::cluster::{ClusterView, NodeView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -21,7 +24,7 @@ pub fn state_text(view: &ClusterView, n: &NodeView) -> String {
     s
 }
 
-fn state_style(ui: &UiState, n: &NodeView) -> Style {
+pub(super) fn state_style(ui: &UiState, n: &NodeView) -> Style {
     let t = ui.theme;
     match n.state_label() {
         "running" if n.connected => t.ok(),
@@ -31,13 +34,50 @@ fn state_style(ui: &UiState, n: &NodeView) -> Style {
     }
 }
 
+/// The node's name, `*`-prefixed when marked.
+pub(super) fn id_cell(ui: &UiState, i: usize, n: &NodeView) -> Cell<'static> {
+    Cell::from(if ui.marked.contains(&i) { format!("*{}", n.id) } else { n.id.clone() })
+}
+
+pub(super) fn state_cell(view: &ClusterView, ui: &UiState, n: &NodeView) -> Cell<'static> {
+    Cell::from(state_text(view, n)).style(state_style(ui, n))
+}
+
+pub(super) fn faults_cell(ui: &UiState, n: &NodeView) -> Cell<'static> {
+    Cell::from(n.faults.join(", ")).style(ui.theme.warn())
+}
+
+/// The table in the nodes pane's frame, with the selected node highlighted.
+pub(super) fn draw_table<'a>(
+    frame: &mut Frame,
+    area: Rect,
+    view: &ClusterView,
+    ui: &UiState,
+    header: &[&'a str],
+    rows: Vec<Row<'a>>,
+    widths: &[Constraint],
+) {
+    let header = Row::new(header.to_vec()).style(Style::new().add_modifier(Modifier::BOLD));
+    let table = Table::new(rows, widths.to_vec())
+        .header(header)
+        .block(pane_block("nodes", ui.focus == Pane::Nodes))
+        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
+        .highlight_symbol("▶ ");
+    let mut state = TableState::default().with_selected(Some(ui.selected.min(view.nodes.len().saturating_sub(1))));
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = Row::new(["node", "state", "head", "just.", "finalized", "lag", "peers", "reorgs", "faults"])
-        .style(Style::new().add_modifier(Modifier::BOLD));
+    match view.kind() {
+        EngineKind::Tendermint => return super::tendermint::draw_nodes(frame, area, view, ui),
+        EngineKind::Pow => return super::pow::draw_nodes(frame, area, view, ui),
+        EngineKind::Gasper => {}
+    }
+    let header = ["node", "state", "head", "just.", "finalized", "lag", "peers", "reorgs", "faults"];
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         Row::new([
-            Cell::from(if ui.marked.contains(&i) { format!("*{}", n.id) } else { n.id.clone() }),
-            Cell::from(state_text(view, n)).style(state_style(ui, n)),
+            id_cell(ui, i, n),
+            state_cell(view, ui, n),
             Cell::from(format!("s{} h{} {}", n.head.slot, n.head.height, n.head.hash)),
             Cell::from(format!("e{}", n.justified.epoch)),
             Cell::from(format!("e{} h{} {}", n.finalized.epoch, n.finalized.block.height, n.finalized.block.hash)),
@@ -48,7 +88,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
             } else {
                 n.reorgs.to_string()
             }),
-            Cell::from(n.faults.join(", ")).style(ui.theme.warn()),
+            faults_cell(ui, n),
         ])
     });
     let widths = [
@@ -62,11 +102,5 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         Constraint::Length(6),
         Constraint::Min(6),
     ];
-    let table = Table::new(rows, widths)
-        .header(header)
-        .block(pane_block("nodes", ui.focus == Pane::Nodes))
-        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-        .highlight_symbol("▶ ");
-    let mut state = TableState::default().with_selected(Some(ui.selected.min(view.nodes.len().saturating_sub(1))));
-    frame.render_stateful_widget(table, area, &mut state);
+    draw_table(frame, area, view, ui, &header, rows.collect(), &widths);
 }

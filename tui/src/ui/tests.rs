@@ -14,19 +14,19 @@ use ratatui::backend::TestBackend;
 
 const NOW: u64 = 13_500;
 
-fn hash(byte: u8) -> Vec<u8> {
+pub(super) fn hash(byte: u8) -> Vec<u8> {
     vec![byte; 32]
 }
 
-fn bref(slot: u64, height: u64, byte: u8) -> pb::BlockRef {
+pub(super) fn bref(slot: u64, height: u64, byte: u8) -> pb::BlockRef {
     pb::BlockRef { hash: hash(byte), slot, height }
 }
 
-fn ev(node: usize, kind: pb::event::Kind) -> ClusterEvent {
+pub(super) fn ev(node: usize, kind: pb::event::Kind) -> ClusterEvent {
     ClusterEvent::Node { node, event: pb::Event { seq: 1, slot: 0, time_ms: 0, kind: Some(kind) } }
 }
 
-fn import(node: usize, slot: u64, byte: u8, parent: u8, proposer: u32) -> ClusterEvent {
+pub(super) fn import(node: usize, slot: u64, byte: u8, parent: u8, proposer: u32) -> ClusterEvent {
     ev(
         node,
         pb::event::Kind::BlockImported(pb::BlockImported {
@@ -77,7 +77,7 @@ fn sample_view() -> ClusterView {
             validators: (0..4).map(|i| pb::ValidatorStatus { index: i, stake: 32, ..Default::default() }).collect(),
             ..Default::default()
         };
-        v.apply(ClusterEvent::Status { node: n, status }, 13_000);
+        v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 13_000);
     }
     let fin = pb::event::Kind::Finalized(pb::Checkpoint { epoch: 1, block: Some(bref(4, 4, 4)) });
     v.apply(ev(0, fin), 10_000);
@@ -101,7 +101,7 @@ fn forked_view() -> ClusterView {
     v
 }
 
-fn render(view: &ClusterView, ui: &UiState, w: u16, h: u16) -> Vec<String> {
+pub(super) fn render(view: &ClusterView, ui: &UiState, w: u16, h: u16) -> Vec<String> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let tail = vec!["2024-01-01T00:00:00Z INFO node started".to_string()];
     t.draw(|f| draw(f, view, ui, NOW, &tail)).unwrap();
@@ -109,7 +109,7 @@ fn render(view: &ClusterView, ui: &UiState, w: u16, h: u16) -> Vec<String> {
     (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>()).collect()
 }
 
-fn screen(view: &ClusterView, ui: &UiState, w: u16, h: u16) -> String {
+pub(super) fn screen(view: &ClusterView, ui: &UiState, w: u16, h: u16) -> String {
     render(view, ui, w, h).iter().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n")
 }
 

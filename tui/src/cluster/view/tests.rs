@@ -110,3 +110,21 @@ fn crashed_process_is_shown_and_logged() {
     assert_eq!(v.nodes_up(), 0);
     assert!(v.log.back().unwrap().text.contains("n1 crashed (killed by signal 9)"));
 }
+
+#[test]
+fn tendermint_status_and_failed_rounds_are_kept_and_slots_are_heights() {
+    let nodes: Vec<NodeEntry> = (0..2)
+        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i) })
+        .collect();
+    let mut v = ClusterView::new("t", "tendermint", 100, 4, 0, &nodes);
+    let tm = pb::TendermintStatus { height: 8, round: 1, step: "prevote".into(), ..Default::default() };
+    let status = pb::NodeStatus { slot: 8, epoch: 1, tendermint: Some(tm), ..Default::default() };
+    v.apply(ClusterEvent::Status { node: 1, status: Box::new(status) }, 1_000_000);
+    assert!(matches!(&v.nodes[1].detail, EngineDetail::Tendermint(d) if d.height == 8 && d.round == 1));
+    assert_eq!(v.nodes[0].detail, EngineDetail::None);
+    // The clock says slot 10 000; the cluster is deciding height 8.
+    assert_eq!(v.current_slot(1_000_000), 8);
+    node(&mut v, 0, ev(pb::event::Kind::RoundFailed(pb::RoundFailed { height: 8, round: 0 })));
+    node(&mut v, 1, ev(pb::event::Kind::RoundFailed(pb::RoundFailed { height: 8, round: 0 })));
+    assert_eq!(v.failed_rounds.at(8).collect::<Vec<_>>(), vec![0]);
+}

@@ -14,13 +14,19 @@
 //!   without colour. With `i`, cells show proposer indices instead.
 //! - After each branch's newest block, the nodes whose head is on it
 //!   (`n3@s17` when the head is not the branch's newest block).
+//! - Engines whose slots are heights (tendermint, pow) read the same tree
+//!   with heights on the axis (`h17`). Tendermint's pane is the committed
+//!   chain, with failed rounds marked under their height (`rounds`); pow's
+//!   finalized shading is the k-deep part of the chain.
 
 mod layout;
 #[cfg(test)]
 mod layout_tests;
+mod rounds;
 
 use super::{Pane, UiState, pane_block};
 use crate::cluster::ClusterView;
+use crate::cluster::engine::EngineKind;
 use crate::cluster::view::BlockView;
 use devnet_node::chain::Hash32;
 pub use layout::{Lane, TreeBlock, TreeLayout, layout};
@@ -143,12 +149,26 @@ fn names(view: &ClusterView, nodes: &[usize]) -> String {
     if ids.len() <= 6 { ids.join(" ") } else { format!("{} … {} ({} nodes)", ids[0], ids[ids.len() - 1], ids.len()) }
 }
 
+fn legend(kind: EngineKind) -> &'static str {
+    match kind {
+        EngineKind::Gasper => "█ finalized ▓ justified ■ block ◆ head □ orphaned ✖ equivocation",
+        EngineKind::Tendermint => "█ committed ◆ head ✗rN round N failed at that height ✖ equivocation",
+        EngineKind::Pow => "█ k deep ■ block ◆ head □ orphaned (reorged away) ✖ two blocks by one miner",
+    }
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) {
     let tv = &ui.tree;
     let zoom = tv.zoom.max(1);
-    let mut title = format!("fork tree · {zoom} slot{}/cell", if zoom == 1 { "" } else { "s" });
+    let kind = view.kind();
+    let (name, unit) = match kind {
+        EngineKind::Gasper => ("fork tree", "slot"),
+        EngineKind::Tendermint => ("committed chain", "height"),
+        EngineKind::Pow => ("block tree", "height"),
+    };
+    let mut title = format!("{name} · {zoom} {unit}{}/cell", if zoom == 1 { "" } else { "s" });
     if tv.back > 0 {
-        title.push_str(&format!(" · {} slots back", tv.back));
+        title.push_str(&format!(" · {} {unit}s back", tv.back));
     }
     let p = &view.history.pruned;
     if p.blocks > 0 {
@@ -266,7 +286,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
                     labels.insert(0, s);
                 } else {
                     let slot = view.blocks.get(h).map_or(0, |b| b.block.slot);
-                    labels.push(format!("{s}@s{slot}"));
+                    labels.push(format!("{s}@{}{slot}", view.kind().slot_prefix()));
                 }
             }
         }
@@ -274,22 +294,33 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
             g.put_str(y, 2 * lane.last_col as usize + 2, &labels.join(" "), Style::new().add_modifier(Modifier::BOLD));
         }
     }
+    let mut hidden_rounds = 0;
+    if kind == EngineKind::Tendermint {
+        let top = lay.rows.saturating_sub(offset).max(1);
+        let (ms, hidden) = rounds::place(&view.failed_rounds, from, right, zoom, rows_vis.saturating_sub(top), width);
+        for m in ms {
+            g.put_str(top + m.row, m.x, &m.label, ui.theme.warn());
+        }
+        hidden_rounds = hidden;
+    }
     let mut lines = g.lines();
     // Axis: a slot label every 10 cells.
     let mut axis = Grid::new(1, width);
     let step = 10;
     let mut c = 0;
     while c < cells {
-        let label = format!("╵s{}", from + c * zoom);
+        let label = format!("╵{}{}", kind.slot_prefix(), from + c * zoom);
         axis.put_str(0, 2 * c as usize, &label, ui.theme.dim());
         c += step;
     }
     lines.extend(axis.lines());
     let hidden = lay.rows.saturating_sub(rows_vis);
-    let mut legend =
-        vec![Span::styled("█ finalized ▓ justified ■ block ◆ head □ orphaned ✖ equivocation", ui.theme.dim())];
+    let mut legend = vec![Span::styled(legend(kind), ui.theme.dim())];
     if hidden > 0 {
         legend.push(Span::raw(format!("  (+{hidden} rows, ↑↓)")));
+    }
+    if hidden_rounds > 0 {
+        legend.push(Span::raw(format!("  (+{hidden_rounds} failed-round marks not shown)")));
     }
     lines.push(Line::from(legend));
     frame.render_widget(Paragraph::new(lines), tree_area);
@@ -314,24 +345,52 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<Hash32>) -> Vec<Line<
     } else {
         "orphaned"
     };
+    let kind = view.kind();
+    let state = match (kind, state) {
+        (EngineKind::Tendermint, "finalized") => "committed",
+        (EngineKind::Pow, "finalized") => "k deep",
+        (_, s) => s,
+    };
     let holders: Vec<usize> = b.seen_by.iter().copied().collect();
     let mut lines = vec![
         Line::from(Span::styled("│ selected block", Style::new().add_modifier(Modifier::BOLD))),
         Line::raw(format!("│ hash     {}", b.block.hash)),
         Line::raw(format!("│ parent   {}", b.parent)),
-        Line::raw(format!("│ slot     {} (epoch {})", b.block.slot, view.epoch_of(b.block.slot))),
-        Line::raw(format!("│ height   {}", b.block.height)),
-        Line::raw(format!("│ proposer {}", b.proposer)),
-        Line::raw(format!("│ attests  {}", b.attestations)),
+    ];
+    if kind == EngineKind::Gasper {
+        lines.push(Line::raw(format!("│ slot     {} (epoch {})", b.block.slot, view.epoch_of(b.block.slot))));
+    }
+    lines.push(Line::raw(format!("│ height   {}", b.block.height)));
+    match kind {
+        EngineKind::Gasper => {
+            lines.push(Line::raw(format!("│ proposer {}", b.proposer)));
+            lines.push(Line::raw(format!("│ attests  {}", b.attestations)));
+        }
+        EngineKind::Tendermint => {
+            lines.push(Line::raw(format!("│ proposer {}", b.proposer)));
+            lines.push(Line::raw(format!("│ commit   {} precommits", b.attestations)));
+            let failed = rounds::label(&view.failed_rounds.at(b.block.height).collect());
+            lines.push(Line::raw(format!("│ rounds   {}", if failed.is_empty() { "r0 committed" } else { &failed })));
+        }
+        EngineKind::Pow => {
+            lines.push(Line::raw(format!("│ miner    {}", b.proposer)));
+            let tip = view.nodes.iter().map(|n| n.head.height).max().unwrap_or(0);
+            if m.live.contains(&h) {
+                lines.push(Line::raw(format!("│ confirms {}", (tip + 1).saturating_sub(b.block.height))));
+            }
+        }
+    }
+    lines.extend([
         Line::raw(format!("│ state    {state}")),
         Line::raw(format!("│ held by  {}/{}", holders.len(), view.nodes.len())),
         Line::raw(format!("│   {}", names(view, &holders))),
-    ];
+    ]);
     if let Some(heads) = m.heads.get(&h) {
         lines.push(Line::raw(format!("│ head of  {}", names(view, heads))));
     }
     if state == "EQUIVOCATION" {
-        lines.push(Line::styled("│ two blocks by one proposer in one slot", Style::new().fg(Color::Red)));
+        let what = if kind == EngineKind::Gasper { "slot" } else { "height" };
+        lines.push(Line::styled(format!("│ two blocks by one proposer in one {what}"), Style::new().fg(Color::Red)));
     }
     lines
 }
