@@ -24,7 +24,7 @@
 //! count the scenario's devnet will have.
 
 use crate::config::{ConfigError, DevnetConfig, Raw, toml_error};
-use crate::faults::{Fault, parse as parse_fault, words};
+use crate::faults::{Fault, check_engine, parse as parse_fault, words};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -201,7 +201,9 @@ impl Scenario {
                 }
             };
             let w = words(st.inject.get_ref());
-            let fault = parse_fault(&w, n).map_err(|e| err(st.inject.span().start, format!("step {}: {e}", i + 1)))?;
+            let fault = parse_fault(&w, n)
+                .and_then(|f| check_engine(&f, &devnet.consensus).map(|()| f))
+                .map_err(|e| err(st.inject.span().start, format!("step {}: {e}", i + 1)))?;
             let name = st.name.clone().unwrap_or_else(|| format!("step{}", i + 1));
             if steps.iter().any(|s| s.name == name) {
                 return Err(err(at, format!("two steps are named {name:?}")));

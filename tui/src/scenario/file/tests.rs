@@ -82,6 +82,10 @@ fn errors_name_the_line_and_the_expected_form() {
         (OK.replace("duration = \"10s\"", ""), "missing field `duration`"),
         (OK.replace("by = 2", "by = 2\nbogus = 1"), "unknown field `bogus`"),
         (OK.replace("within = \"3s\"", ""), "`finalized_advances` needs `within = \"10s\"`"),
+        (
+            OK.replace("inject = \"heal\"", "inject = \"hashrate n3 60%\""),
+            "s.toml:13: step 2: `hashrate` sets a pow miner's share of the hashrate; this cluster runs gasper",
+        ),
     ];
     for (text, want) in cases {
         let e = parse(&text).unwrap_err();
