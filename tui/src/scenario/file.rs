@@ -64,6 +64,7 @@ struct RawExpect {
     depth: Option<u64>,
     validator: Option<u32>,
     node: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +95,16 @@ pub enum Check {
     AllHeadsAgree { after: Option<usize>, within: Duration },
     /// Within `within` of the step, `node` has the others' finalized epoch and their head height (±1).
     NodeCaughtUp { node: usize, after: Option<usize>, within: Duration },
+    /// Some node (or `node`) reorged at least `depth` blocks deep after the step.
+    Reorg { depth: u64, node: Option<usize>, after: Option<usize> },
+    /// At least `by` k-deep blocks were reverted after the step (pow).
+    FinalReverted { by: u64, after: Option<usize> },
+    /// The highest finalized height does not move from `grace` after the step
+    /// until the next step (or the end): no commits during a split without 2/3.
+    NoCommitsDuring { during: usize, grace: Duration },
+    /// Reports `node`'s share of the best chain's blocks after the step
+    /// against its share of the hashrate (or stake); holds when blocks were made.
+    ChainShare { node: usize, after: Option<usize> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -114,7 +125,12 @@ pub struct Scenario {
     pub expects: Vec<Expect>,
 }
 
-pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up";
+pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
+reorg, final_reverted, no_commits_during, chain_share";
+
+/// `no_commits_during` starts this many slots after its step unless `grace`
+/// says otherwise: a height whose votes were already in flight may still commit.
+pub const DEFAULT_GRACE_SLOTS: u64 = 3;
 
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -137,7 +153,8 @@ fn parse_duration(
 /// How an expectation reads in the report: `finality_stalls during=split`.
 fn label(x: &RawExpect) -> String {
     let mut parts = vec![x.check.get_ref().clone()];
-    let spanned = [("during", &x.during), ("after", &x.after), ("node", &x.node), ("within", &x.within)];
+    let spanned =
+        [("during", &x.during), ("after", &x.after), ("node", &x.node), ("within", &x.within), ("grace", &x.grace)];
     for (k, v) in spanned {
         if let Some(v) = v {
             parts.push(format!("{k}={}", v.get_ref()));
@@ -237,6 +254,15 @@ impl Scenario {
             let need_within =
                 || within.ok_or_else(|| err(at, format!("`{}` needs `within = \"10s\"`", x.check.get_ref())));
             let after = find_step(&x.after)?;
+            let node_key = |required: bool| -> Result<Option<usize>, ConfigError> {
+                match &x.node {
+                    Some(nd) => {
+                        crate::faults::parse::node(nd.get_ref(), n).map(Some).map_err(|e| err(nd.span().start, e))
+                    }
+                    None if required => Err(err(at, format!("`{}` needs `node = \"n2\"`", x.check.get_ref()))),
+                    None => Ok(None),
+                }
+            };
             let check = match x.check.get_ref().as_str() {
                 "finalized_advances" => {
                     Check::FinalizedAdvances { after, by: x.by.unwrap_or(1).max(1), within: need_within()? }
@@ -264,6 +290,19 @@ impl Scenario {
                     }
                     None => return Err(err(at, "`node_caught_up` needs `node = \"n2\"`".into())),
                 },
+                "reorg" => Check::Reorg { depth: x.depth.unwrap_or(1).max(1), node: node_key(false)?, after },
+                "final_reverted" => Check::FinalReverted { by: x.by.unwrap_or(1).max(1), after },
+                "no_commits_during" => {
+                    let grace = match &x.grace {
+                        Some(g) => parse_duration(g, "grace", &err)?,
+                        None => Duration::from_millis(DEFAULT_GRACE_SLOTS * devnet.slot_ms),
+                    };
+                    match find_step(&x.during)? {
+                        Some(during) => Check::NoCommitsDuring { during, grace },
+                        None => return Err(err(at, "`no_commits_during` needs `during = \"STEP NAME\"`".into())),
+                    }
+                }
+                "chain_share" => Check::ChainShare { node: node_key(true)?.unwrap_or(0), after },
                 other => {
                     return Err(err(
                         x.check.span().start,
