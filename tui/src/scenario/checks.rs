@@ -208,7 +208,7 @@ impl Context<'_> {
                     heads.next().is_some_and(|first| heads.all(|h| h == first))
                 });
                 match agree {
-                    Some(s) => (true, format!("all running nodes on one head at {}", secs(s.t))),
+                    Some(s) => (true, format!("all running nodes on one head at {}", secs(s.t.max(t0)))),
                     None => (
                         false,
                         format!("running nodes never shared a head between {} and {}", secs(t0), secs(deadline)),

@@ -130,7 +130,11 @@ fn pow_k_deep_revert_is_an_observation_not_a_safety_violation() {
     node(&mut v, 1, finalized(h(20), 2, 2));
     assert_eq!(v.alarms.len(), 1);
     assert_eq!(v.alarms[0].kind, "reverted");
-    assert!(v.alarms[0].detail.starts_with("k-deep block reverted (probabilistic finality): n1 holds"), "{:?}", v.alarms);
+    assert!(
+        v.alarms[0].detail.starts_with("k-deep block reverted (probabilistic finality): n1 holds"),
+        "{:?}",
+        v.alarms
+    );
     // n0 reorgs onto x-y-z: its k-deep block moves down to x, off the old chain.
     node(&mut v, 0, imported(h(20), h(1), 2));
     node(&mut v, 0, imported(h(30), h(20), 3));
