@@ -171,6 +171,16 @@ impl Raw {
     /// `consensus` and drops the tables written for the other engines.
     pub(crate) fn with_engine(mut self, engine: &str) -> Raw {
         self.consensus = Some(Spanned::new(0..0, engine.to_string()));
+        self.keep_tables_for(engine)
+    }
+
+    /// The engine these keys select (`gasper` when unset).
+    pub(crate) fn engine(&self) -> String {
+        self.consensus.as_ref().map_or_else(|| "gasper".to_string(), |c| c.get_ref().clone())
+    }
+
+    /// Drops the engine tables of engines other than `engine`.
+    pub(crate) fn keep_tables_for(mut self, engine: &str) -> Raw {
         if engine != "tendermint" {
             self.tendermint = None;
         }

@@ -9,6 +9,11 @@
 //! [devnet]                      # any devnet.toml key, over the base config
 //! slot_ms = 200
 //!
+//! # A file written for several engines (`devnet compare`) says so, and may then
+//! # hold a table per engine; only the running engine's table applies:
+//! # engines = ["gasper", "tendermint", "pow"]  (top level)
+//! # [devnet.tendermint] ... [devnet.pow] ...
+//!
 //! [[step]]
 //! name = "split"                # optional; expectations refer to steps by name
 //! at = "4s"                     # since slot 0; or at_slot = 20
@@ -37,6 +42,7 @@ struct RawScenario {
     description: Option<String>,
     duration: Spanned<String>,
     seed: Option<u64>,
+    engines: Option<Spanned<Vec<String>>>,
     devnet: Option<Raw>,
     #[serde(default)]
     step: Vec<Spanned<RawStep>>,
@@ -120,6 +126,8 @@ pub struct Scenario {
     pub description: String,
     pub duration: Duration,
     pub seed: Option<u64>,
+    /// Engines the file is written for (`engines = [...]`); empty: just its `consensus`.
+    pub engines: Vec<String>,
     pub devnet: DevnetConfig,
     pub steps: Vec<Step>,
     pub expects: Vec<Expect>,
@@ -127,6 +135,10 @@ pub struct Scenario {
 
 pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
 reorg, final_reverted, no_commits_during, chain_share";
+
+/// Names `engines = [...]` may list: every engine with a devnet.toml meaning,
+/// whether or not this build has it yet (a file may be written ahead of it).
+pub const SCENARIO_ENGINES: &[&str] = &["gasper", "tendermint", "pow"];
 
 /// `no_commits_during` starts this many slots after its step unless `grace`
 /// says otherwise: a height whose votes were already in flight may still commit.
@@ -170,6 +182,13 @@ fn label(x: &RawExpect) -> String {
 
 impl Scenario {
     pub fn load(path: &Path, base: Option<&Path>) -> Result<Scenario, ConfigError> {
+        Self::load_as(path, base, None)
+    }
+
+    /// As `load`, run under `engine` instead of the file's `consensus`
+    /// (`devnet compare`): tables for other engines are dropped, and the
+    /// cluster is named `<scenario>-<engine>`.
+    pub fn load_as(path: &Path, base: Option<&Path>, engine: Option<&str>) -> Result<Scenario, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             line: None,
@@ -179,10 +198,15 @@ impl Scenario {
             Some(b) => DevnetConfig::load_raw(b)?,
             None => Raw::default(),
         };
-        Self::parse(&text, path, base)
+        Self::parse_as(&text, path, base, engine)
     }
 
+    #[cfg(test)]
     pub(crate) fn parse(text: &str, file: &Path, base: Raw) -> Result<Scenario, ConfigError> {
+        Self::parse_as(text, file, base, None)
+    }
+
+    pub(crate) fn parse_as(text: &str, file: &Path, base: Raw, engine: Option<&str>) -> Result<Scenario, ConfigError> {
         let err = |offset: usize, message: String| ConfigError {
             file: file.to_path_buf(),
             line: Some(line_of(text, offset)),
@@ -192,11 +216,35 @@ impl Scenario {
         let name = raw.name.clone().unwrap_or_else(|| {
             file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into())
         });
+        let mut engines = vec![];
+        if let Some(list) = &raw.engines {
+            for e in list.get_ref() {
+                if !SCENARIO_ENGINES.contains(&e.as_str()) {
+                    return Err(err(
+                        list.span().start,
+                        format!("`engines` lists {e:?}; expected some of {}", SCENARIO_ENGINES.join(", ")),
+                    ));
+                }
+                if !engines.contains(e) {
+                    engines.push(e.clone());
+                }
+            }
+        }
         let mut devnet_raw = raw.devnet.unwrap_or_default().over(base);
+        if let Some(engine) = engine {
+            devnet_raw = devnet_raw.with_engine(engine);
+        } else if !engines.is_empty() {
+            let running = devnet_raw.engine();
+            devnet_raw = devnet_raw.keep_tables_for(&running);
+        }
         if devnet_raw.name.is_none() {
             // Run under the scenario's own cluster name (sanitised), never over `devnet`'s.
+            let full = match engine {
+                Some(e) => format!("{name}-{e}"),
+                None => name.clone(),
+            };
             let clean: String =
-                name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+                full.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
             devnet_raw.name = Some(Spanned::new(0..0, clean.chars().take(64).collect()));
         }
         let devnet = DevnetConfig::from_raw(&devnet_raw, text, file)?;
@@ -317,6 +365,7 @@ impl Scenario {
             description: raw.description.unwrap_or_default(),
             duration,
             seed: raw.seed,
+            engines,
             devnet,
             steps,
             expects,
