@@ -218,6 +218,10 @@ impl Runtime {
                 self.feed(Input::SetBehaviour(b))?;
                 format!("behaviour {}", b.label())
             }
+            ControlCmd::Hashrate(percent) => {
+                self.feed(Input::SetHashrate { percent })?;
+                format!("hashrate {percent}% of the genesis total")
+            }
             ControlCmd::AddPeer(p) => {
                 let i = p.peer.0 as usize;
                 if self.names.len() <= i {

@@ -15,8 +15,9 @@
 //! genesis, each node on its own store. Resuming with a config whose chain
 //! parameters differ is an error that suggests `--fresh`.
 
-use crate::config::DevnetConfig;
+use crate::config::{DevnetConfig, equal_shares};
 use anyhow::{Context, bail};
+use devnet_node::chain::spec::{PowParams, TendermintParams};
 use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
 use devnet_node::config::{ClusterNodes, NodeEntry, read_json, write_key, write_secret};
 use rand::RngCore;
@@ -142,9 +143,8 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         epoch_slots: cfg.epoch_slots,
         genesis_time_ms: unix_ms() + cfg.genesis_delay_ms,
         validators,
-        // Engine parameters beyond slot_ms come from the engines' defaults for now.
-        tendermint: None,
-        pow: None,
+        tendermint: cfg.tendermint.clone(),
+        pow: cfg.pow.clone(),
     };
     write_json(&root.join("genesis.json"), &spec)?;
     Ok(spec)
@@ -152,12 +152,31 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
 
 fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow::Result<()> {
     let stakes: Vec<u64> = spec.validators.iter().map(|v| v.stake).collect();
+    // A spec written without engine parameters ran on the engine's defaults.
+    let tendermint = |t: &Option<TendermintParams>, slot_ms| {
+        (spec.consensus == "tendermint").then(|| t.clone().unwrap_or_else(|| TendermintParams::from_slot(slot_ms)))
+    };
+    let pow = |p: &Option<PowParams>, slot_ms| {
+        (spec.consensus == "pow").then(|| {
+            let mut p = p.clone().unwrap_or_else(|| PowParams::from_slot(slot_ms));
+            if p.hashrate.is_empty() {
+                p.hashrate = equal_shares(spec.validators.len());
+            }
+            p
+        })
+    };
     let diffs: Vec<String> = [
         ("consensus", spec.consensus.clone(), cfg.consensus.clone()),
         ("nodes", spec.validators.len().to_string(), cfg.nodes.to_string()),
         ("slot_ms", spec.slot_ms.to_string(), cfg.slot_ms.to_string()),
         ("epoch_slots", spec.epoch_slots.to_string(), cfg.epoch_slots.to_string()),
         ("stake", format!("{stakes:?}"), format!("{:?}", cfg.stake)),
+        (
+            "[tendermint]",
+            format!("{:?}", tendermint(&spec.tendermint, spec.slot_ms)),
+            format!("{:?}", tendermint(&cfg.tendermint, cfg.slot_ms)),
+        ),
+        ("[pow]", format!("{:?}", pow(&spec.pow, spec.slot_ms)), format!("{:?}", pow(&cfg.pow, cfg.slot_ms))),
     ]
     .into_iter()
     .filter(|(_, was, now)| was != now)

@@ -4,6 +4,7 @@
 //! devnet. Errors name the file, the line and the key, and say what was
 //! expected; unknown keys are errors too (a typo must not be silently ignored).
 
+use devnet_node::chain::spec::{ForkChoiceRule, PowParams, TendermintParams};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,12 @@ pub struct DevnetConfig {
     pub base_port: u16,
     /// Time from `devnet up` to slot 0, so every node is listening when slot 0 starts.
     pub genesis_delay_ms: u64,
+    /// tendermint's timeouts (only with `consensus = "tendermint"`): the
+    /// `[tendermint]` keys over `TendermintParams::from_slot(slot_ms)`.
+    pub tendermint: Option<TendermintParams>,
+    /// pow's parameters (only with `consensus = "pow"`): the `[pow]` keys over
+    /// `PowParams::from_slot(slot_ms)`, `hashrate` always filled in.
+    pub pow: Option<PowParams>,
 }
 
 pub const DEFAULT_STAKE: u64 = 32;
@@ -60,17 +67,92 @@ pub(crate) struct Raw {
     stake: Option<Spanned<Vec<i64>>>,
     base_port: Option<Spanned<i64>>,
     genesis_delay_ms: Option<Spanned<i64>>,
+    tendermint: Option<Spanned<RawTendermint>>,
+    pow: Option<Spanned<RawPow>>,
+}
+
+/// `[tendermint]`: timeouts in ms, each optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTendermint {
+    timeout_propose_ms: Option<Spanned<i64>>,
+    timeout_prevote_ms: Option<Spanned<i64>>,
+    timeout_precommit_ms: Option<Spanned<i64>>,
+    timeout_delta_ms: Option<Spanned<i64>>,
+    timeout_commit_ms: Option<Spanned<i64>>,
+}
+
+impl RawTendermint {
+    fn over(self, base: RawTendermint) -> RawTendermint {
+        RawTendermint {
+            timeout_propose_ms: self.timeout_propose_ms.or(base.timeout_propose_ms),
+            timeout_prevote_ms: self.timeout_prevote_ms.or(base.timeout_prevote_ms),
+            timeout_precommit_ms: self.timeout_precommit_ms.or(base.timeout_precommit_ms),
+            timeout_delta_ms: self.timeout_delta_ms.or(base.timeout_delta_ms),
+            timeout_commit_ms: self.timeout_commit_ms.or(base.timeout_commit_ms),
+        }
+    }
+}
+
+/// `[pow]`, each key optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPow {
+    block_ms: Option<Spanned<i64>>,
+    k: Option<Spanned<i64>>,
+    fork_choice: Option<Spanned<String>>,
+    hashrate: Option<Spanned<Vec<i64>>>,
+    retarget_window: Option<Spanned<i64>>,
+    puzzle_bits: Option<Spanned<i64>>,
+}
+
+impl RawPow {
+    fn over(self, base: RawPow) -> RawPow {
+        RawPow {
+            block_ms: self.block_ms.or(base.block_ms),
+            k: self.k.or(base.k),
+            fork_choice: self.fork_choice.or(base.fork_choice),
+            hashrate: self.hashrate.or(base.hashrate),
+            retarget_window: self.retarget_window.or(base.retarget_window),
+            puzzle_bits: self.puzzle_bits.or(base.puzzle_bits),
+        }
+    }
+}
+
+/// Merges two optional engine tables key by key; the span is the overriding table's.
+fn over_table<T>(top: Option<Spanned<T>>, base: Option<Spanned<T>>, merge: fn(T, T) -> T) -> Option<Spanned<T>> {
+    match (top, base) {
+        (Some(t), Some(b)) => {
+            let span = t.span();
+            Some(Spanned::new(span, merge(t.into_inner(), b.into_inner())))
+        }
+        (t, b) => t.or(b),
+    }
 }
 
 impl Raw {
     /// `self`'s keys over `base`'s. A `nodes` override without `stake` drops
-    /// the base's stakes (equal stakes for the new count).
-    pub(crate) fn over(self, base: Raw) -> Raw {
+    /// the base's stakes (equal stakes for the new count), and likewise the
+    /// base's pow `hashrate`. Engine tables merge key by key; when `self`
+    /// picks a different engine than `base`, the base's tables (written for
+    /// its engine) are dropped.
+    pub(crate) fn over(self, mut base: Raw) -> Raw {
         let stake = match (&self.stake, &self.nodes) {
             (Some(_), _) => self.stake,
             (None, Some(_)) => None,
             (None, None) => base.stake,
         };
+        if let Some(c) = &self.consensus
+            && base.consensus.as_ref().map(|b| b.get_ref()) != Some(c.get_ref())
+        {
+            base.tendermint = None;
+            base.pow = None;
+        }
+        if self.nodes.is_some()
+            && let Some(p) = &mut base.pow
+        {
+            p.get_mut().hashrate = None;
+        }
         Raw {
             name: self.name.or(base.name),
             consensus: self.consensus.or(base.consensus),
@@ -80,7 +162,32 @@ impl Raw {
             stake,
             base_port: self.base_port.or(base.base_port),
             genesis_delay_ms: self.genesis_delay_ms.or(base.genesis_delay_ms),
+            tendermint: over_table(self.tendermint, base.tendermint, RawTendermint::over),
+            pow: over_table(self.pow, base.pow, RawPow::over),
         }
+    }
+
+    /// Runs these keys under another engine (`devnet compare`): sets
+    /// `consensus` and drops the tables written for the other engines.
+    pub(crate) fn with_engine(mut self, engine: &str) -> Raw {
+        self.consensus = Some(Spanned::new(0..0, engine.to_string()));
+        self.keep_tables_for(engine)
+    }
+
+    /// The engine these keys select (`gasper` when unset).
+    pub(crate) fn engine(&self) -> String {
+        self.consensus.as_ref().map_or_else(|| "gasper".to_string(), |c| c.get_ref().clone())
+    }
+
+    /// Drops the engine tables of engines other than `engine`.
+    pub(crate) fn keep_tables_for(mut self, engine: &str) -> Raw {
+        if engine != "tendermint" {
+            self.tendermint = None;
+        }
+        if engine != "pow" {
+            self.pow = None;
+        }
+        self
     }
 }
 
@@ -212,8 +319,132 @@ impl DevnetConfig {
                 v.iter().map(|x| *x as u64).collect()
             }
         };
-        Ok(DevnetConfig { name, consensus, nodes, slot_ms, epoch_slots, stake, base_port, genesis_delay_ms })
+        for (table, present) in
+            [("tendermint", raw.tendermint.as_ref().map(|t| t.span())), ("pow", raw.pow.as_ref().map(|t| t.span()))]
+        {
+            if let Some(span) = present
+                && consensus != table
+            {
+                return Err(err(
+                    Some(span),
+                    format!("`[{table}]` is only for `consensus = \"{table}\"`, but this devnet runs {consensus:?}"),
+                ));
+            }
+        }
+        let tendermint = match &raw.tendermint {
+            _ if consensus != "tendermint" => None,
+            None => Some(TendermintParams::from_slot(slot_ms)),
+            Some(t) => {
+                let t = t.get_ref();
+                let d = TendermintParams::from_slot(slot_ms);
+                let ms = |v: &Option<Spanned<i64>>, key: &str, default: u64| {
+                    int(v, &format!("tendermint.{key}"), 1, 600_000, default as i64, " ms").map(|v| v as u64)
+                };
+                Some(TendermintParams {
+                    timeout_propose_ms: ms(&t.timeout_propose_ms, "timeout_propose_ms", d.timeout_propose_ms)?,
+                    timeout_prevote_ms: ms(&t.timeout_prevote_ms, "timeout_prevote_ms", d.timeout_prevote_ms)?,
+                    timeout_precommit_ms: ms(&t.timeout_precommit_ms, "timeout_precommit_ms", d.timeout_precommit_ms)?,
+                    timeout_delta_ms: ms(&t.timeout_delta_ms, "timeout_delta_ms", d.timeout_delta_ms)?,
+                    timeout_commit_ms: int(
+                        &t.timeout_commit_ms,
+                        "tendermint.timeout_commit_ms",
+                        0,
+                        600_000,
+                        d.timeout_commit_ms as i64,
+                        " ms",
+                    )? as u64,
+                })
+            }
+        };
+        let pow = if consensus == "pow" {
+            let empty = RawPow::default();
+            let p = raw.pow.as_ref().map_or(&empty, |p| p.get_ref());
+            let d = PowParams::from_slot(slot_ms);
+            let fork_choice = match &p.fork_choice {
+                None => d.fork_choice,
+                Some(s) => match s.get_ref().as_str() {
+                    "longest" => ForkChoiceRule::Longest,
+                    "heaviest" => ForkChoiceRule::Heaviest,
+                    "ghost" => ForkChoiceRule::Ghost,
+                    other => {
+                        return Err(err(
+                            Some(s.span()),
+                            format!(
+                                "`pow.fork_choice` must be \"longest\", \"heaviest\" or \"ghost\", found {other:?}"
+                            ),
+                        ));
+                    }
+                },
+            };
+            let hashrate = match &p.hashrate {
+                None => equal_shares(nodes),
+                Some(s) => {
+                    let v = s.get_ref();
+                    if v.len() != nodes {
+                        return Err(err(
+                            Some(s.span()),
+                            format!(
+                                "`pow.hashrate` must list one percentage per node ({nodes}), found {} entries",
+                                v.len()
+                            ),
+                        ));
+                    }
+                    if let Some(bad) = v.iter().find(|x| !(0..=100).contains(*x)) {
+                        return Err(err(
+                            Some(s.span()),
+                            format!("`pow.hashrate` entries are percentages from 0 to 100, found {bad}"),
+                        ));
+                    }
+                    let sum: i64 = v.iter().sum();
+                    if sum != 100 {
+                        return Err(err(
+                            Some(s.span()),
+                            format!(
+                                "`pow.hashrate` must add up to 100 (percent of the cluster's hashrate), found {v:?} = {sum}"
+                            ),
+                        ));
+                    }
+                    v.iter().map(|x| *x as u32).collect()
+                }
+            };
+            Some(PowParams {
+                block_ms: int(&p.block_ms, "pow.block_ms", 10, 600_000, d.block_ms as i64, " ms")? as u64,
+                k: int(&p.k, "pow.k", 1, 1000, d.k as i64, "")? as u64,
+                fork_choice,
+                hashrate,
+                retarget_window: int(
+                    &p.retarget_window,
+                    "pow.retarget_window",
+                    1,
+                    100_000,
+                    d.retarget_window as i64,
+                    "",
+                )? as u64,
+                puzzle_bits: int(&p.puzzle_bits, "pow.puzzle_bits", 0, 24, d.puzzle_bits as i64, "")? as u32,
+            })
+        } else {
+            None
+        };
+        Ok(DevnetConfig {
+            name,
+            consensus,
+            nodes,
+            slot_ms,
+            epoch_slots,
+            stake,
+            base_port,
+            genesis_delay_ms,
+            tendermint,
+            pow,
+        })
     }
+}
+
+/// `n` integer percentages as equal as they go, adding up to 100 (the first
+/// nodes take the remainder): 4 -> [25, 25, 25, 25], 3 -> [34, 33, 33].
+pub fn equal_shares(n: usize) -> Vec<u32> {
+    let n32 = n.max(1) as u32;
+    (0..n as u32).map(|i| 100 / n32 + u32::from(i < 100 % n32)).collect()
 }
 
 #[cfg(test)]

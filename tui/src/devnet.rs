@@ -78,7 +78,11 @@ impl Devnet {
         let mut view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
         view.validators = std::mem::take(&mut view.validators).with_spec(s);
-        let faults = FaultState::new(dir.nodes.nodes.len());
+        let mut faults = FaultState::new(dir.nodes.nodes.len());
+        if s.consensus == "pow" {
+            let shares = s.pow.as_ref().map(|p| p.hashrate.clone()).filter(|h| !h.is_empty());
+            faults = faults.with_hashrate(shares.unwrap_or_else(|| crate::config::equal_shares(s.validators.len())));
+        }
         Ok(Devnet {
             dir,
             supervisor,

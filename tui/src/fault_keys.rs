@@ -10,7 +10,8 @@
 //! | `x` | prompt, prefilled: `partition isolate n2` (one target) or `partition TARGETS/OTHERS` |
 //! | `l` | prompt, prefilled: `latency TARGETS * 200ms --jitter 50ms` |
 //! | `k` | prompt, prefilled: `skew TARGET +500ms` |
-//! | `e` | prompt, prefilled: `equivocate TARGET` (edit to silent, withhold N, honest) |
+//! | `e` | prompt, prefilled: `equivocate TARGET` (edit to silent, withhold N, honest); on pow: `selfish TARGET` |
+//! | `m` | pow only: prompt, prefilled: `hashrate TARGET 60%` |
 //! | `:` | empty prompt for any fault |
 //!
 //! Prompts take the words of `devnet inject`; Enter injects, Esc cancels.
@@ -55,7 +56,9 @@ pub fn fault_action(key: char, targets: &[usize], view: &ClusterView) -> Option<
         }
         'l' => FaultAction::Prompt(format!("latency {t} * 200ms --jitter 50ms")),
         'k' => FaultAction::Prompt(format!("skew {first} +500ms")),
+        'e' if view.engine == "pow" => FaultAction::Prompt(format!("selfish {first}")),
         'e' => FaultAction::Prompt(format!("equivocate {first}")),
+        'm' if view.engine == "pow" => FaultAction::Prompt(format!("hashrate {first} 60%")),
         ':' => FaultAction::Prompt(String::new()),
         _ => return None,
     })
@@ -89,6 +92,11 @@ mod tests {
         assert_eq!(fault_action('k', &[1], &v), Some(FaultAction::Prompt("skew n1 +500ms".into())));
         assert_eq!(fault_action('e', &[3], &v), Some(FaultAction::Prompt("equivocate n3".into())));
         assert_eq!(fault_action('q', &[3], &v), None);
+        assert_eq!(fault_action('m', &[3], &v), None, "hashrate is for pow clusters");
+        let mut pow = v.clone();
+        pow.engine = "pow".into();
+        assert_eq!(fault_action('m', &[3], &pow), Some(FaultAction::Prompt("hashrate n3 60%".into())));
+        assert_eq!(fault_action('e', &[1], &pow), Some(FaultAction::Prompt("selfish n1".into())));
         assert_eq!(fault_action('c', &[], &v), None);
     }
 

@@ -131,6 +131,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Space", "mark a node: fault keys act on marked nodes"),
     ("c / r / p", "crash / restart / pause or resume"),
     ("x / l / k / e", "partition / links / skew / Byzantine (prompt)"),
+    ("m", "pow: a node's share of the hashrate (prompt)"),
     (":", "prompt for any fault, as `devnet inject`"),
     ("h", "heal every link"),
 ];

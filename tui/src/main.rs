@@ -45,6 +45,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run one scenario on several engines and report them side by side, e.g.
+    /// `devnet compare scenarios/partition-compare.toml --engines gasper,tendermint,pow`.
+    ///
+    /// Each engine gets a fresh cluster, one after another. The report: time to first finality,
+    /// the longest finality stall while the fault is in force, the deepest reorg after heal,
+    /// safety violations and reverted k-deep blocks, pass/fail per engine. Exit 0 when every
+    /// engine passed, 1 otherwise, 2 for a bad file or engine list.
+    Compare {
+        scenario: PathBuf,
+        /// Comma-separated engines (default: the scenario's `engines`, else every engine of this build).
+        #[arg(long, value_name = "gasper,tendermint,pow")]
+        engines: Option<String>,
+        /// Base config the scenario's [devnet] table overrides (default: built-in defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Keep the clusters here, one directory per engine (default: a temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// JSON lines: a verdict per engine with its figures, then {"type":"compare",...}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the running devnet: the same object as the headless summary with --json.
     Status {
         #[command(flatten)]
@@ -160,6 +182,34 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 None => (std::env::temp_dir().join(format!("devnet-run-{}", std::process::id())), true),
             };
             let passed = devnet::scenario::run::run(&scn, &dir, json).await;
+            if temporary {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            Ok(if passed? { 0 } else { 1 })
+        }
+        Command::Compare { scenario, engines, config, data_dir, json } => {
+            use devnet::scenario::compare;
+            let loaded = devnet::scenario::Scenario::load(&scenario, config.as_deref())
+                .map_err(|e| e.to_string())
+                .and_then(|s| compare::pick(engines.as_deref(), &s.engines))
+                .and_then(|(picked, missing)| {
+                    if !missing.is_empty() {
+                        eprintln!("devnet compare: skipping {}: not in this build", missing.join(", "));
+                    }
+                    compare::load(&scenario, config.as_deref(), &picked).map_err(|e| e.to_string())
+                });
+            let scns = match loaded {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("devnet compare: {e}");
+                    return Ok(2);
+                }
+            };
+            let (dir, temporary) = match data_dir {
+                Some(d) => (d, false),
+                None => (std::env::temp_dir().join(format!("devnet-compare-{}", std::process::id())), true),
+            };
+            let passed = devnet::scenario::compare::run(&scns, &dir, json).await;
             if temporary {
                 let _ = std::fs::remove_dir_all(&dir);
             }

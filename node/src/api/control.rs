@@ -19,7 +19,11 @@ pub enum ControlCmd {
     Skew(i64),
     Behaviour(Behaviour),
     AddPeer(PeerAddr),
+    Hashrate(u32),
 }
+
+/// Above this a `SetHashrate` is refused: ten times the whole genesis cluster.
+pub const MAX_HASHRATE_PERCENT: u32 = 1000;
 
 pub type ControlRequest = (ControlCmd, oneshot::Sender<String>);
 
@@ -38,7 +42,12 @@ pub fn parse_behaviour(name: &str, slots: u64) -> Result<Behaviour, String> {
         "silent" => Behaviour::Silent,
         "withhold" if slots > 0 => Behaviour::Withhold { slots },
         "withhold" => return Err("withhold needs a number of slots above 0".into()),
-        other => return Err(format!("unknown behaviour {other:?}; expected honest, equivocate, silent or withhold")),
+        "selfish" => Behaviour::Selfish,
+        other => {
+            return Err(format!(
+                "unknown behaviour {other:?}; expected honest, equivocate, silent, withhold or selfish"
+            ));
+        }
     })
 }
 
@@ -112,6 +121,17 @@ impl pb::control_server::Control for ControlService {
         let r = req.get_ref();
         let b = parse_behaviour(&r.behaviour, r.slots).map_err(Status::invalid_argument)?;
         self.run(ControlCmd::Behaviour(b)).await
+    }
+
+    async fn set_hashrate(&self, req: Request<pb::SetHashrateRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        let percent = req.get_ref().percent;
+        if percent > MAX_HASHRATE_PERCENT {
+            return Err(Status::invalid_argument(format!(
+                "hashrate must be 0 to {MAX_HASHRATE_PERCENT} percent of the genesis total, found {percent}"
+            )));
+        }
+        self.run(ControlCmd::Hashrate(percent)).await
     }
 
     async fn add_peer(&self, req: Request<pb::AddPeerRequest>) -> Result<Response<pb::ControlReply>, Status> {

@@ -10,6 +10,13 @@
 //!   against every other node's latest finalized block (same height: same
 //!   hash; different heights: the lower one must be an ancestor of the higher,
 //!   where the union of blocks reaches). A conflict raises a safety alarm.
+//! - pow (probabilistic finality): a node's finalized block is its best-chain
+//!   block `k` deep and may move to another block, even a lower one, after a
+//!   reorg. Two nodes holding different k-deep blocks at one height, or a
+//!   node's k-deep block leaving its chain, is not a BFT safety violation but
+//!   what PoW allows: it raises a `reverted` alarm ("k-deep block reverted
+//!   (probabilistic finality)") and every reverted k-deep block is recorded
+//!   in `reverts`, for scenario checks to count.
 //! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
 //!   (justified, finalized, a failed tendermint round) are logged once, by
 //!   the first node to reach them.
@@ -167,6 +174,19 @@ pub struct LogEntry {
     pub text: String,
 }
 
+/// A node's k-deep block left its chain (pow).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FinalRevert {
+    pub time_ms: u64,
+    pub node: usize,
+    /// The k-deep block the node held before.
+    pub height: u64,
+    pub hash: String,
+    /// Blocks of the node's old k-deep chain that are off its new chain
+    /// (as far back as the reported blocks reach), newest first.
+    pub blocks: Vec<Hash32>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alarm {
     pub kind: String,
@@ -190,6 +210,8 @@ pub struct ClusterView {
     pub validators: ValidatorSet,
     pub history: History,
     pub failed_rounds: FailedRounds,
+    /// pow: every time a node's k-deep block was reverted.
+    pub reverts: Vec<FinalRevert>,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -223,6 +245,7 @@ impl ClusterView {
             blocks: BTreeMap::new(),
             log: VecDeque::new(),
             alarms: vec![],
+            reverts: vec![],
             logged_justified: 0,
             logged_finalized: 0,
             slashed_logged: BTreeSet::new(),
@@ -278,6 +301,17 @@ impl ClusterView {
         self.log(now_ms, None, LogKind::Alarm, format!("{}: {detail}", kind.to_uppercase()));
     }
 
+    /// Finality is probabilistic (pow): finalized blocks may move.
+    pub fn probabilistic(&self) -> bool {
+        self.kind() == EngineKind::Pow
+    }
+
+    /// How far finality has come, comparable across nodes and over time:
+    /// the epoch for gasper, the height for engines that finalize heights.
+    pub fn finality_index(&self, c: &CheckpointRef) -> u64 {
+        if self.kind().slots_are_heights() { c.block.height } else { c.epoch }
+    }
+
     pub fn has_safety_alarm(&self) -> bool {
         self.alarms.iter().any(|a| a.kind == "safety")
     }
@@ -328,16 +362,10 @@ impl ClusterView {
         }
     }
 
-    /// What orders a node's finalized checkpoints: the epoch (gasper), or the
-    /// block height where slots are heights (a tendermint commit, pow's k-deep block).
-    fn finality_rank(&self, c: &CheckpointRef) -> u64 {
-        if self.kind().slots_are_heights() { c.block.height } else { c.epoch }
-    }
-
     fn apply_status(&mut self, node: usize, s: &pb::NodeStatus, now_ms: u64) {
         self.validators.on_status(node, s);
         let fin = checkpoint(&s.finalized);
-        let newer = self.nodes.get(node).is_some_and(|n| self.finality_rank(&fin) > self.finality_rank(&n.finalized));
+        let newer = self.nodes.get(node).is_some_and(|n| self.finality_index(&fin) > self.finality_index(&n.finalized));
         let Some(n) = self.nodes.get_mut(node) else { return };
         n.slot = s.slot;
         n.head = block_ref(&s.head);
@@ -345,10 +373,73 @@ impl ClusterView {
         n.peers_up = s.peers_up.clone();
         n.dropped = s.dropped_messages;
         n.detail = engine::detail_of(s);
+        // Polled statuses only move finality forward; pow's moves off a chain
+        // arrive as `Finalized` events, in order.
         if newer {
-            n.finalized = fin;
+            self.set_finalized(node, fin, now_ms);
             self.check_safety(node, now_ms);
         }
+    }
+
+    /// Node `node` reports `c` as finalized. BFT engines and gasper only move
+    /// forward; pow's k-deep block moves wherever the node's best chain goes,
+    /// and a move off the old one is recorded as a revert.
+    fn set_finalized(&mut self, node: usize, c: CheckpointRef, now_ms: u64) {
+        let old = self.nodes[node].finalized;
+        if !self.probabilistic() {
+            if self.finality_index(&c) >= self.finality_index(&old) {
+                self.nodes[node].finalized = c;
+            }
+            return;
+        }
+        if c == old {
+            return;
+        }
+        self.nodes[node].finalized = c;
+        if old.block.height == 0 {
+            return;
+        }
+        // The old k-deep block stays when the new one (or, for a lower new
+        // one, the node's head) still descends from it.
+        let reference = if c.block.height >= old.block.height { c.block.hash } else { self.nodes[node].head.hash };
+        let kept = match self.ancestor_at(reference, old.block.height) {
+            Some(a) => a == old.block.hash,
+            None => true,
+        };
+        if kept {
+            return;
+        }
+        let mut blocks = vec![];
+        let mut cur = old.block.hash;
+        while let Some(b) = self.blocks.get(&cur) {
+            if b.block.height == 0 || self.ancestor_at(reference, b.block.height) == Some(cur) {
+                break;
+            }
+            blocks.push(cur);
+            cur = b.parent;
+        }
+        if blocks.is_empty() {
+            blocks.push(old.block.hash);
+        }
+        let id = self.nodes[node].id.clone();
+        let detail = format!(
+            "k-deep block reverted (probabilistic finality): {id}'s k-deep block {} at height {} left its chain \
+             ({} k-deep block{} reverted; now {} at height {})",
+            old.block.hash,
+            old.block.height,
+            blocks.len(),
+            if blocks.len() == 1 { "" } else { "s" },
+            c.block.hash,
+            c.block.height
+        );
+        self.reverts.push(FinalRevert {
+            time_ms: now_ms,
+            node,
+            height: old.block.height,
+            hash: old.block.hash.to_string(),
+            blocks,
+        });
+        self.raise("reverted", detail, now_ms);
     }
 
     fn apply_node_event(&mut self, node: usize, e: &pb::Event, now_ms: u64) {
@@ -398,10 +489,8 @@ impl ClusterView {
             }
             Kind::Finalized(c) => {
                 let c = checkpoint(&Some(c.clone()));
-                let rank = self.finality_rank(&c);
-                if rank >= self.finality_rank(&self.nodes[node].finalized) {
-                    self.nodes[node].finalized = c;
-                }
+                self.set_finalized(node, c, now_ms);
+                let rank = self.finality_index(&c);
                 if rank > self.logged_finalized {
                     self.logged_finalized = rank;
                     let (h, hash) = (c.block.height, c.block.hash);
@@ -481,6 +570,15 @@ impl ClusterView {
                 // Cannot see far enough back: only an equal height can be judged.
                 None => low.height == high.height && low.hash != high.hash,
             };
+            if conflict && self.probabilistic() {
+                let detail = format!(
+                    "k-deep block reverted (probabilistic finality): {} holds {} at height {} k-deep but {} holds {} \
+                     at height {}, on another branch; one of them leaves its chain",
+                    self.nodes[node].id, mine.hash, mine.height, other.id, theirs.hash, theirs.height
+                );
+                self.raise("reverted", detail, now_ms);
+                return;
+            }
             if conflict {
                 let detail = format!(
                     "{} finalized {} at height {} but {} finalized {} at height {}, which conflicts",

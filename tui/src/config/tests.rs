@@ -20,7 +20,6 @@ fn documented_errors() {
     let cases = [
         ("nodes = 0", "devnet.toml:1: `nodes` must be an integer from 1 to 64, found 0"),
         ("\nslot_ms = 5", "devnet.toml:2: `slot_ms` must be an integer from 10 to 60000 ms, found 5"),
-        ("consensus = \"raft\"", "devnet.toml:1: `consensus` must be one of gasper, tendermint, found \"raft\""),
         ("nodes = 3\nstake = [1, 2]", "devnet.toml:2: `stake` must list one stake per node (3), found 2 entries"),
         ("stake = [1, 2, 0, 4]", "devnet.toml:1: `stake` entries must be integers from 1 to 1000000000, found 0"),
         ("name = \"a b\"", "devnet.toml:1: `name` must be 1-64 characters of a-z, A-Z, 0-9, '-' or '_', found \"a b\""),
@@ -29,6 +28,8 @@ fn documented_errors() {
     for (input, want) in cases {
         assert_eq!(parse(input).unwrap_err(), want, "input: {input}");
     }
+    let want = format!("devnet.toml:1: `consensus` must be one of {}, found \"raft\"", ENGINES.join(", "));
+    assert_eq!(parse("consensus = \"raft\"").unwrap_err(), want);
 }
 
 #[test]
@@ -41,4 +42,98 @@ fn syntax_type_and_unknown_key_errors_name_the_line() {
     assert!(e.starts_with("devnet.toml:1: "), "{e}");
     let e = DevnetConfig::load(Path::new("/nonexistent/devnet.toml")).unwrap_err().to_string();
     assert!(e.starts_with("/nonexistent/devnet.toml: cannot read"), "{e}");
+}
+
+#[test]
+fn tendermint_table_over_slot_defaults() {
+    let c =
+        parse("consensus = \"tendermint\"\nslot_ms = 200\n[tendermint]\ntimeout_commit_ms = 0\ntimeout_delta_ms = 50")
+            .unwrap();
+    let t = c.tendermint.unwrap();
+    assert_eq!(
+        (t.timeout_propose_ms, t.timeout_prevote_ms, t.timeout_delta_ms, t.timeout_commit_ms),
+        (200, 100, 50, 0)
+    );
+    let c = parse("consensus = \"tendermint\"\nslot_ms = 300").unwrap();
+    assert_eq!(c.tendermint, Some(TendermintParams::from_slot(300)));
+    assert_eq!(parse("").unwrap().tendermint, None, "no timeouts for another engine");
+    let e = parse("consensus = \"tendermint\"\n[tendermint]\ntimeout_propose_ms = 0").unwrap_err();
+    assert_eq!(e, "devnet.toml:3: `tendermint.timeout_propose_ms` must be an integer from 1 to 600000 ms, found 0");
+    let e = parse("consensus = \"tendermint\"\n[tendermint]\ntimeout_propose = 5").unwrap_err();
+    assert!(e.starts_with("devnet.toml:3: ") && e.contains("unknown field `timeout_propose`"), "{e}");
+}
+
+#[test]
+fn engine_tables_only_with_their_engine() {
+    let e = parse("nodes = 4\n[pow]\nk = 3").unwrap_err();
+    assert_eq!(e, "devnet.toml:2: `[pow]` is only for `consensus = \"pow\"`, but this devnet runs \"gasper\"");
+    let e = parse("consensus = \"gasper\"\n\n[tendermint]\ntimeout_commit_ms = 5").unwrap_err();
+    assert!(e.starts_with("devnet.toml:3: `[tendermint]` is only for `consensus = \"tendermint\"`"), "{e}");
+}
+
+/// pow tables are judged only once the pow engine is in `ENGINES`; until
+/// then `consensus = "pow"` itself is refused.
+#[test]
+fn pow_table() {
+    if !ENGINES.contains(&"pow") {
+        let e = parse("consensus = \"pow\"").unwrap_err();
+        assert!(e.contains("`consensus` must be one of"), "{e}");
+        return;
+    }
+    let c = parse("consensus = \"pow\"\nslot_ms = 200\n").unwrap();
+    let p = c.pow.unwrap();
+    assert_eq!((p.block_ms, p.k, p.hashrate.clone()), (200, 6, vec![25; 4]));
+    let text = "consensus = \"pow\"\nnodes = 3\n[pow]\nblock_ms = 400\nk = 3\nfork_choice = \"ghost\"\n\
+                hashrate = [60, 30, 10]\nretarget_window = 8\npuzzle_bits = 4";
+    let p = parse(text).unwrap().pow.unwrap();
+    assert_eq!(
+        (p.block_ms, p.k, p.fork_choice, p.hashrate, p.retarget_window, p.puzzle_bits),
+        (400, 3, ForkChoiceRule::Ghost, vec![60, 30, 10], 8, 4)
+    );
+    let cases = [
+        (
+            "[pow]\nhashrate = [50, 50]",
+            "devnet.toml:3: `pow.hashrate` must list one percentage per node (4), found 2 entries",
+        ),
+        (
+            "[pow]\nhashrate = [50, 20, 20, 20]",
+            "devnet.toml:3: `pow.hashrate` must add up to 100 (percent of the cluster's hashrate), found [50, 20, 20, 20] = 110",
+        ),
+        (
+            "[pow]\nhashrate = [101, 0, 0, -1]",
+            "devnet.toml:3: `pow.hashrate` entries are percentages from 0 to 100, found 101",
+        ),
+        (
+            "[pow]\nfork_choice = \"fastest\"",
+            "devnet.toml:3: `pow.fork_choice` must be \"longest\", \"heaviest\" or \"ghost\", found \"fastest\"",
+        ),
+        ("[pow]\nk = 0", "devnet.toml:3: `pow.k` must be an integer from 1 to 1000, found 0"),
+    ];
+    for (input, want) in cases {
+        assert_eq!(parse(&format!("consensus = \"pow\"\n{input}")).unwrap_err(), want, "input: {input}");
+    }
+}
+
+#[test]
+fn equal_hashrate_shares_add_up_to_100() {
+    assert_eq!(equal_shares(4), vec![25; 4]);
+    assert_eq!(equal_shares(3), vec![34, 33, 33]);
+    assert_eq!(equal_shares(7).iter().sum::<u32>(), 100);
+}
+
+#[test]
+fn overrides_merge_engine_tables_key_by_key() {
+    let base: Raw =
+        toml::from_str("consensus = \"tendermint\"\n[tendermint]\ntimeout_commit_ms = 7\ntimeout_delta_ms = 9")
+            .unwrap();
+    let top: Raw = toml::from_str("[tendermint]\ntimeout_delta_ms = 11").unwrap();
+    let c = DevnetConfig::from_raw(&top.over(base.clone()), "", Path::new("s.toml")).unwrap();
+    let t = c.tendermint.unwrap();
+    assert_eq!((t.timeout_commit_ms, t.timeout_delta_ms), (7, 11));
+    // Another engine: the base's tables were written for its own engine.
+    let top: Raw = toml::from_str("consensus = \"gasper\"").unwrap();
+    let c = DevnetConfig::from_raw(&top.over(base.clone()), "", Path::new("s.toml")).unwrap();
+    assert_eq!((c.consensus.as_str(), c.tendermint), ("gasper", None));
+    let c = DevnetConfig::from_raw(&base.with_engine("gasper"), "", Path::new("s.toml")).unwrap();
+    assert_eq!(c.consensus, "gasper");
 }

@@ -3,7 +3,7 @@
 //! nodes' Control services (concurrently, each call bounded by a timeout, so a
 //! paused node delays nothing; it gets the rules again when it reconnects).
 
-use super::parse::{Fault, ProcessFault, parse};
+use super::parse::{Fault, ProcessFault, check_engine, parse};
 use crate::cluster::LogKind;
 use crate::control::bearer;
 use crate::devnet::{Devnet, STOP_GRACE, node_command, now_ms};
@@ -22,6 +22,7 @@ enum Push {
     Skew(i64),
     Behaviour(String, u64),
     AddPeer(u32, String, String),
+    Hashrate(u32),
 }
 
 async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, String> {
@@ -39,6 +40,7 @@ async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, Strin
             Push::Skew(skew_ms) => c.set_clock_skew(pb::SetClockSkewRequest { skew_ms }).await,
             Push::Behaviour(behaviour, slots) => c.set_behaviour(pb::SetBehaviourRequest { behaviour, slots }).await,
             Push::AddPeer(index, id, addr) => c.add_peer(pb::AddPeerRequest { index, id, addr }).await,
+            Push::Hashrate(percent) => c.set_hashrate(pb::SetHashrateRequest { percent }).await,
         };
         r.map(|r| r.into_inner().message).map_err(|s| s.message().to_string())
     };
@@ -49,10 +51,11 @@ impl Devnet {
     /// Parses and applies one fault; the text says what was done.
     pub async fn inject(&mut self, words: &[String]) -> Result<String, String> {
         let fault = parse(words, self.view.nodes.len())?;
+        check_engine(&fault, &self.view.engine)?;
         let text = self.apply_fault(&fault).await?;
         let node = match &fault {
             Fault::Process(_, n) if n.len() == 1 => Some(n[0]),
-            Fault::Skew { node, .. } | Fault::Behaviour { node, .. } => Some(*node),
+            Fault::Skew { node, .. } | Fault::Behaviour { node, .. } | Fault::Hashrate { node, .. } => Some(*node),
             _ => None,
         };
         self.view.log(now_ms(), node, LogKind::Fault, format!("{}: {text}", words.join(" ")));
@@ -109,6 +112,32 @@ impl Devnet {
                 }
                 self.push_to(*node, Push::Behaviour(name.clone(), *slots)).await
             }
+            Fault::Hashrate { node, percent } => {
+                let changed = self.faults.set_hashrate(*node, *percent)?;
+                let calls: Vec<_> = changed
+                    .iter()
+                    .map(|&i| {
+                        let (addr, token, share) =
+                            (self.dir.nodes.nodes[i].addr, self.token.clone(), self.faults.hashrate[i]);
+                        async move { (i, push(addr, &token, Push::Hashrate(share)).await) }
+                    })
+                    .collect();
+                let mut unreached = vec![];
+                for (i, r) in futures_join(calls).await {
+                    if r.is_err() {
+                        unreached.push(self.view.nodes[i].id.clone());
+                    }
+                }
+                let shares = (0..self.faults.hashrate.len())
+                    .map(|i| format!("{} {}%", self.view.nodes[i].id, self.faults.hashrate[i]))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut text = format!("hashrate shares now {shares}");
+                if !unreached.is_empty() {
+                    text.push_str(&format!(" (not reached now, sent again when back: {})", unreached.join(", ")));
+                }
+                Ok(text)
+            }
             Fault::Twin(of) => self.start_twin(*of).await,
             link => {
                 self.faults.apply_links(link);
@@ -162,6 +191,11 @@ impl Devnet {
         let (b, slots) = &self.faults.behaviour[node];
         if b != "honest" {
             pushes.push(Push::Behaviour(b.clone(), *slots));
+        }
+        if let (Some(now), Some(was)) = (self.faults.hashrate.get(node), self.faults.genesis_hashrate.get(node))
+            && now != was
+        {
+            pushes.push(Push::Hashrate(*now));
         }
         // Twins joined after this node started: tell it about them again.
         for (j, e) in self.dir.nodes.nodes.iter().enumerate().skip(self.dir.spec.validators.len()) {

@@ -11,5 +11,5 @@ mod apply;
 pub mod parse;
 pub mod state;
 
-pub use parse::{Fault, ProcessFault, Shape, parse, words};
+pub use parse::{Fault, ProcessFault, Shape, check_engine, parse, words};
 pub use state::FaultState;

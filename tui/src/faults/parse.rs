@@ -15,8 +15,13 @@
 //! skew NODE OFFSET                             +500ms, -2s, 0
 //! equivocate|silent|honest NODE
 //! withhold NODE SLOTS
+//! selfish NODE                                 pow: selfish mining
+//! hashrate NODE PERCENT                        pow: 60% (the others share the rest)
 //! twin NODE                                    a second process with NODE's key
 //! ```
+//!
+//! Words that only mean something to one engine (`hashrate`, `selfish` for
+//! pow) parse everywhere; `check_engine` refuses them on other clusters.
 
 use devnet_node::consensus::MsgKind;
 use std::collections::BTreeSet;
@@ -54,11 +59,30 @@ pub enum Fault {
     Process(ProcessFault, Vec<usize>),
     Partition(Vec<Vec<usize>>),
     Shape(Shape),
-    Cut { from: usize, to: usize },
+    Cut {
+        from: usize,
+        to: usize,
+    },
     Heal,
-    Link { from: Vec<usize>, to: Vec<usize>, change: LinkChange },
-    Skew { node: usize, ms: i64 },
-    Behaviour { node: usize, name: String, slots: u64 },
+    Link {
+        from: Vec<usize>,
+        to: Vec<usize>,
+        change: LinkChange,
+    },
+    Skew {
+        node: usize,
+        ms: i64,
+    },
+    Behaviour {
+        node: usize,
+        name: String,
+        slots: u64,
+    },
+    /// pow: `node` mines `percent` of the cluster's hashrate.
+    Hashrate {
+        node: usize,
+        percent: u32,
+    },
     Twin(usize),
 }
 
@@ -66,7 +90,8 @@ pub enum Fault {
 pub const USAGE: &str = "crash|restart|pause|resume|stop NODES · partition n0,n1/n2,n3 · \
 partition isolate NODE|halves|majority|bridge|ring · cut FROM TO · heal · \
 latency FROM TO 200ms [--jitter 50ms] · loss FROM TO 30% · filter FROM TO block,vote,evidence,status,sync · \
-clear FROM TO · skew NODE +500ms · equivocate|silent|honest NODE · withhold NODE SLOTS · twin NODE";
+clear FROM TO · skew NODE +500ms · equivocate|silent|honest NODE · withhold NODE SLOTS · twin NODE · \
+pow only: selfish NODE · hashrate NODE 60%";
 
 /// Resolves `n3` (or `3`) to an index among `n` nodes.
 pub fn node(word: &str, n: usize) -> Result<usize, String> {
@@ -129,6 +154,30 @@ fn probability(word: &str) -> Result<f64, String> {
         return Err(format!("a probability must be from 0 to 1 (0% to 100%), found {word:?}"));
     }
     Ok(p)
+}
+
+/// A whole percentage from 0 to 100: `60%` or `60`.
+fn percent(word: &str) -> Result<u32, String> {
+    match word.strip_suffix('%').unwrap_or(word).parse::<u32>() {
+        Ok(p) if p <= 100 => Ok(p),
+        _ => Err(format!("expected a share of the hashrate from 0% to 100%, like 60%, found {word:?}")),
+    }
+}
+
+/// Refuses faults that mean nothing to `engine` (rather than letting them
+/// silently do nothing).
+pub fn check_engine(fault: &Fault, engine: &str) -> Result<(), String> {
+    let pow_only = match fault {
+        Fault::Hashrate { .. } => Some("`hashrate` sets a pow miner's share of the hashrate"),
+        Fault::Behaviour { name, .. } if name == "selfish" => Some("`selfish` is a pow mining strategy"),
+        _ => None,
+    };
+    match pow_only {
+        Some(what) if engine != "pow" => {
+            Err(format!("{what}; this cluster runs {engine} (only `consensus = \"pow\"` clusters take it)"))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn kinds(word: &str) -> Result<Vec<MsgKind>, String> {
@@ -259,6 +308,14 @@ pub fn parse(words: &[String], n: usize) -> Result<Fault, String> {
             let slots =
                 slots.ok_or_else(|| format!("`withhold` needs a number of slots above 0, found {:?}", args[1]))?;
             Fault::Behaviour { node: node(args[0], n)?, name: "withhold".into(), slots }
+        }
+        "selfish" => {
+            want(1, "NODE")?;
+            Fault::Behaviour { node: node(args[0], n)?, name: "selfish".into(), slots: 0 }
+        }
+        "hashrate" => {
+            want(2, "NODE PERCENT (like 60%)")?;
+            Fault::Hashrate { node: node(args[0], n)?, percent: percent(args[1])? }
         }
         "twin" => {
             want(1, "NODE")?;

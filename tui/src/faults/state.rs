@@ -6,6 +6,13 @@
 //! Partitions and shapes set exactly which links are blocked (replacing any
 //! earlier partition); `cut` adds one blocked direction; `heal` clears every
 //! link rule but leaves skew and behaviour alone.
+//!
+//! Hashrate (pow) is kept as every validator's share of the cluster's
+//! hashrate in whole percent, adding up to 100: `hashrate n3 60%` gives n3
+//! 60% and the others share the remaining 40% in their current proportions
+//! (largest remainder), so the total, and with it the block interval, stays
+//! as the difficulty expects. Each node is told its own share (a percentage
+//! of the genesis total, which is what `Input::SetHashrate` takes).
 
 use super::parse::{Fault, LinkChange, Shape};
 use crate::cluster::LinkView;
@@ -23,6 +30,10 @@ pub struct FaultState {
     /// Validators made to equivocate (or twinned), with when (unix ms); they stay
     /// Byzantine for the accountability check even after `honest`.
     pub equivocating: std::collections::BTreeMap<u32, u64>,
+    /// pow: each validator's share of the hashrate in percent (empty on other engines).
+    pub hashrate: Vec<u32>,
+    /// pow: the shares in genesis, to know which nodes must be told again after a restart.
+    pub genesis_hashrate: Vec<u32>,
 }
 
 fn kind_from_label(k: &str) -> Option<MsgKind> {
@@ -36,7 +47,56 @@ impl FaultState {
             skew_ms: vec![0; n],
             behaviour: vec![("honest".into(), 0); n],
             equivocating: Default::default(),
+            hashrate: vec![],
+            genesis_hashrate: vec![],
         }
+    }
+
+    /// With pow's genesis hashrate shares (one per validator).
+    pub fn with_hashrate(mut self, shares: Vec<u32>) -> FaultState {
+        self.genesis_hashrate = shares.clone();
+        self.hashrate = shares;
+        self
+    }
+
+    /// Gives validator `node` `percent` of the hashrate and rescales the others
+    /// to share the rest; returns the nodes whose share changed.
+    pub fn set_hashrate(&mut self, node: usize, percent: u32) -> Result<Vec<usize>, String> {
+        let n = self.hashrate.len();
+        if node >= n {
+            return Err(format!("n{node} is not a miner of this cluster (miners: n0..n{})", n.saturating_sub(1)));
+        }
+        let percent = percent.min(100);
+        let rest = 100 - percent;
+        let others: Vec<usize> = (0..n).filter(|i| *i != node).collect();
+        let total: u32 = others.iter().map(|i| self.hashrate[*i]).sum();
+        // Weights: current shares, or equal ones when the others have none.
+        let weight = |i: usize| if total == 0 { 1 } else { self.hashrate[i] };
+        let wsum: u32 = others.iter().map(|i| weight(*i)).sum();
+        let mut new = self.hashrate.clone();
+        new[node] = percent;
+        if wsum > 0 {
+            let exact: Vec<(usize, u32, u32)> =
+                others.iter().map(|&i| (i, rest * weight(i) / wsum, rest * weight(i) % wsum)).collect();
+            for (i, q, _) in &exact {
+                new[*i] = *q;
+            }
+            let mut left = rest - exact.iter().map(|(_, q, _)| q).sum::<u32>();
+            let mut by_remainder = exact.clone();
+            by_remainder.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+            for (i, _, _) in by_remainder {
+                if left == 0 {
+                    break;
+                }
+                new[i] += 1;
+                left -= 1;
+            }
+        } else {
+            new[node] = 100;
+        }
+        let changed = (0..n).filter(|i| new[*i] != self.hashrate[*i]).collect();
+        self.hashrate = new;
+        Ok(changed)
     }
 
     pub fn len(&self) -> usize {
@@ -165,6 +225,11 @@ impl FaultState {
         if self.skew_ms[node] != 0 {
             out.push(format!("skew {:+}ms", self.skew_ms[node]));
         }
+        if let (Some(now), Some(was)) = (self.hashrate.get(node), self.genesis_hashrate.get(node))
+            && now != was
+        {
+            out.push(format!("hashrate {now}%"));
+        }
         let (b, slots) = &self.behaviour[node];
         match b.as_str() {
             "honest" => {}
@@ -249,6 +314,26 @@ mod tests {
         assert_eq!(s.components(), vec![vec![0, 1, 2, 3]], "a ring stays connected through neighbours");
         let s = state_after(&["partition bridge"]);
         assert!(s.links[0][3].blocked && !s.links[0][2].blocked && !s.links[2][3].blocked);
+    }
+
+    #[test]
+    fn hashrate_shares_always_add_up_to_100() {
+        let mut s = FaultState::new(4).with_hashrate(vec![25; 4]);
+        assert_eq!(s.set_hashrate(3, 60), Ok(vec![0, 1, 2, 3]));
+        assert_eq!(s.hashrate, vec![14, 13, 13, 60]);
+        assert_eq!(s.labels(3), vec!["hashrate 60%"]);
+        assert_eq!(s.labels(0), vec!["hashrate 14%"]);
+        // The others keep their proportions.
+        let mut s = FaultState::new(4).with_hashrate(vec![40, 20, 20, 20]);
+        s.set_hashrate(3, 60).unwrap();
+        assert_eq!(s.hashrate, vec![20, 10, 10, 60]);
+        s.set_hashrate(3, 100).unwrap();
+        assert_eq!(s.hashrate, vec![0, 0, 0, 100]);
+        // Nobody else mines: the rest is shared equally.
+        s.set_hashrate(3, 10).unwrap();
+        assert_eq!(s.hashrate, vec![30, 30, 30, 10]);
+        assert_eq!(s.set_hashrate(3, 10), Ok(vec![]));
+        assert!(FaultState::new(4).set_hashrate(1, 50).unwrap_err().contains("not a miner"));
     }
 
     #[test]

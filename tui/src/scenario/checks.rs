@@ -4,12 +4,18 @@
 //!
 //! Always-on checks, added to every run:
 //! - safety: no two nodes finalized conflicting blocks (the view's alarm);
+//! - pow only, k-deep finality: no k-deep block was reverted (the view's
+//!   `reverted` alarms). PoW allows it, so it is an observation rather than
+//!   a safety violation, but it fails a run unless the scenario expects it
+//!   with `final_reverted`;
 //! - accountability: every validator made to equivocate (or twinned) is
 //!   slashed on every honest running node by the end;
 //! - liveness: when the run ends at least 5 epochs after its last step, with
 //!   2/3 of the stake honest, running and connected, the highest finalized
 //!   epoch advances between 2 epochs after the last step and the end. When
 //!   those conditions do not hold the check says why it was not judged.
+
+mod chain;
 
 use super::file::{Check, Scenario};
 use super::timeline::Timeline;
@@ -43,7 +49,7 @@ impl Context<'_> {
     }
 
     /// The time a check counts from: its step's time, or slot 0.
-    fn start(&self, after: Option<usize>) -> Result<u64, String> {
+    pub(super) fn start(&self, after: Option<usize>) -> Result<u64, String> {
         match after {
             None => Ok(0),
             Some(i) => {
@@ -70,7 +76,7 @@ impl Context<'_> {
     }
 
     /// Nodes that are honest (not Byzantine, not a twin) and running now.
-    fn honest_running(&self) -> Vec<usize> {
+    pub(super) fn honest_running(&self) -> Vec<usize> {
         let validators = self.scenario.devnet.nodes;
         let byz = self.byzantine();
         (0..self.view.nodes.len())
@@ -86,8 +92,14 @@ impl Context<'_> {
         }
     }
 
+    /// What the finality index counts: epochs for gasper, heights otherwise.
+    pub(super) fn unit(&self) -> &'static str {
+        if self.scenario.devnet.consensus == "gasper" { "epoch" } else { "height" }
+    }
+
     fn judge(&self, check: &Check) -> Result<(bool, String), String> {
         let tl = self.timeline;
+        let u = self.unit();
         Ok(match check {
             Check::FinalizedAdvances { after, by, within } => {
                 let t0 = self.start(*after)?;
@@ -97,7 +109,7 @@ impl Context<'_> {
                     Some(s) => (
                         true,
                         format!(
-                            "finalized epoch {f0} -> {} at {} ({} after {})",
+                            "finalized {u} {f0} -> {} at {} ({} after {})",
                             s.max_finalized(),
                             secs(s.t),
                             secs(s.t - t0),
@@ -109,7 +121,7 @@ impl Context<'_> {
                         (
                             false,
                             format!(
-                                "finalized epoch {f0} -> {f1} by {}, wanted +{by} within {}",
+                                "finalized {u} {f0} -> {f1} by {}, wanted +{by} within {}",
                                 secs(deadline.min(self.end)),
                                 secs(within.as_millis() as u64)
                             ),
@@ -135,7 +147,7 @@ impl Context<'_> {
                 let f_from = tl.at(from).map_or(0, |s| s.max_finalized());
                 let f_to = tl.at(tb).map_or(0, |s| s.max_finalized());
                 let held = f_to == f_from;
-                (held, format!("highest finalized epoch {f_from} at {} and {f_to} at {}", secs(from), secs(tb)))
+                (held, format!("highest finalized {u} {f_from} at {} and {f_to} at {}", secs(from), secs(tb)))
             }
             Check::Slashed { validator, after, within } => {
                 let t0 = self.start(*after)?;
@@ -184,6 +196,10 @@ impl Context<'_> {
                     None => (true, "no reorgs".into()),
                 }
             }
+            Check::Reorg { depth, node, after } => self.judge_reorg(*depth, *node, *after)?,
+            Check::FinalReverted { by, after } => self.judge_final_reverted(*by, *after)?,
+            Check::NoCommitsDuring { during, grace } => self.judge_no_commits(*during, *grace)?,
+            Check::ChainShare { node, after } => self.judge_chain_share(*node, *after)?,
             Check::AllHeadsAgree { after, within } => {
                 let t0 = self.start(*after)?;
                 let deadline = t0 + within.as_millis() as u64;
@@ -192,7 +208,7 @@ impl Context<'_> {
                     heads.next().is_some_and(|first| heads.all(|h| h == first))
                 });
                 match agree {
-                    Some(s) => (true, format!("all running nodes on one head at {}", secs(s.t))),
+                    Some(s) => (true, format!("all running nodes on one head at {}", secs(s.t.max(t0)))),
                     None => (
                         false,
                         format!("running nodes never shared a head between {} and {}", secs(t0), secs(deadline)),
@@ -212,7 +228,7 @@ impl Context<'_> {
                     Some(s) => (
                         true,
                         format!(
-                            "{id} at finalized epoch {} and height {} at {}",
+                            "{id} at finalized {u} {} and height {} at {}",
                             s.finalized[*node],
                             s.heads[*node].1,
                             secs(s.t)
@@ -227,6 +243,9 @@ impl Context<'_> {
     /// The checks every run gets.
     pub fn always_on(&self) -> Vec<CheckResult> {
         let mut out = vec![];
+        if self.view.probabilistic() {
+            out.push(self.kdeep_finality());
+        }
         let safety =
             self.view.alarms.iter().filter(|a| a.kind == "safety").map(|a| a.detail.clone()).collect::<Vec<_>>();
         out.push(CheckResult {
@@ -252,6 +271,7 @@ impl Context<'_> {
 
     fn liveness(&self) -> CheckResult {
         let name = "liveness".to_string();
+        let u = self.unit();
         let last = self.timeline.steps.iter().flatten().copied().max().unwrap_or(0);
         let stakes = &self.scenario.devnet.stake;
         let total: u64 = stakes.iter().sum();
@@ -288,7 +308,7 @@ impl Context<'_> {
         CheckResult {
             name,
             passed: f1 > f0,
-            detail: format!("highest finalized epoch {f0} at {} -> {f1} at the end ({})", secs(from), secs(self.end)),
+            detail: format!("highest finalized {u} {f0} at {} -> {f1} at the end ({})", secs(from), secs(self.end)),
         }
     }
 }

@@ -9,6 +9,11 @@
 //! [devnet]                      # any devnet.toml key, over the base config
 //! slot_ms = 200
 //!
+//! # A file written for several engines (`devnet compare`) says so, and may then
+//! # hold a table per engine; only the running engine's table applies:
+//! # engines = ["gasper", "tendermint", "pow"]  (top level)
+//! # [devnet.tendermint] ... [devnet.pow] ...
+//!
 //! [[step]]
 //! name = "split"                # optional; expectations refer to steps by name
 //! at = "4s"                     # since slot 0; or at_slot = 20
@@ -24,7 +29,7 @@
 //! count the scenario's devnet will have.
 
 use crate::config::{ConfigError, DevnetConfig, Raw, toml_error};
-use crate::faults::{Fault, parse as parse_fault, words};
+use crate::faults::{Fault, check_engine, parse as parse_fault, words};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -37,6 +42,7 @@ struct RawScenario {
     description: Option<String>,
     duration: Spanned<String>,
     seed: Option<u64>,
+    engines: Option<Spanned<Vec<String>>>,
     devnet: Option<Raw>,
     #[serde(default)]
     step: Vec<Spanned<RawStep>>,
@@ -64,6 +70,7 @@ struct RawExpect {
     depth: Option<u64>,
     validator: Option<u32>,
     node: Option<Spanned<String>>,
+    grace: Option<Spanned<String>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +101,16 @@ pub enum Check {
     AllHeadsAgree { after: Option<usize>, within: Duration },
     /// Within `within` of the step, `node` has the others' finalized epoch and their head height (±1).
     NodeCaughtUp { node: usize, after: Option<usize>, within: Duration },
+    /// Some node (or `node`) reorged at least `depth` blocks deep after the step.
+    Reorg { depth: u64, node: Option<usize>, after: Option<usize> },
+    /// At least `by` k-deep blocks were reverted after the step (pow).
+    FinalReverted { by: u64, after: Option<usize> },
+    /// The highest finalized height does not move from `grace` after the step
+    /// until the next step (or the end): no commits during a split without 2/3.
+    NoCommitsDuring { during: usize, grace: Duration },
+    /// Reports `node`'s share of the best chain's blocks after the step
+    /// against its share of the hashrate (or stake); holds when blocks were made.
+    ChainShare { node: usize, after: Option<usize> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -109,12 +126,23 @@ pub struct Scenario {
     pub description: String,
     pub duration: Duration,
     pub seed: Option<u64>,
+    /// Engines the file is written for (`engines = [...]`); empty: just its `consensus`.
+    pub engines: Vec<String>,
     pub devnet: DevnetConfig,
     pub steps: Vec<Step>,
     pub expects: Vec<Expect>,
 }
 
-pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up";
+pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
+reorg, final_reverted, no_commits_during, chain_share";
+
+/// Names `engines = [...]` may list: every engine with a devnet.toml meaning,
+/// whether or not this build has it yet (a file may be written ahead of it).
+pub const SCENARIO_ENGINES: &[&str] = &["gasper", "tendermint", "pow"];
+
+/// `no_commits_during` starts this many slots after its step unless `grace`
+/// says otherwise: a height whose votes were already in flight may still commit.
+pub const DEFAULT_GRACE_SLOTS: u64 = 3;
 
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -137,7 +165,8 @@ fn parse_duration(
 /// How an expectation reads in the report: `finality_stalls during=split`.
 fn label(x: &RawExpect) -> String {
     let mut parts = vec![x.check.get_ref().clone()];
-    let spanned = [("during", &x.during), ("after", &x.after), ("node", &x.node), ("within", &x.within)];
+    let spanned =
+        [("during", &x.during), ("after", &x.after), ("node", &x.node), ("within", &x.within), ("grace", &x.grace)];
     for (k, v) in spanned {
         if let Some(v) = v {
             parts.push(format!("{k}={}", v.get_ref()));
@@ -153,6 +182,13 @@ fn label(x: &RawExpect) -> String {
 
 impl Scenario {
     pub fn load(path: &Path, base: Option<&Path>) -> Result<Scenario, ConfigError> {
+        Self::load_as(path, base, None)
+    }
+
+    /// As `load`, run under `engine` instead of the file's `consensus`
+    /// (`devnet compare`): tables for other engines are dropped, and the
+    /// cluster is named `<scenario>-<engine>`.
+    pub fn load_as(path: &Path, base: Option<&Path>, engine: Option<&str>) -> Result<Scenario, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             line: None,
@@ -162,10 +198,15 @@ impl Scenario {
             Some(b) => DevnetConfig::load_raw(b)?,
             None => Raw::default(),
         };
-        Self::parse(&text, path, base)
+        Self::parse_as(&text, path, base, engine)
     }
 
+    #[cfg(test)]
     pub(crate) fn parse(text: &str, file: &Path, base: Raw) -> Result<Scenario, ConfigError> {
+        Self::parse_as(text, file, base, None)
+    }
+
+    pub(crate) fn parse_as(text: &str, file: &Path, base: Raw, engine: Option<&str>) -> Result<Scenario, ConfigError> {
         let err = |offset: usize, message: String| ConfigError {
             file: file.to_path_buf(),
             line: Some(line_of(text, offset)),
@@ -175,11 +216,35 @@ impl Scenario {
         let name = raw.name.clone().unwrap_or_else(|| {
             file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "scenario".into())
         });
+        let mut engines = vec![];
+        if let Some(list) = &raw.engines {
+            for e in list.get_ref() {
+                if !SCENARIO_ENGINES.contains(&e.as_str()) {
+                    return Err(err(
+                        list.span().start,
+                        format!("`engines` lists {e:?}; expected some of {}", SCENARIO_ENGINES.join(", ")),
+                    ));
+                }
+                if !engines.contains(e) {
+                    engines.push(e.clone());
+                }
+            }
+        }
         let mut devnet_raw = raw.devnet.unwrap_or_default().over(base);
+        if let Some(engine) = engine {
+            devnet_raw = devnet_raw.with_engine(engine);
+        } else if !engines.is_empty() {
+            let running = devnet_raw.engine();
+            devnet_raw = devnet_raw.keep_tables_for(&running);
+        }
         if devnet_raw.name.is_none() {
             // Run under the scenario's own cluster name (sanitised), never over `devnet`'s.
+            let full = match engine {
+                Some(e) => format!("{name}-{e}"),
+                None => name.clone(),
+            };
             let clean: String =
-                name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+                full.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
             devnet_raw.name = Some(Spanned::new(0..0, clean.chars().take(64).collect()));
         }
         let devnet = DevnetConfig::from_raw(&devnet_raw, text, file)?;
@@ -201,7 +266,9 @@ impl Scenario {
                 }
             };
             let w = words(st.inject.get_ref());
-            let fault = parse_fault(&w, n).map_err(|e| err(st.inject.span().start, format!("step {}: {e}", i + 1)))?;
+            let fault = parse_fault(&w, n)
+                .and_then(|f| check_engine(&f, &devnet.consensus).map(|()| f))
+                .map_err(|e| err(st.inject.span().start, format!("step {}: {e}", i + 1)))?;
             let name = st.name.clone().unwrap_or_else(|| format!("step{}", i + 1));
             if steps.iter().any(|s| s.name == name) {
                 return Err(err(at, format!("two steps are named {name:?}")));
@@ -235,6 +302,15 @@ impl Scenario {
             let need_within =
                 || within.ok_or_else(|| err(at, format!("`{}` needs `within = \"10s\"`", x.check.get_ref())));
             let after = find_step(&x.after)?;
+            let node_key = |required: bool| -> Result<Option<usize>, ConfigError> {
+                match &x.node {
+                    Some(nd) => {
+                        crate::faults::parse::node(nd.get_ref(), n).map(Some).map_err(|e| err(nd.span().start, e))
+                    }
+                    None if required => Err(err(at, format!("`{}` needs `node = \"n2\"`", x.check.get_ref()))),
+                    None => Ok(None),
+                }
+            };
             let check = match x.check.get_ref().as_str() {
                 "finalized_advances" => {
                     Check::FinalizedAdvances { after, by: x.by.unwrap_or(1).max(1), within: need_within()? }
@@ -262,6 +338,19 @@ impl Scenario {
                     }
                     None => return Err(err(at, "`node_caught_up` needs `node = \"n2\"`".into())),
                 },
+                "reorg" => Check::Reorg { depth: x.depth.unwrap_or(1).max(1), node: node_key(false)?, after },
+                "final_reverted" => Check::FinalReverted { by: x.by.unwrap_or(1).max(1), after },
+                "no_commits_during" => {
+                    let grace = match &x.grace {
+                        Some(g) => parse_duration(g, "grace", &err)?,
+                        None => Duration::from_millis(DEFAULT_GRACE_SLOTS * devnet.slot_ms),
+                    };
+                    match find_step(&x.during)? {
+                        Some(during) => Check::NoCommitsDuring { during, grace },
+                        None => return Err(err(at, "`no_commits_during` needs `during = \"STEP NAME\"`".into())),
+                    }
+                }
+                "chain_share" => Check::ChainShare { node: node_key(true)?.unwrap_or(0), after },
                 other => {
                     return Err(err(
                         x.check.span().start,
@@ -276,6 +365,7 @@ impl Scenario {
             description: raw.description.unwrap_or_default(),
             duration,
             seed: raw.seed,
+            engines,
             devnet,
             steps,
             expects,

@@ -3,7 +3,9 @@
 //! records, `checks` judges, `run` drives and reports.
 
 pub mod checks;
+pub mod compare;
 pub mod file;
+pub mod metrics;
 pub mod run;
 pub mod timeline;
 

@@ -6,6 +6,7 @@
 
 use super::checks::{CheckResult, Context};
 use super::file::{Scenario, When};
+use super::metrics::Metrics;
 use super::timeline::Timeline;
 use crate::devnet::{Devnet, now_ms};
 use crate::headless::event_line;
@@ -23,11 +24,38 @@ fn secs(ms: u64) -> String {
     format!("{:.2}s", ms as f64 / 1000.0)
 }
 
+/// How a run reports as it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Steps and the checks, for people.
+    Human,
+    /// Node events, steps and the verdict as JSON lines.
+    Json,
+    /// Nothing: the caller reports (`devnet compare`).
+    Quiet,
+}
+
+/// What a run found.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub passed: bool,
+    pub checks: Vec<CheckResult>,
+    pub metrics: Metrics,
+}
+
 /// Runs `scn` in a fresh cluster under `data_dir`; returns whether every check held.
 pub async fn run(scn: &Scenario, data_dir: &Path, as_json: bool) -> anyhow::Result<bool> {
+    let out = execute(scn, data_dir, if as_json { Output::Json } else { Output::Human }).await?;
+    Ok(out.passed)
+}
+
+/// Runs `scn` in a fresh cluster under `data_dir`, reporting as `output` says.
+pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow::Result<Outcome> {
+    let as_json = output == Output::Json;
+    let human = output == Output::Human;
     let mut devnet = Devnet::up_seeded(&scn.devnet, data_dir, true, scn.seed).await?;
     let cfg = &scn.devnet;
-    if !as_json {
+    if human {
         print(&format!("scenario {}: {}", scn.name, scn.description));
         print(&format!(
             "  {} nodes, {}, {} ms slots, {}-slot epochs, {} long; cluster in {}",
@@ -77,7 +105,7 @@ pub async fn run(scn: &Scenario, data_dir: &Path, as_json: bool) -> anyhow::Resu
                     let text = match &result { Ok(m) => m.clone(), Err(e) => format!("FAILED: {e}") };
                     if as_json {
                         print(&json!({"type": "step", "name": step.name, "inject": step.words.join(" "), "t_ms": t, "slot": slot, "ok": result.is_ok(), "result": text}).to_string());
-                    } else {
+                    } else if human {
                         print(&format!("  [{:>6} slot {slot:>4}] {}: {} -> {text}", secs(t), step.name, step.words.join(" ")));
                     }
                 }
@@ -97,10 +125,11 @@ pub async fn run(scn: &Scenario, data_dir: &Path, as_json: bool) -> anyhow::Resu
         .collect();
     checks.extend(ctx.always_on());
     let passed = checks.iter().all(|c| c.passed);
+    let metrics = Metrics::of(&ctx);
     devnet.shutdown().await;
     if as_json {
         print(&json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks}).to_string());
-    } else {
+    } else if human {
         print("checks:");
         for c in &checks {
             print(&format!("  {} {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.name, c.detail));
@@ -112,5 +141,5 @@ pub async fn run(scn: &Scenario, data_dir: &Path, as_json: bool) -> anyhow::Resu
             checks.len()
         ));
     }
-    Ok(passed)
+    Ok(Outcome { passed, checks, metrics })
 }

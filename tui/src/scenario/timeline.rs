@@ -1,7 +1,8 @@
 //! What a scenario run records for its checks: a sample of every node's
-//! finalized epoch, head and state whenever one of them changes, plus every
-//! slashing and reorg a node reported, and when each step ran. Times are
-//! milliseconds since slot 0 by the orchestrator's clock.
+//! finality index (the finalized epoch for gasper, the finalized height for
+//! tendermint and pow), head and state whenever one of them changes, plus
+//! every slashing and reorg a node reported, and when each step ran. Times
+//! are milliseconds since slot 0 by the orchestrator's clock.
 
 use crate::cluster::{ClusterEvent, ClusterView};
 use devnet_node::chain::Hash32;
@@ -10,6 +11,7 @@ use devnet_proto::v1::event::Kind;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     pub t: u64,
+    /// Per node: finalized epoch (gasper) or height (tendermint, pow).
     pub finalized: Vec<u64>,
     pub heads: Vec<(Hash32, u64)>,
     pub running: Vec<bool>,
@@ -46,7 +48,7 @@ impl Timeline {
     pub fn sample(&mut self, view: &ClusterView, t: u64) {
         let s = Sample {
             t,
-            finalized: view.nodes.iter().map(|n| n.finalized.epoch).collect(),
+            finalized: view.nodes.iter().map(|n| view.finality_index(&n.finalized)).collect(),
             heads: view.nodes.iter().map(|n| (n.head.hash, n.head.height)).collect(),
             running: view.nodes.iter().map(|n| n.is_running()).collect(),
         };
@@ -72,7 +74,7 @@ impl Timeline {
 }
 
 impl Sample {
-    /// The highest finalized epoch any node reports.
+    /// The highest finality index (epoch or height) any node reports.
     pub fn max_finalized(&self) -> u64 {
         self.finalized.iter().copied().max().unwrap_or(0)
     }

@@ -35,6 +35,20 @@ macro_rules! scenario_tests {
     };
 }
 
+/// Scenarios for an engine that is not built in yet: they print why they
+/// did not run and pass, and run as soon as the engine joins `ENGINES`.
+macro_rules! engine_scenario_tests {
+    ($engine:literal: $($test:ident => $file:literal),* $(,)?) => {
+        $(#[test] fn $test() {
+            if devnet::config::ENGINES.contains(&$engine) {
+                run_scenario($file);
+            } else {
+                eprintln!("{}: skipped, this build has no {} engine", $file, $engine);
+            }
+        })*
+    };
+}
+
 scenario_tests! {
     scenario_crash_restart => "crash-restart",
     scenario_pause_resume => "pause-resume",
@@ -47,6 +61,16 @@ scenario_tests! {
     scenario_equivocation => "equivocation",
     scenario_twins => "twins",
     scenario_withhold => "withhold",
+    scenario_tendermint_even_split => "tendermint-even-split",
+    scenario_tendermint_equivocation => "tendermint-equivocation",
+    scenario_partition_compare => "partition-compare",
+}
+
+engine_scenario_tests! {
+    "pow":
+    scenario_pow_partition => "pow-partition",
+    scenario_pow_51_percent => "pow-51-percent",
+    scenario_pow_selfish_mining => "pow-selfish-mining",
 }
 
 #[test]
@@ -68,4 +92,47 @@ fn a_bad_scenario_file_exits_2_naming_the_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.toml:4: step 1: a partition needs at least two groups"), "{err}");
+}
+
+/// Engines `devnet compare` runs `partition-compare` on here: every one of
+/// these that this build has (pow joins by itself once its engine merges).
+const COMPARE_ENGINES: &[&str] = &["gasper", "tendermint", "pow"];
+
+#[test]
+fn compare_runs_the_partition_on_every_engine_side_by_side() {
+    let engines: Vec<&str> = COMPARE_ENGINES.iter().copied().filter(|e| devnet::config::ENGINES.contains(e)).collect();
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/partition-compare.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_devnet"))
+        .args(["compare", "--json", "--engines", &engines.join(","), "--data-dir"])
+        .arg(tmp.path())
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = stdout
+        .lines()
+        .rev()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok().filter(|v| v["type"] == "compare"))
+        .unwrap_or_else(|| panic!("no compare line; stderr: {}", String::from_utf8_lossy(&out.stderr)));
+    let failed: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["type"] == "verdict" && v["passed"] != true)
+        .collect();
+    assert!(failed.is_empty(), "failed engines: {failed:#?}");
+    let rows = report["engines"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["engine"].as_str().unwrap()).collect();
+    assert_eq!(names, engines);
+    for r in rows {
+        let m = &r["metrics"];
+        assert!(m["first_finality_ms"].is_u64(), "{r}");
+        assert!(m["longest_stall_ms"].is_u64() && m["reorg_depth_after_heal"].is_u64(), "{r}");
+        assert_eq!(m["safety_violations"], 0, "{r}");
+        if r["engine"] == "tendermint" {
+            assert_eq!(m["reorg_depth_after_heal"], 0, "BFT commits never reorg: {r}");
+        }
+    }
+    assert_eq!(out.status.code(), Some(0));
+    assert!(crate::procs::wait_none_left(tmp.path(), std::time::Duration::from_secs(5)).is_empty());
 }

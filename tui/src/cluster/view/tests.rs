@@ -128,3 +128,55 @@ fn tendermint_status_and_failed_rounds_are_kept_and_slots_are_heights() {
     node(&mut v, 1, ev(pb::event::Kind::RoundFailed(pb::RoundFailed { height: 8, round: 0 })));
     assert_eq!(v.failed_rounds.at(8).collect::<Vec<_>>(), vec![0]);
 }
+
+fn head(hash: Hash32, height: u64) -> pb::Event {
+    let r = Some(pb_ref(hash, height, height));
+    ev(pb::event::Kind::HeadChanged(pb::HeadChanged { head: r.clone(), previous: r, reorg_depth: 0 }))
+}
+
+//   g(0) - a(1) - b(2) - c(3)                 n0's k-deep: b, then c
+//              \
+//               x(2) - y(3) - z(4)            n1's chain; n0 reorgs onto it
+#[test]
+fn pow_k_deep_revert_is_an_observation_not_a_safety_violation() {
+    let mut v = forked();
+    v.engine = "pow".into();
+    node(&mut v, 0, finalized(h(2), 2, 2));
+    node(&mut v, 0, finalized(h(3), 3, 3));
+    assert!(v.alarms.is_empty(), "{:?}", v.alarms);
+    // n1 holds x k-deep at height 2: another branch than n0's b.
+    node(&mut v, 1, finalized(h(20), 2, 2));
+    assert_eq!(v.alarms.len(), 1);
+    assert_eq!(v.alarms[0].kind, "reverted");
+    assert!(
+        v.alarms[0].detail.starts_with("k-deep block reverted (probabilistic finality): n1 holds"),
+        "{:?}",
+        v.alarms
+    );
+    // n0 reorgs onto x-y-z: its k-deep block moves down to x, off the old chain.
+    node(&mut v, 0, imported(h(20), h(1), 2));
+    node(&mut v, 0, imported(h(30), h(20), 3));
+    node(&mut v, 0, imported(h(40), h(30), 4));
+    node(&mut v, 0, head(h(40), 4));
+    node(&mut v, 0, finalized(h(20), 2, 2));
+    assert_eq!(v.nodes[0].finalized.block.hash, h(20), "pow finality may move down");
+    assert_eq!(v.reverts.len(), 1);
+    assert_eq!((v.reverts[0].node, v.reverts[0].height, v.reverts[0].blocks.clone()), (0, 3, vec![h(3), h(2)]));
+    assert!(!v.has_safety_alarm());
+    assert!(v.alarms.iter().all(|a| a.kind == "reverted"));
+    // Moving up the same chain reverts nothing.
+    node(&mut v, 0, finalized(h(30), 3, 3));
+    assert_eq!(v.reverts.len(), 1);
+}
+
+#[test]
+fn bft_finality_never_moves_back() {
+    let mut v = forked();
+    v.engine = "tendermint".into();
+    node(&mut v, 0, finalized(h(3), 3, 3));
+    node(&mut v, 0, finalized(h(2), 2, 2));
+    assert_eq!(v.nodes[0].finalized.block.hash, h(3));
+    assert_eq!(v.finality_index(&v.nodes[0].finalized), 3);
+    node(&mut v, 1, finalized(h(30), 3, 3));
+    assert!(v.has_safety_alarm());
+}

@@ -30,6 +30,20 @@ fn every_form_parses() {
     assert_eq!(p("equivocate n3"), Ok(Fault::Behaviour { node: 3, name: "equivocate".into(), slots: 0 }));
     assert_eq!(p("withhold n3 4"), Ok(Fault::Behaviour { node: 3, name: "withhold".into(), slots: 4 }));
     assert_eq!(p("twin n3"), Ok(Fault::Twin(3)));
+    assert_eq!(p("selfish n2"), Ok(Fault::Behaviour { node: 2, name: "selfish".into(), slots: 0 }));
+    assert_eq!(p("hashrate n3 60%"), Ok(Fault::Hashrate { node: 3, percent: 60 }));
+    assert_eq!(p("hashrate n0 0"), Ok(Fault::Hashrate { node: 0, percent: 0 }));
+}
+
+#[test]
+fn pow_words_only_on_pow_clusters() {
+    for line in ["hashrate n3 60%", "selfish n1"] {
+        let f = p(line).unwrap();
+        assert_eq!(check_engine(&f, "pow"), Ok(()));
+        let e = check_engine(&f, "tendermint").unwrap_err();
+        assert!(e.contains("this cluster runs tendermint (only `consensus = \"pow\"` clusters take it)"), "{e}");
+    }
+    assert_eq!(check_engine(&p("withhold n1 2").unwrap(), "gasper"), Ok(()));
 }
 
 #[test]
@@ -50,6 +64,10 @@ fn errors_say_what_was_expected() {
         ("filter n0 n1 gossip", "unknown message kind \"gossip\""),
         ("withhold n1 0", "`withhold` needs a number of slots above 0"),
         ("heal now", "`heal` takes no arguments"),
+        ("hashrate n3", "`hashrate` takes NODE PERCENT (like 60%)"),
+        ("hashrate n3 150%", "from 0% to 100%, like 60%, found \"150%\""),
+        ("hashrate n3 lots", "found \"lots\""),
+        ("selfish", "`selfish` takes NODE"),
     ];
     for (line, want) in cases {
         let e = p(line).unwrap_err();
