@@ -13,6 +13,8 @@
 //! # hold a table per engine; only the running engine's table applies:
 //! # engines = ["gasper", "tendermint", "pow"]  (top level)
 //! # [devnet.tendermint] ... [devnet.pow] ...
+//! # and an expectation may hold for some engines only (skipped on the others):
+//! # [[expect]] ... engines = ["pow"]
 //!
 //! [[step]]
 //! name = "split"                # optional; expectations refer to steps by name
@@ -71,6 +73,8 @@ struct RawExpect {
     validator: Option<u32>,
     node: Option<Spanned<String>>,
     grace: Option<Spanned<String>>,
+    /// Only on these engines (a file written for `devnet compare`).
+    engines: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -176,6 +180,9 @@ fn label(x: &RawExpect) -> String {
         if let Some(v) = v {
             parts.push(format!("{k}={v}"));
         }
+    }
+    if let Some(only) = &x.engines {
+        parts.push(format!("engines={}", only.get_ref().join(",")));
     }
     parts.join(" ")
 }
@@ -295,6 +302,17 @@ impl Scenario {
         for e in &raw.expect {
             let at = e.span().start;
             let x = e.get_ref();
+            if let Some(only) = &x.engines {
+                if let Some(bad) = only.get_ref().iter().find(|e| !SCENARIO_ENGINES.contains(&e.as_str())) {
+                    return Err(err(
+                        only.span().start,
+                        format!("`engines` lists {bad:?}; expected some of {}", SCENARIO_ENGINES.join(", ")),
+                    ));
+                }
+                if !only.get_ref().contains(&devnet.consensus) {
+                    continue;
+                }
+            }
             let within = match &x.within {
                 Some(w) => Some(parse_duration(w, "within", &err)?),
                 None => None,
