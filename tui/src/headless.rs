@@ -5,6 +5,7 @@
 //! final `{"type":"summary"}` line. Runs until `--for` elapses or SIGINT/SIGTERM.
 //! Exit code: 0, or 1 when a safety alarm fired.
 
+use crate::cluster::engine::EngineKind;
 use crate::cluster::{ClusterEvent, ClusterView, json};
 use crate::devnet::{Devnet, now_ms};
 use serde_json::json;
@@ -95,19 +96,23 @@ pub fn event_line(view: &ClusterView, ev: &ClusterEvent) -> Option<String> {
     Some(v.to_string())
 }
 
-/// `slot 42 epoch 10 | up 4/4 | finalized e8 h32 (lag 10) | n0 h42 f32 p3 | ...`
+/// `slot 42 epoch 10 | up 4/4 | finalized e8 h32 (lag 10) | n0 h42 f32 p3 | ...` (gasper);
+/// tendermint and pow count heights: `height 42 | up 4/4 | committed h41 (lag 1) | ...`,
+/// `height 42 | up 4/4 | k-deep h37 (lag 5) | ...`.
 pub fn status_line(view: &ClusterView, now: u64) -> String {
     let slot = view.current_slot(now);
     let fin = view.finalized();
-    let mut s = format!(
-        "slot {slot} epoch {} | up {}/{} | finalized e{} h{} (lag {})",
-        view.epoch_of(slot),
-        view.nodes_up(),
-        view.nodes.len(),
-        fin.epoch,
-        fin.block.height,
-        view.finality_lag(now)
-    );
+    let (up, total, lag) = (view.nodes_up(), view.nodes.len(), view.finality_lag(now));
+    let h = fin.block.height;
+    let mut s = match view.kind() {
+        EngineKind::Gasper => format!(
+            "slot {slot} epoch {} | up {up}/{total} | finalized e{} h{h} (lag {lag})",
+            view.epoch_of(slot),
+            fin.epoch
+        ),
+        EngineKind::Tendermint => format!("height {slot} | up {up}/{total} | committed h{h} (lag {lag})"),
+        EngineKind::Pow => format!("height {slot} | up {up}/{total} | k-deep h{h} (lag {lag})"),
+    };
     for n in &view.nodes {
         s.push_str(&format!(
             " | {} {} h{} f{} p{}",
@@ -126,10 +131,12 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
 
 /// A human rendering of a summary object (for `devnet status` without --json).
 pub fn status_from_summary(v: &serde_json::Value) -> String {
+    let engine = v["engine"].as_str().unwrap_or("?");
+    let heights = EngineKind::from_name(engine).slots_are_heights();
     let mut out = format!(
-        "{} ({}) slot {}\n",
+        "{} ({engine}) {} {}\n",
         v["cluster"].as_str().unwrap_or("?"),
-        v["engine"].as_str().unwrap_or("?"),
+        if heights { "height" } else { "slot" },
         v["slot"]
     );
     out.push_str(&format!("{:<10} {:<9} {:<16} {:<16} {:<6} faults\n", "node", "state", "head", "finalized", "peers"));
@@ -139,8 +146,16 @@ pub fn status_from_summary(v: &serde_json::Value) -> String {
             "{:<10} {:<9} {:<16} {:<16} {:<6} {}\n",
             n["id"].as_str().unwrap_or("?"),
             n["state"].as_str().unwrap_or("?"),
-            format!("s{} h{}", n["head_slot"], n["head_height"]),
-            format!("e{} h{}", n["finalized_epoch"], n["finalized_height"]),
+            if heights {
+                format!("h{}", n["head_height"])
+            } else {
+                format!("s{} h{}", n["head_slot"], n["head_height"])
+            },
+            if heights {
+                format!("h{}", n["finalized_height"])
+            } else {
+                format!("e{} h{}", n["finalized_epoch"], n["finalized_height"])
+            },
             n["peers"].to_string(),
             faults.unwrap_or_default().join(", "),
         ));

@@ -115,6 +115,7 @@ pub fn tendermint(d: &TendermintDetail) -> pb::TendermintStatus {
                 precommit: v.precommit.as_ref().map(vote),
             })
             .collect(),
+        votes_height: d.votes_height,
     }
 }
 
@@ -162,6 +163,7 @@ mod tests {
                 prevote: Some(CastVote { round: 1, value: None }),
                 precommit: Some(CastVote { round: 0, value: Some(Hash32([7; 32])) }),
             }],
+            votes_height: 5,
         };
         let s = status("n0", "tendermint", &engine_status(EngineDetail::Tendermint(d)), vec![], Some(0), 1000, 4);
         assert!(s.pow.is_none());

@@ -313,6 +313,10 @@ pub struct TendermintDetail {
     pub valid_round: Option<u64>,
     /// One entry per validator, in index order.
     pub votes: Vec<ValidatorVotes>,
+    /// The height `votes` are from: `height` once any vote for it is seen;
+    /// until then the last committed height's (so the dashboard has votes
+    /// to show during the commit pause, when the new height has none).
+    pub votes_height: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

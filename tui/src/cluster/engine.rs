@@ -9,7 +9,8 @@
 //!   leaves `EngineDetail::None`. Statuses are polled while heads arrive as
 //!   events, so when a tendermint node's head reaches the height its detail
 //!   is deciding, the detail moves on as the engine does (R1): the next
-//!   height, round 0, propose, no lock, no votes yet. Malformed fields (an unknown step or fork
+//!   height, round 0, propose, no lock; the votes it held are kept as the
+//!   last committed height's (`votes_height`), as the engine reports them. Malformed fields (an unknown step or fork
 //!   choice, a short hash or work) decode to defaults, never an error.
 //! - Failed rounds are the union over all nodes (a round one node left
 //!   without a commit is a failed round of the cluster's run), kept for the
@@ -83,6 +84,7 @@ fn tendermint(t: &pb::TendermintStatus) -> TendermintDetail {
                 precommit: vote(&v.precommit),
             })
             .collect(),
+        votes_height: t.votes_height,
     }
 }
 
@@ -110,19 +112,21 @@ pub fn detail_of(s: &pb::NodeStatus) -> EngineDetail {
     }
 }
 
-/// A tendermint node committed `height`: its round state moves to the next height.
+/// A tendermint node committed `height`: its round state moves to the next
+/// height, and the votes it held become the last committed height's (as the
+/// engine reports them during the commit pause).
 pub fn committed(detail: &mut EngineDetail, height: u64) {
     if let EngineDetail::Tendermint(d) = detail
         && d.height <= height
     {
-        let votes = d.votes.iter().map(|v| ValidatorVotes { validator: v.validator, prevote: None, precommit: None });
         *d = TendermintDetail {
             height: height + 1,
             round: 0,
             step: TendermintStep::Propose,
             locked_round: None,
             valid_round: None,
-            votes: votes.collect(),
+            votes: std::mem::take(&mut d.votes),
+            votes_height: d.votes_height,
         };
     }
 }
@@ -207,13 +211,15 @@ mod tests {
             locked_round: Some(1),
             valid_round: Some(1),
             votes: vec![ValidatorVotes { validator: 0, prevote: vote, precommit: vote }],
+            votes_height: 5,
         });
         committed(&mut d, 4);
         assert!(matches!(&d, EngineDetail::Tendermint(t) if t.height == 5 && t.round == 1));
         committed(&mut d, 5);
         let EngineDetail::Tendermint(t) = &d else { panic!() };
         assert_eq!((t.height, t.round, t.step, t.locked_round), (6, 0, TendermintStep::Propose, None));
-        assert_eq!(t.votes, vec![ValidatorVotes { validator: 0, prevote: None, precommit: None }]);
+        assert_eq!(t.votes, vec![ValidatorVotes { validator: 0, prevote: vote, precommit: vote }]);
+        assert_eq!(t.votes_height, 5, "the votes shown are now the last committed height's");
     }
 
     #[test]

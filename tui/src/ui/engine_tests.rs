@@ -78,6 +78,7 @@ fn tendermint_view() -> ClusterView {
                 locked_round: locked,
                 valid_round: locked,
                 votes,
+                votes_height: 13,
             }),
             ..Default::default()
         };
@@ -101,7 +102,7 @@ fn tendermint_shows_rounds_steps_votes_and_failed_rounds() {
     assert!(row("n0").contains("h13/r1") && row("n0").contains("prevote") && row("n0").contains("L0 V0"), "{s}");
     assert!(row("n3").contains("h13/r0") && row("n3").contains("propose") && row("n3").contains("L- V-"), "{s}");
     assert!(row("n0").contains("h12 0c0c0c0c"), "{s}");
-    assert!(s.contains("votes at h13 r1 seen by n0"), "{s}");
+    assert!(s.contains("votes h13 r1 · seen by n0"), "{s}");
     let val = |i: u32| lines.iter().find(|l| l.contains(&format!("│v{i} "))).cloned().unwrap_or_default();
     assert!(val(0).contains("r1 0d0d0d0d") && val(0).contains("r0 nil"), "{}", val(0));
     assert!(val(2).contains("r1 nil"), "{}", val(2));
@@ -120,7 +121,7 @@ fn tendermint_votes_follow_the_selected_node() {
     let v = tendermint_view();
     let ui = UiState { selected: 3, ..Default::default() };
     let s = screen(&v, &ui, 160, 48);
-    assert!(s.contains("votes at h13 r0 seen by n3"), "{s}");
+    assert!(s.contains("votes h13 r0 · seen by n3"), "{s}");
     let s = screen(&v, &UiState { selected: 3, detail: true, ..Default::default() }, 120, 40);
     assert!(s.contains("round      h13 r0 propose · locked - · valid -"), "{s}");
     insta::assert_snapshot!("tendermint_compact_100x30", screen(&v, &UiState::default(), 100, 30));

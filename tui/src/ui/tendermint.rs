@@ -84,13 +84,27 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
         .or_else(|| view.nodes.iter().find(|n| detail(n).is_some()));
     let d = seen_by.and_then(detail);
     let title = match (seen_by, d) {
-        (Some(n), Some(d)) => format!("validators · votes at h{} r{} seen by {}", d.height, d.round, n.id),
+        (Some(n), Some(d)) if d.votes_height == d.height => {
+            format!("validators · votes h{} r{} · seen by {}", d.height, d.round, n.id)
+        }
+        (Some(n), Some(d)) => {
+            // The commit pause: the new height has no votes yet.
+            format!("validators · votes h{} (committed) · seen by {}", d.votes_height, n.id)
+        }
         _ => "validators · no round state yet".to_string(),
     };
     let header = ["val", "key", "share", "status", "prevote", "precommit", "last pc"];
     let rows = view.validators.rows.iter().map(|r| {
         let votes = d.and_then(|d| d.votes.iter().find(|v| v.validator == r.index));
-        let round = d.map_or(0, |d| d.round);
+        // Votes of an earlier round are dimmed; for the last committed
+        // height that is any round before the one that decided it.
+        let round = d.map_or(0, |d| {
+            if d.votes_height == d.height {
+                d.round
+            } else {
+                d.votes.iter().filter_map(|v| v.precommit.map(|c| c.round)).max().unwrap_or(0)
+            }
+        });
         let [index, key, _stake, share, status] = validators::lead_cells(view, ui, r);
         Row::new([
             index,

@@ -94,6 +94,9 @@ impl Tendermint {
 
     /// L54 then R9: reset the height's state; round 0 starts after the commit pause.
     fn next_height(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        if self.head.height == self.height {
+            self.last_votes = (self.height, self.vote_rows());
+        }
         self.height = self.head.height.saturating_add(1);
         self.round = 0;
         self.step = TendermintStep::Propose;

@@ -94,6 +94,8 @@ pub struct Tendermint {
     pub(super) rebroadcast_at: Millis,
     /// Height of the latest precommit seen per validator (status).
     pub(super) last_precommit: BTreeMap<u32, u64>,
+    /// The votes of the last committed height, for the dashboard (status only).
+    pub(super) last_votes: (u64, Vec<ValidatorVotes>),
     pub(super) wake: Option<Millis>,
 }
 
@@ -152,6 +154,7 @@ impl Tendermint {
             sync_asked: BTreeMap::new(),
             rebroadcast_at: 0,
             last_precommit: BTreeMap::new(),
+            last_votes: (0, Vec::new()),
             wake: None,
         })
     }
@@ -250,15 +253,25 @@ impl Tendermint {
         }
     }
 
-    fn detail(&self) -> TendermintDetail {
+    /// Each validator's latest prevote and precommit at the current height.
+    pub(super) fn vote_rows(&self) -> Vec<ValidatorVotes> {
         let cast = |v: Option<&super::types::Vote>| v.map(|v| CastVote { round: v.data.round, value: v.data.value });
-        let votes = (0..self.vals.len() as u32)
+        (0..self.vals.len() as u32)
             .map(|v| ValidatorVotes {
                 validator: v,
                 prevote: cast(self.votes.latest(v, VoteType::Prevote)),
                 precommit: cast(self.votes.latest(v, VoteType::Precommit)),
             })
-            .collect();
+            .collect()
+    }
+
+    fn detail(&self) -> TendermintDetail {
+        let mut votes = self.vote_rows();
+        let mut votes_height = self.height;
+        let none_yet = votes.iter().all(|v| v.prevote.is_none() && v.precommit.is_none());
+        if none_yet && self.last_votes.0 > 0 {
+            (votes_height, votes) = self.last_votes.clone();
+        }
         TendermintDetail {
             height: self.height,
             round: self.round,
@@ -266,6 +279,7 @@ impl Tendermint {
             locked_round: self.locked.as_ref().map(|(r, _)| *r),
             valid_round: self.valid.as_ref().map(|(r, _)| *r),
             votes,
+            votes_height,
         }
     }
 }

@@ -48,6 +48,11 @@ fn happy_path_prevote_lock_precommit_commit() {
     assert!(persisted(&fx).iter().any(|r| r.table == Table::Blocks && r.key == 1u64.to_be_bytes()));
     let st = g.status(9);
     assert_eq!((st.slot, st.epoch, st.head, st.finalized.block), (2, 0, head, head));
+    // During the commit pause height 2 has no votes: the dashboard sees height 1's.
+    let d = detail(&g);
+    assert_eq!((d.height, d.votes_height), (2, 1));
+    let precommits = d.votes.iter().filter(|v| v.precommit.is_some_and(|c| c.value == Some(b.hash()))).count();
+    assert_eq!(precommits, 3, "our precommit and the two that committed");
 }
 
 #[test]
