@@ -10,8 +10,9 @@ build:
 	$(CARGO) build --release --workspace --bins
 
 ## Build and open the dashboard on devnet.toml (resumes the cluster if it exists).
+## `make run ENGINE=tendermint` or `ENGINE=pow` runs another engine on the same file.
 run: build
-	./target/release/devnet up --config $(CONFIG)
+	./target/release/devnet up --config $(CONFIG) $(if $(ENGINE),--engine $(ENGINE))
 
 ## Every test: unit, simulation, and real-process integration tests.
 test:

@@ -231,6 +231,27 @@ impl DevnetConfig {
         Self::parse(&text, path)
     }
 
+    /// As `load`, under `engine` instead of the file's `consensus` (`devnet up
+    /// --engine pow`): the other engines' tables are dropped, and the cluster
+    /// is named `<name>-<engine>` so it never resumes the file's own cluster.
+    pub fn load_as(path: &Path, engine: Option<&str>) -> Result<DevnetConfig, ConfigError> {
+        let raw = Self::load_raw(path)?;
+        let Some(engine) = engine.filter(|e| *e != raw.engine()) else {
+            return Self::load(path);
+        };
+        if !ENGINES.contains(&engine) {
+            return Err(ConfigError {
+                file: path.to_path_buf(),
+                line: None,
+                message: format!("--engine {engine:?}: expected one of {}", ENGINES.join(", ")),
+            });
+        }
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut cfg = Self::from_raw(&raw.with_engine(engine), &text, path)?;
+        cfg.name = format!("{}-{engine}", cfg.name);
+        Ok(cfg)
+    }
+
     pub fn parse(text: &str, file: &Path) -> Result<DevnetConfig, ConfigError> {
         let raw: Raw = toml::from_str(text).map_err(|e| toml_error(&e, text, file))?;
         Self::from_raw(&raw, text, file)

@@ -82,6 +82,10 @@ enum Command {
         /// Where cluster directories live (default: the user's data dir + /devnet).
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Run another engine than the config's `consensus` (gasper, tendermint
+        /// or pow) on the same file; the cluster is then named NAME-ENGINE.
+        #[arg(long)]
+        engine: Option<String>,
         /// Wipe the cluster directory first: new keys, new genesis.
         #[arg(long)]
         fresh: bool,
@@ -108,6 +112,9 @@ struct Target {
     /// Cluster name (default: `name` from the config file).
     #[arg(long)]
     name: Option<String>,
+    /// The devnet was started with `up --engine ENGINE` (its cluster is NAME-ENGINE).
+    #[arg(long)]
+    engine: Option<String>,
 }
 
 impl Target {
@@ -118,7 +125,7 @@ impl Target {
         };
         let name = match &self.name {
             Some(n) => n.clone(),
-            None if self.config.exists() => DevnetConfig::load(&self.config)?.name,
+            None if self.config.exists() => DevnetConfig::load_as(&self.config, self.engine.as_deref())?.name,
             None => "devnet".to_string(),
         };
         Ok(data_dir.join(name))
@@ -226,8 +233,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        Command::Up { config, data_dir, fresh, headless, duration, json } => {
-            let cfg = DevnetConfig::load(&config)?;
+        Command::Up { config, engine, data_dir, fresh, headless, duration, json } => {
+            let cfg = DevnetConfig::load_as(&config, engine.as_deref())?;
             let data_dir = match data_dir {
                 Some(d) => d,
                 None => default_data_dir()?,

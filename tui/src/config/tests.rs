@@ -71,15 +71,8 @@ fn engine_tables_only_with_their_engine() {
     assert!(e.starts_with("devnet.toml:3: `[tendermint]` is only for `consensus = \"tendermint\"`"), "{e}");
 }
 
-/// pow tables are judged only once the pow engine is in `ENGINES`; until
-/// then `consensus = "pow"` itself is refused.
 #[test]
 fn pow_table() {
-    if !ENGINES.contains(&"pow") {
-        let e = parse("consensus = \"pow\"").unwrap_err();
-        assert!(e.contains("`consensus` must be one of"), "{e}");
-        return;
-    }
     let c = parse("consensus = \"pow\"\nslot_ms = 200\n").unwrap();
     let p = c.pow.unwrap();
     assert_eq!((p.block_ms, p.k, p.hashrate.clone()), (200, 6, vec![25; 4]));
@@ -136,4 +129,17 @@ fn overrides_merge_engine_tables_key_by_key() {
     assert_eq!((c.consensus.as_str(), c.tendermint), ("gasper", None));
     let c = DevnetConfig::from_raw(&base.with_engine("gasper"), "", Path::new("s.toml")).unwrap();
     assert_eq!(c.consensus, "gasper");
+}
+
+#[test]
+fn another_engine_on_the_same_file_is_its_own_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.toml");
+    std::fs::write(&path, "name = \"d\"\nslot_ms = 200\n").unwrap();
+    let same = DevnetConfig::load_as(&path, Some("gasper")).unwrap();
+    assert_eq!((same.name.as_str(), same.consensus.as_str()), ("d", "gasper"));
+    let pow = DevnetConfig::load_as(&path, Some("pow")).unwrap();
+    assert_eq!((pow.name.as_str(), pow.consensus.as_str(), pow.slot_ms), ("d-pow", "pow", 200));
+    let e = DevnetConfig::load_as(&path, Some("raft")).unwrap_err().to_string();
+    assert!(e.contains("--engine \"raft\": expected one of gasper, tendermint, pow"), "{e}");
 }

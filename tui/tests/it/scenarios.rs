@@ -35,20 +35,6 @@ macro_rules! scenario_tests {
     };
 }
 
-/// Scenarios for an engine that is not built in yet: they print why they
-/// did not run and pass, and run as soon as the engine joins `ENGINES`.
-macro_rules! engine_scenario_tests {
-    ($engine:literal: $($test:ident => $file:literal),* $(,)?) => {
-        $(#[test] fn $test() {
-            if devnet::config::ENGINES.contains(&$engine) {
-                run_scenario($file);
-            } else {
-                eprintln!("{}: skipped, this build has no {} engine", $file, $engine);
-            }
-        })*
-    };
-}
-
 scenario_tests! {
     scenario_crash_restart => "crash-restart",
     scenario_pause_resume => "pause-resume",
@@ -64,10 +50,6 @@ scenario_tests! {
     scenario_tendermint_even_split => "tendermint-even-split",
     scenario_tendermint_equivocation => "tendermint-equivocation",
     scenario_partition_compare => "partition-compare",
-}
-
-engine_scenario_tests! {
-    "pow":
     scenario_pow_partition => "pow-partition",
     scenario_pow_51_percent => "pow-51-percent",
     scenario_pow_selfish_mining => "pow-selfish-mining",
@@ -94,13 +76,12 @@ fn a_bad_scenario_file_exits_2_naming_the_line() {
     assert!(err.contains("bad.toml:4: step 1: a partition needs at least two groups"), "{err}");
 }
 
-/// Engines `devnet compare` runs `partition-compare` on here: every one of
-/// these that this build has (pow joins by itself once its engine merges).
+/// Engines `devnet compare` runs `partition-compare` on here: all of them.
 const COMPARE_ENGINES: &[&str] = &["gasper", "tendermint", "pow"];
 
 #[test]
 fn compare_runs_the_partition_on_every_engine_side_by_side() {
-    let engines: Vec<&str> = COMPARE_ENGINES.iter().copied().filter(|e| devnet::config::ENGINES.contains(e)).collect();
+    let engines = COMPARE_ENGINES;
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios/partition-compare.toml");
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_devnet"))
@@ -131,6 +112,11 @@ fn compare_runs_the_partition_on_every_engine_side_by_side() {
         assert_eq!(m["safety_violations"], 0, "{r}");
         if r["engine"] == "tendermint" {
             assert_eq!(m["reorg_depth_after_heal"], 0, "BFT commits never reorg: {r}");
+        }
+        if r["engine"] == "pow" {
+            // Both sides confirm blocks during the split; the losing side's are reverted.
+            assert!(m["kdeep_reverted"].as_u64().is_some_and(|n| n > 0), "{r}");
+            assert!(m["reorg_depth_after_heal"].as_u64().is_some_and(|d| d > 0), "{r}");
         }
     }
     assert_eq!(out.status.code(), Some(0));
