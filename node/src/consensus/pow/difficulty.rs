@@ -26,7 +26,7 @@ pub fn next_difficulty(
     first_ts: u64,
     parent_ts: u64,
 ) -> u64 {
-    if height == 0 || height % window != 0 {
+    if height == 0 || !height.is_multiple_of(window) {
         return parent_difficulty;
     }
     let expected = (window - 1).saturating_mul(block_ms).max(1) as u128;
