@@ -132,6 +132,33 @@ impl Target {
     }
 }
 
+/// Where `run` and `compare` put their clusters: `--data-dir`, or a
+/// directory of their own under the system temp dir, removed when done.
+struct RunDir {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl RunDir {
+    fn new(data_dir: Option<PathBuf>, command: &str) -> RunDir {
+        match data_dir {
+            Some(path) => RunDir { path, temporary: false },
+            None => RunDir {
+                path: std::env::temp_dir().join(format!("devnet-{command}-{}", std::process::id())),
+                temporary: true,
+            },
+        }
+    }
+}
+
+impl Drop for RunDir {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
 /// `500ms`, `20s`, `2m`, `1h`, or a bare number of seconds.
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -184,14 +211,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     return Ok(2);
                 }
             };
-            let (dir, temporary) = match data_dir {
-                Some(d) => (d, false),
-                None => (std::env::temp_dir().join(format!("devnet-run-{}", std::process::id())), true),
-            };
-            let passed = devnet::scenario::run::run(&scn, &dir, json).await;
-            if temporary {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
+            let dir = RunDir::new(data_dir, "run");
+            let passed = devnet::scenario::run::run(&scn, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
         }
         Command::Compare { scenario, engines, config, data_dir, json } => {
@@ -212,14 +233,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     return Ok(2);
                 }
             };
-            let (dir, temporary) = match data_dir {
-                Some(d) => (d, false),
-                None => (std::env::temp_dir().join(format!("devnet-compare-{}", std::process::id())), true),
-            };
-            let passed = devnet::scenario::compare::run(&scns, &dir, json).await;
-            if temporary {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
+            let dir = RunDir::new(data_dir, "compare");
+            let passed = devnet::scenario::compare::run(&scns, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
         }
         Command::Status { target, json } => {

@@ -19,7 +19,7 @@
 //! A failing seed prints `SIM_SEED=<seed> cargo test pow_replay`.
 
 use crate::sim_check::Checker;
-use crate::simnet::{Outcome, Scenario, key, replay, run, run_seeds};
+use crate::simnet::{Outcome, Scenario, assert_deterministic, key, replay, run, run_seeds, soak};
 use devnet_node::chain::spec::{ForkChoiceRule, PowParams};
 use devnet_node::chain::{ChainSpec, ValidatorSpec};
 use devnet_node::consensus::engine::Behaviour;
@@ -129,17 +129,12 @@ fn pow_replay() {
 /// `SIM_SEEDS=N cargo test pow_soak` runs N seeds past the default sweep.
 #[test]
 fn pow_soak() {
-    let n: u64 = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    run_seeds("pow", 1_000_000..1_000_000 + n, run_seed);
+    soak("pow", run_seed);
 }
 
 #[test]
 fn pow_sim_is_deterministic() {
-    for seed in [4, 95] {
-        let a = run_seed(seed).map(|o| (o.digest, o.events));
-        let b = run_seed(seed).map(|o| (o.digest, o.events));
-        assert_eq!(a, b, "seed {seed} replayed differently");
-    }
+    assert_deterministic(&[4, 95], run_seed);
 }
 
 /// A quiet network (no faults) where miner 0 runs `behaviour` with `shares`.

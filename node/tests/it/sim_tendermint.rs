@@ -15,7 +15,7 @@
 //! A failing seed prints `SIM_SEED=<seed> cargo test tendermint_replay`.
 
 use crate::sim_check::Checker;
-use crate::simnet::{Outcome, Scenario, key, replay, run, run_seeds};
+use crate::simnet::{Outcome, Scenario, assert_deterministic, key, replay, run, run_seeds, soak};
 use devnet_node::chain::spec::TendermintParams;
 use devnet_node::chain::{ChainSpec, ValidatorSpec};
 use devnet_node::consensus::engine::Behaviour;
@@ -116,15 +116,10 @@ fn tendermint_replay() {
 /// `SIM_SEEDS=N cargo test tendermint_soak` runs N seeds past the default sweep.
 #[test]
 fn tendermint_soak() {
-    let n: u64 = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    run_seeds("tendermint", 1_000_000..1_000_000 + n, run_seed);
+    soak("tendermint", run_seed);
 }
 
 #[test]
 fn tendermint_sim_is_deterministic() {
-    for seed in [3, 77] {
-        let a = run_seed(seed).map(|o| (o.digest, o.events));
-        let b = run_seed(seed).map(|o| (o.digest, o.events));
-        assert_eq!(a, b, "seed {seed} replayed differently");
-    }
+    assert_deterministic(&[3, 77], run_seed);
 }

@@ -3,7 +3,7 @@
 //! and a determinism check.
 
 use crate::sim::run_seed;
-use crate::simnet::{replay, run_seeds};
+use crate::simnet::{assert_deterministic, replay, run_seeds, soak};
 
 const SEEDS_PER_PART: u64 = 50;
 
@@ -37,15 +37,10 @@ fn sim_replay() {
 /// `SIM_SEEDS=N cargo test sim_soak` runs N seeds past the default sweep.
 #[test]
 fn sim_soak() {
-    let n: u64 = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
-    run_seeds("sim", 1_000_000..1_000_000 + n, run_seed);
+    soak("sim", run_seed);
 }
 
 #[test]
 fn sim_is_deterministic() {
-    for seed in [7, 1234] {
-        let a = run_seed(seed).map(|o| (o.digest, o.events));
-        let b = run_seed(seed).map(|o| (o.digest, o.events));
-        assert_eq!(a, b, "seed {seed} replayed differently");
-    }
+    assert_deterministic(&[7, 1234], run_seed);
 }

@@ -355,3 +355,18 @@ pub fn replay(one: impl Fn(u64) -> Result<Outcome, String>) {
         Err(e) => panic!("seed {seed}: {e}"),
     }
 }
+
+/// `SIM_SEEDS=N cargo test <name>_soak` runs N seeds past the default sweep.
+pub fn soak(name: &str, one: impl Fn(u64) -> Result<Outcome, String>) {
+    let n: u64 = std::env::var("SIM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    run_seeds(name, 1_000_000..1_000_000 + n, one);
+}
+
+/// Each seed run twice produces the same events, in the same order.
+pub fn assert_deterministic(seeds: &[u64], one: impl Fn(u64) -> Result<Outcome, String>) {
+    for &seed in seeds {
+        let a = one(seed).map(|o| (o.digest, o.events));
+        let b = one(seed).map(|o| (o.digest, o.events));
+        assert_eq!(a, b, "seed {seed} replayed differently");
+    }
+}
