@@ -1,16 +1,21 @@
 //! `make bench`: end-to-end figures for real devnets on this machine.
 //!
-//! For each devnet (the default `devnet.toml` and a fast one), several runs of:
+//! `devnet-bench` runs every case; `devnet-bench gasper` or `devnet-bench
+//! tendermint` runs the cases of one engine. For each case, several runs of:
 //! 1. `Devnet::up` on a fresh directory; the clock starts before the cluster
-//!    directory is made and stops at the first `finalized` event for an epoch
-//!    above 0 on any node ("time to first finalized checkpoint").
-//! 2. A fixed window: finalized blocks per second = growth of the highest
-//!    finalized height over the window / window length; the nodes' CPU time
-//!    (utime + stime from /proc/PID/stat, all 4 processes) over the window,
-//!    per finalized block and as a share of one core.
+//!    directory is made and stops at the first `finalized` event above epoch
+//!    (gasper) or height (tendermint) 0 on any node ("time to first finality").
+//! 2. A fixed window: finalized blocks (or committed heights) per second =
+//!    growth of the highest finalized height over the window / window length;
+//!    the nodes' CPU time (utime + stime from /proc/PID/stat, all 4
+//!    processes) over the window, per finalized block and as a share of one
+//!    core. The orchestrator's own CPU (this process: the gRPC streams of all
+//!    nodes and the ClusterView) is reported apart, because a user's cluster
+//!    runs without it in `devnet up --headless` just the same.
 //!
-//! Each figure is the median over the runs (the fast first-finality target is
-//! checked on every run, so its maximum is printed too).
+//! Each figure is the median over the runs; targets are checked on the
+//! worst run where the issue asks for "every run", on the median otherwise.
+//! Nothing here asserts: the figures are printed for people to read.
 
 use devnet::cluster::ClusterEvent;
 use devnet::config::DevnetConfig;
@@ -19,11 +24,23 @@ use devnet_proto::v1::event::Kind;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    /// The default devnet idles: under 3% of one core for all nodes.
+    IdleCpu,
+    /// Fast gasper: first finalized checkpoint within 1 s, on every run.
+    FirstFinality,
+    /// Fast tendermint: at least 225 heights/s at no more than 4 ms of cluster CPU per height.
+    Throughput,
+}
+
 struct Case {
+    engine: &'static str,
     label: &'static str,
     config: String,
     runs: usize,
     window: Duration,
+    target: Target,
 }
 
 struct Run {
@@ -31,9 +48,22 @@ struct Run {
     blocks_per_sec: f64,
     cpu_per_block_ms: f64,
     cpu_share: f64,
+    orchestrator_cpu_per_block_ms: f64,
+    failed_rounds: u64,
+    blocks: u64,
 }
 
-const FAST: &str = "name = \"bench-fast\"\nnodes = 4\nslot_ms = 50\nepoch_slots = 2\ngenesis_delay_ms = 150\n";
+const FAST_GASPER: &str = "name = \"bench-fast\"\nnodes = 4\nslot_ms = 50\nepoch_slots = 2\ngenesis_delay_ms = 150\n";
+
+/// Tendermint with no commit pause (the paper's behaviour: the next height
+/// starts at once) and the smallest timeouts that stay live here: a round
+/// only fails when a proposal, or 2/3 of the votes, takes longer than this
+/// to arrive, which on a loaded 2-core machine happens in the tail (an fsync
+/// stalls, a process is descheduled). The failed rounds are counted and
+/// printed so the choice can be checked.
+const FAST_TENDERMINT: &str = "name = \"bench-tendermint\"\nconsensus = \"tendermint\"\nnodes = 4\n\
+slot_ms = 50\ngenesis_delay_ms = 300\n\n[tendermint]\ntimeout_propose_ms = 50\ntimeout_prevote_ms = 25\n\
+timeout_precommit_ms = 25\ntimeout_delta_ms = 25\ntimeout_commit_ms = 0\n";
 
 fn cpu_seconds(pid: u32) -> f64 {
     let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
@@ -70,20 +100,33 @@ async fn one_run(cfg: &DevnetConfig, window: Duration) -> anyhow::Result<Run> {
             break start.elapsed();
         }
     };
-    let (h0, cpu0, t0) = (highest_finalized(&d), cluster_cpu(&d), Instant::now());
+    let me = std::process::id();
+    let (h0, cpu0, own0, t0) = (highest_finalized(&d), cluster_cpu(&d), cpu_seconds(me), Instant::now());
     let end = tokio::time::Instant::now() + window;
+    // Failed rounds are reported by every node that saw its round fail; count each (height, round) once.
+    let mut failed = std::collections::BTreeSet::new();
     while let Ok(Some(ev)) = tokio::time::timeout_at(end, d.events.recv()).await {
+        if let ClusterEvent::Node { event, .. } = &ev
+            && let Some(Kind::RoundFailed(r)) = &event.kind
+        {
+            failed.insert((r.height, r.round));
+        }
         d.apply(ev);
     }
-    let (h1, cpu1, secs) = (highest_finalized(&d), cluster_cpu(&d), t0.elapsed().as_secs_f64());
+    let (h1, cpu1, own1) = (highest_finalized(&d), cluster_cpu(&d), cpu_seconds(me));
+    let secs = t0.elapsed().as_secs_f64();
     d.shutdown().await;
     let _ = std::fs::remove_dir_all(&tmp);
-    let blocks = (h1 - h0) as f64;
+    let blocks = h1 - h0;
+    let per_block = |cpu: f64| if blocks > 0 { cpu * 1000.0 / blocks as f64 } else { f64::INFINITY };
     Ok(Run {
         first_finality,
-        blocks_per_sec: blocks / secs,
-        cpu_per_block_ms: if blocks > 0.0 { (cpu1 - cpu0) * 1000.0 / blocks } else { f64::INFINITY },
+        blocks_per_sec: blocks as f64 / secs,
+        cpu_per_block_ms: per_block(cpu1 - cpu0),
         cpu_share: (cpu1 - cpu0) / secs * 100.0,
+        orchestrator_cpu_per_block_ms: per_block(own1 - own0),
+        failed_rounds: failed.len() as u64,
+        blocks,
     })
 }
 
@@ -98,75 +141,120 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> anyhow::Result<()> {
+fn cases() -> anyhow::Result<Vec<Case>> {
     let default =
         std::fs::read_to_string(Path::new("devnet.toml"))?.replace("name = \"devnet\"", "name = \"bench-default\"");
-    let cases = [
+    Ok(vec![
         Case {
+            engine: "gasper",
             label: "default devnet.toml (4 nodes, 1000 ms slots, 4-slot epochs)",
             config: default,
             runs: 3,
             window: Duration::from_secs(20),
+            target: Target::IdleCpu,
         },
         Case {
-            label: "fast (4 nodes, 50 ms slots, 2-slot epochs)",
-            config: FAST.to_string(),
+            engine: "gasper",
+            label: "fast gasper (4 nodes, 50 ms slots, 2-slot epochs)",
+            config: FAST_GASPER.to_string(),
             runs: 5,
             window: Duration::from_secs(5),
+            target: Target::FirstFinality,
         },
-    ];
+        Case {
+            engine: "tendermint",
+            label: "fast tendermint (4 nodes, timeouts 50/25/25 ms, no commit pause)",
+            config: FAST_TENDERMINT.to_string(),
+            runs: 3,
+            window: Duration::from_secs(10),
+            target: Target::Throughput,
+        },
+    ])
+}
+
+fn print_run(case: &Case, i: usize, r: &Run) {
+    let unit = if case.engine == "tendermint" { "heights" } else { "finalized blocks" };
+    println!(
+        "  {} run {}: first finality {:.0} ms, {:.1} {unit}/s, {:.2} ms node CPU per block, {:.1}% of a core, \
+         orchestrator {:.2} ms/block, {} failed rounds in {} blocks",
+        case.engine,
+        i + 1,
+        r.first_finality.as_secs_f64() * 1000.0,
+        r.blocks_per_sec,
+        r.cpu_per_block_ms,
+        r.cpu_share,
+        r.orchestrator_cpu_per_block_ms,
+        r.failed_rounds,
+        r.blocks,
+    );
+}
+
+fn summarise(case: &Case, runs: &[Run]) {
+    let ff: Vec<f64> = runs.iter().map(|r| r.first_finality.as_secs_f64() * 1000.0).collect();
+    let max_ff = ff.iter().cloned().fold(0.0, f64::max);
+    let rate = median(runs.iter().map(|r| r.blocks_per_sec).collect());
+    let cpu = median(runs.iter().map(|r| r.cpu_per_block_ms).collect());
+    let share = median(runs.iter().map(|r| r.cpu_share).collect());
+    let orchestrator = median(runs.iter().map(|r| r.orchestrator_cpu_per_block_ms).collect());
+    let (failed, blocks) = runs.iter().fold((0, 0), |(f, b), r| (f + r.failed_rounds, b + r.blocks));
+    let what = if case.engine == "tendermint" { "committed heights" } else { "finalized blocks" };
+    println!("{} — {} runs, window {} s", case.label, runs.len(), case.window.as_secs());
+    println!("  time to first finality:             median {:.0} ms (max {:.0} ms)", median(ff), max_ff);
+    println!("  {:<36}median {rate:.1}", format!("{what} per second:"));
+    println!("  cluster CPU per block (4 nodes):    median {cpu:.2} ms");
+    println!("  cluster CPU (4 nodes together):     median {share:.1}% of one core");
+    println!("  orchestrator CPU per block:         median {orchestrator:.2} ms (not part of the cluster figure)");
+    if case.engine == "tendermint" {
+        println!("  failed rounds:                      {failed} in {blocks} heights");
+    }
+    let verdict = match case.target {
+        Target::IdleCpu => {
+            let v = if share < 3.0 { "met".to_string() } else { format!("MISSED by {:.2} points", share - 3.0) };
+            format!("target idle CPU < 3% of one core: {v}")
+        }
+        Target::FirstFinality => {
+            let v = if max_ff <= 1000.0 {
+                "met on every run".to_string()
+            } else {
+                format!("MISSED: slowest run {:.0} ms over", max_ff - 1000.0)
+            };
+            format!("target first finality <= 1000 ms on every run: {v}")
+        }
+        Target::Throughput => {
+            let rate_ok = if rate >= 225.0 { "met".to_string() } else { format!("MISSED by {:.1}/s", 225.0 - rate) };
+            let cpu_ok = if cpu <= 4.0 { "met".to_string() } else { format!("MISSED by {:.2} ms", cpu - 4.0) };
+            format!("target >= 225 heights/s: {rate_ok}; target <= 4 ms CPU per height: {cpu_ok}")
+        }
+    };
+    println!("  {verdict}");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let only = std::env::args().nth(1);
+    let cases: Vec<Case> = cases()?.into_iter().filter(|c| only.as_deref().is_none_or(|o| o == c.engine)).collect();
+    if cases.is_empty() {
+        anyhow::bail!("no bench case for engine {:?}: expected gasper or tendermint", only.unwrap_or_default());
+    }
     println!("devnet bench: real devnet-node processes over gRPC on loopback, release build.");
-    println!("method: time to first finalized checkpoint is measured from before `devnet up` creates the");
-    println!("cluster directory to the first `finalized` event above epoch 0 on any node; then over a fixed");
-    println!("window: finalized blocks/s = growth of the highest finalized height / window; CPU = utime+stime");
-    println!("of all node processes (/proc/PID/stat) over the window. Each figure: median of the runs.\n");
+    println!("method: time to first finality is measured from before `devnet up` creates the cluster");
+    println!("directory to the first `finalized` event above epoch (height) 0 on any node; then over a fixed");
+    println!("window: blocks/s = growth of the highest finalized height / window; CPU = utime+stime of all");
+    println!("node processes (/proc/PID/stat) over the window. Each figure: median of the runs.\n");
     let mut results = Vec::new();
     for case in &cases {
         let cfg = DevnetConfig::parse(&case.config, Path::new(case.label)).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut runs = Vec::new();
         for i in 0..case.runs {
             let r = one_run(&cfg, case.window).await?;
-            println!(
-                "  {} run {}: first finality {:.0} ms, {:.2} finalized blocks/s, {:.2} ms CPU/block, {:.2}% of a core",
-                case.label.split(' ').next().unwrap_or(""),
-                i + 1,
-                r.first_finality.as_secs_f64() * 1000.0,
-                r.blocks_per_sec,
-                r.cpu_per_block_ms,
-                r.cpu_share
-            );
+            print_run(case, i, &r);
             runs.push(r);
         }
         results.push((case, runs));
     }
     println!();
     for (case, runs) in &results {
-        let ff: Vec<f64> = runs.iter().map(|r| r.first_finality.as_secs_f64() * 1000.0).collect();
-        let max_ff = ff.iter().cloned().fold(0.0, f64::max);
-        println!("{} — {} runs, window {} s", case.label, runs.len(), case.window.as_secs());
-        println!("  time to first finalized checkpoint: median {:.0} ms (max {:.0} ms)", median(ff.clone()), max_ff);
-        println!(
-            "  finalized blocks per second:        median {:.2}",
-            median(runs.iter().map(|r| r.blocks_per_sec).collect())
-        );
-        println!(
-            "  cluster CPU per finalized block:    median {:.2} ms",
-            median(runs.iter().map(|r| r.cpu_per_block_ms).collect())
-        );
-        let share = median(runs.iter().map(|r| r.cpu_share).collect());
-        println!("  cluster CPU (4 nodes together):     median {share:.2}% of one core");
-        if case.label.starts_with("fast") {
-            let verdict = if max_ff <= 1000.0 {
-                "met on every run".to_string()
-            } else {
-                format!("MISSED: slowest run {:.0} ms over", max_ff - 1000.0)
-            };
-            println!("  target first finality <= 1000 ms on every run: {verdict}");
-        } else {
-            let verdict = if share < 3.0 { "met".to_string() } else { format!("MISSED by {:.2} points", share - 3.0) };
-            println!("  target idle CPU < 3% of one core: {verdict}");
-        }
+        summarise(case, runs);
     }
     Ok(())
 }
