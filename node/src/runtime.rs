@@ -1,17 +1,27 @@
 //! The async driver of one node: owns the engine, feeds it inputs (messages,
 //! timer ticks, peer up/down, observer subscriptions) one at a time, and
-//! carries out its effects in order.
+//! carries out its effects.
 //!
-//! The rule that keeps a node from double-signing across a crash: the
-//! `Persist` effects of a batch are committed to the store (fsync) before any
-//! `Send` that follows them in the same batch is queued.
+//! Effects are carried out in flushes. After one input, the runtime feeds
+//! every message already waiting in the inbound queue (up to `DRAIN_MAX`),
+//! collecting effects, then flushes: the `Persist` records of all of them are
+//! committed to the store in one go, then the `Send`s leave, grouped per peer
+//! (one gossip batch per peer). Under load this turns many fsyncs and frames
+//! into one; idle, a flush is one input. The node's status is built only
+//! when an observer asks for it.
+//!
+//! The rule that keeps a node from double-signing across a crash holds a
+//! fortiori: every `Persist` of a flush (slashing protection made durable
+//! before `commit` returns, see `store`) is committed before any `Send` of
+//! that flush leaves, so no signature is released before what guards it.
 
 use crate::api::convert;
-use crate::api::{ControlCmd, ControlRequest, ControlService, ObserverService, Subscribe};
+use crate::api::{ControlCmd, ControlRequest, ControlService, ObserverService, StatusRequest, Subscribe};
 use crate::chain::{ChainSpec, SecretKey};
 use crate::clock::Clock;
 use crate::consensus::{self, Dest, Effect, Engine, Event, Identity, Input, Millis, PeerId, Record};
-use crate::net::{Inbound, LinkEvent, P2pService, PeerAddr, Peers, Shim, peers::MAX_MESSAGE_BYTES};
+use crate::net::peers::{CONNECTION_WINDOW, MAX_MESSAGE_BYTES, STREAM_WINDOW};
+use crate::net::{Inbound, LinkEvent, Outbox, P2pService, PeerAddr, Peers, Shim};
 use crate::store::Store;
 use anyhow::Context;
 use devnet_proto::v1 as pb;
@@ -20,15 +30,17 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, mpsc};
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 const INBOUND_QUEUE: usize = 4096;
 const EVENT_BUFFER: usize = 4096;
 const REPLAY_BLOCKS: usize = 512;
+/// Inputs fed before a flush: bounds how long a send waits behind a burst.
+const DRAIN_MAX: usize = 32;
 
 pub struct NodeArgs {
     pub id: String,
@@ -69,16 +81,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
     for p in &args.peers {
         names[p.peer.0 as usize] = p.id.clone();
     }
-    let initial = convert::status(
-        &args.id,
-        engine.name(),
-        &engine.status(clock.now()),
-        vec![],
-        args.validator.as_ref().map(|v| v.0),
-        args.spec.slot_ms,
-        args.spec.epoch_slots,
-    );
-    let (status_tx, status_rx) = watch::channel(initial);
+    let (status_tx, status_rx) = mpsc::channel(16);
 
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
@@ -90,14 +93,23 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         .register_encoded_file_descriptor_set(devnet_proto::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let peer_count = Arc::new(AtomicU32::new(names.len() as u32));
-    let p2p = P2pService { me: args.me, peer_count: peer_count.clone(), shim: shim.clone(), inbound: inbound_tx };
-    let observer = ObserverService { status: status_rx, subscribe: sub_tx };
+    let dropped = Arc::new(AtomicU64::new(0));
+    let p2p = P2pService {
+        me: args.me,
+        peer_count: peer_count.clone(),
+        shim: shim.clone(),
+        inbound: inbound_tx,
+        dropped: dropped.clone(),
+    };
+    let observer = ObserverService { status: status_tx, subscribe: sub_tx };
     let control =
         ControlService { me: args.me, token: args.control_token.clone(), shim: shim.clone(), commands: control_tx };
     health.set_serving::<pb::control_server::ControlServer<ControlService>>().await;
     let server = Server::builder()
         .timeout(Duration::from_secs(5))
         .http2_keepalive_interval(Some(Duration::from_secs(5)))
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(CONNECTION_WINDOW)
         .add_service(
             pb::p2p_server::P2pServer::new(p2p)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
@@ -110,7 +122,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         .serve_with_incoming(incoming);
     let server = tokio::spawn(server);
 
-    let peers = Peers::start(args.me, &args.peers, link_tx, shim);
+    let peers = Peers::start(args.me, &args.peers, link_tx, shim, dropped);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let mut node = Runtime {
         id: args.id,
@@ -124,15 +136,18 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         peer_count,
         peers_up: BTreeSet::new(),
         events,
-        status: status_tx,
         seq: 0,
         wakes: BTreeSet::new(),
+        pending: Vec::new(),
+        outbox: Outbox::default(),
     };
     tokio::select! {
-        r = node.drive(inbound_rx, link_rx, sub_rx, control_rx) => r?,
+        r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx) => r?,
         _ = shutdown => tracing::info!("shutting down"),
         r = server => r.context("gRPC server task")?.context("gRPC server")?,
     }
+    // A clean stop leaves every committed record durable.
+    node.store.sync().context("making the store durable")?;
     Ok(())
 }
 
@@ -149,12 +164,14 @@ struct Runtime {
     peer_count: Arc<AtomicU32>,
     peers_up: BTreeSet<PeerId>,
     events: broadcast::Sender<pb::Event>,
-    status: watch::Sender<pb::NodeStatus>,
     seq: u64,
     /// Every wake-up the engine asked for and has not had yet. All are kept,
     /// not just the earliest: an engine may ask for a later tick before an
     /// earlier one fires and then (having asked once) not ask again.
     wakes: BTreeSet<Millis>,
+    /// What the inputs since the last flush asked to persist and to send.
+    pending: Vec<Record>,
+    outbox: Outbox,
 }
 
 impl Runtime {
@@ -163,23 +180,52 @@ impl Runtime {
         mut inbound: mpsc::Receiver<Inbound>,
         mut links: mpsc::Receiver<LinkEvent>,
         mut subs: mpsc::Receiver<Subscribe>,
+        mut status: mpsc::Receiver<StatusRequest>,
         mut control: mpsc::Receiver<ControlRequest>,
     ) -> anyhow::Result<()> {
-        tokio::time::sleep(self.clock.until_genesis()).await;
-        self.feed(Input::Start)?;
+        // Before genesis the node answers observers; everything else waits.
+        let genesis = tokio::time::sleep(self.clock.until_genesis());
+        tokio::pin!(genesis);
+        let mut started = false;
+        let mut durability = tokio::time::interval(crate::store::DURABLE_EVERY);
+        // Two timers live across iterations and are reset only when their
+        // deadline changes: the engine's next wake-up (an engine time, so it
+        // moves with the clock's skew) and the end of the relays' hold.
+        let timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(timer);
+        let mut timer_set: Option<(Millis, i64)> = None;
+        let relay_timer = tokio::time::sleep(Duration::ZERO);
+        tokio::pin!(relay_timer);
+        let mut relay_timer_set = None;
         loop {
-            let wake = self.wakes.first().map(|t| self.clock.instant_of(*t));
-            let timer = async {
-                match wake {
-                    Some(at) => tokio::time::sleep_until(at.into()).await,
-                    None => std::future::pending().await,
+            let wake = self.wakes.first().map(|t| (*t, self.clock.skew_ms));
+            if wake != timer_set {
+                if let Some((t, _)) = wake {
+                    timer.as_mut().reset(self.clock.instant_of(t).into());
                 }
-            };
+                timer_set = wake;
+            }
+            let relays_due = self.outbox.deadline();
+            if relays_due != relay_timer_set {
+                if let Some(at) = relays_due {
+                    relay_timer.as_mut().reset(at);
+                }
+                relay_timer_set = relays_due;
+            }
+            let mut reply = None;
             tokio::select! {
-                Some(m) = inbound.recv() => {
-                    self.feed(Input::Message { from: m.from, kind: m.kind, bytes: m.bytes })?
+                _ = &mut genesis, if !started => {
+                    started = true;
+                    self.feed(Input::Start)?
                 }
-                Some(l) = links.recv() => match l {
+                Some(m) = inbound.recv(), if started => {
+                    self.feed(Input::Message { from: m.from, kind: m.kind, bytes: m.bytes })?;
+                    for _ in 1..DRAIN_MAX {
+                        let Ok(m) = inbound.try_recv() else { break };
+                        self.feed(Input::Message { from: m.from, kind: m.kind, bytes: m.bytes })?;
+                    }
+                }
+                Some(l) = links.recv(), if started => match l {
                     LinkEvent::Up(p) => {
                         self.peers_up.insert(p);
                         self.publish_kind(pb::event::Kind::PeerUp(pb::Peer { id: self.name(p) }));
@@ -192,15 +238,28 @@ impl Runtime {
                     }
                 },
                 Some(s) = subs.recv() => self.subscribe(s),
-                Some((cmd, reply)) = control.recv() => {
-                    let message = self.control(cmd)?;
-                    let _ = reply.send(message);
+                Some(tx) = status.recv() => {
+                    let _ = tx.send(self.status());
                 }
-                _ = timer => {
+                Some((cmd, tx)) = control.recv(), if started => reply = Some((tx, self.control(cmd)?)),
+                _ = &mut timer, if started && timer_set.is_some() => {
+                    timer_set = None;
                     let now = self.clock.now();
                     self.wakes.retain(|t| *t > now);
                     self.feed(Input::Tick)?
                 }
+                _ = &mut relay_timer, if relay_timer_set.is_some() => {
+                    relay_timer_set = None; // the flush below lets them go
+                }
+                _ = durability.tick() => {
+                    if self.store.sync_due() {
+                        self.store.sync().context("making the store durable")?;
+                    }
+                }
+            }
+            self.flush()?;
+            if let Some((tx, message)) = reply {
+                let _ = tx.send(message);
             }
         }
     }
@@ -235,7 +294,6 @@ impl Runtime {
             }
         };
         tracing::info!(%message, "control");
-        self.refresh_status(self.clock.now());
         Ok(message)
     }
 
@@ -243,27 +301,19 @@ impl Runtime {
         self.names.get(p.0 as usize).cloned().unwrap_or_else(|| format!("peer{}", p.0))
     }
 
+    /// Hands one input to the engine and collects its effects for the next flush.
     fn feed(&mut self, input: Input) -> anyhow::Result<()> {
         let now = self.clock.now();
-        let effects = self.engine.handle(now, input);
-        self.execute(effects)?;
-        self.refresh_status(now);
-        Ok(())
-    }
-
-    fn execute(&mut self, effects: Vec<Effect>) -> anyhow::Result<()> {
-        let mut batch: Vec<Record> = Vec::new();
-        for effect in effects {
+        for effect in self.engine.handle(now, input) {
             match effect {
-                Effect::Persist(r) => batch.push(r),
+                Effect::Persist(r) => self.pending.push(r),
                 Effect::Send { to, kind, bytes } => {
-                    self.commit(&mut batch)?;
-                    let to = match to {
-                        Dest::All => self.peers.ids(),
-                        Dest::Peer(p) => vec![p],
-                        Dest::Peers(ps) => ps,
-                    };
-                    self.peers.send(&to, kind, bytes);
+                    let to = self.resolve(to);
+                    self.outbox.push(&to, kind, bytes)
+                }
+                Effect::Relay { to, kind, bytes } => {
+                    let to = self.resolve(to);
+                    self.outbox.hold(&to, kind, bytes)
                 }
                 Effect::WakeAt(t) => {
                     self.wakes.insert(t);
@@ -271,15 +321,25 @@ impl Runtime {
                 Effect::Report(ev) => self.report(ev),
             }
         }
-        self.commit(&mut batch)
+        Ok(())
     }
 
-    fn commit(&self, batch: &mut Vec<Record>) -> anyhow::Result<()> {
-        if batch.is_empty() {
-            return Ok(());
+    fn resolve(&self, to: Dest) -> Vec<PeerId> {
+        match to {
+            Dest::All => self.peers.ids(),
+            Dest::Peer(p) => vec![p],
+            Dest::Peers(ps) => ps,
         }
-        tokio::task::block_in_place(|| self.store.commit(batch)).context("committing to the store")?;
-        batch.clear();
+    }
+
+    /// Commits what the fed inputs persist, then lets their messages leave.
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if !self.pending.is_empty() {
+            let (store, batch) = (&mut self.store, &self.pending);
+            store.commit(batch).context("committing to the store")?;
+            self.pending.clear();
+        }
+        self.peers.flush(&mut self.outbox);
         Ok(())
     }
 
@@ -299,7 +359,7 @@ impl Runtime {
             }
             _ => {}
         }
-        let names = self.names.clone();
+        let names = &self.names;
         let kind = convert::event_kind(&ev, |i| names.get(i as usize).cloned().unwrap_or_default());
         self.publish_kind(kind);
     }
@@ -312,20 +372,20 @@ impl Runtime {
         let _ = self.events.send(ev);
     }
 
-    fn refresh_status(&mut self, now: Millis) {
+    /// The node's status now, for an observer's `Status` call.
+    fn status(&self) -> pb::NodeStatus {
         let up = self.peers_up.iter().map(|p| self.name(*p)).collect();
         let s = convert::status(
             &self.id,
             self.engine.name(),
-            &self.engine.status(now),
+            &self.engine.status(self.clock.now()),
             up,
             self.validator,
             self.spec.slot_ms,
             self.spec.epoch_slots,
         );
         let dropped_messages = self.peers.dropped.load(Ordering::Relaxed);
-        let s = pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, ..s };
-        self.status.send_replace(s);
+        pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, ..s }
     }
 
     fn subscribe(&mut self, sub: Subscribe) {

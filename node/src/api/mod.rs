@@ -5,4 +5,4 @@ pub mod convert;
 pub mod observer;
 
 pub use control::{ControlCmd, ControlRequest, ControlService};
-pub use observer::{ObserverService, Subscribe};
+pub use observer::{ObserverService, StatusRequest, Subscribe};

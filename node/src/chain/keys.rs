@@ -61,16 +61,29 @@ impl SecretKey {
     }
 }
 
-impl PublicKey {
+/// A public key decoded (decompressed) once, ready to verify many signatures.
+#[derive(Clone)]
+pub struct VerifyKey(VerifyingKey);
+
+impl VerifyKey {
     /// True only for a strictly valid signature by this key over `domain || msg`.
     pub fn verify(&self, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        let Ok(vk) = VerifyingKey::from_bytes(&self.0) else {
-            return false;
-        };
         let mut buf = Vec::with_capacity(domain.tag().len() + msg.len());
         buf.extend_from_slice(domain.tag());
         buf.extend_from_slice(msg);
-        vk.verify_strict(&buf, &ed25519_dalek::Signature::from_bytes(&sig.0)).is_ok()
+        self.0.verify_strict(&buf, &ed25519_dalek::Signature::from_bytes(&sig.0)).is_ok()
+    }
+}
+
+impl PublicKey {
+    /// The key ready to verify with; `None` if the bytes are not a curve point.
+    pub fn decode(&self) -> Option<VerifyKey> {
+        VerifyingKey::from_bytes(&self.0).ok().map(VerifyKey)
+    }
+
+    /// True only for a strictly valid signature by this key over `domain || msg`.
+    pub fn verify(&self, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
+        self.decode().is_some_and(|k| k.verify(domain, msg, sig))
     }
     pub fn short(&self) -> String {
         hex::encode(&self.0[..4])

@@ -1,18 +1,21 @@
 //! Signature verification with a bounded memory of signatures already found
 //! valid, so a message seen by gossip and again inside a block (or a
-//! certificate) costs one `verify_strict`. Only valid signatures are
-//! remembered; when full, the memory is cleared (correctness never depends on
-//! it). Pure and deterministic: a `BTreeSet` of digests.
+//! certificate) costs one `verify_strict`, and of keys already decoded, so a
+//! validator's key is decompressed once, not per signature. Only valid
+//! signatures are remembered; when a memory is full it is cleared
+//! (correctness never depends on it). Pure and deterministic: ordered maps.
 
 use super::hash::Hash32;
-use super::keys::{Domain, PublicKey, Signature};
-use std::collections::BTreeSet;
+use super::keys::{Domain, PublicKey, Signature, VerifyKey};
+use std::collections::{BTreeMap, BTreeSet};
 
 const MAX: usize = 16_384;
+const MAX_KEYS: usize = 4096;
 
 #[derive(Default)]
 pub struct SigCache {
     valid: BTreeSet<Hash32>,
+    keys: BTreeMap<PublicKey, Option<VerifyKey>>,
 }
 
 impl SigCache {
@@ -23,7 +26,11 @@ impl SigCache {
         if self.valid.contains(&id) {
             return true;
         }
-        if !key.verify(domain, msg, sig) {
+        if self.keys.len() >= MAX_KEYS && !self.keys.contains_key(key) {
+            self.keys.clear();
+        }
+        let decoded = self.keys.entry(*key).or_insert_with(|| key.decode());
+        if !decoded.as_ref().is_some_and(|k| k.verify(domain, msg, sig)) {
             return false;
         }
         if self.valid.len() >= MAX {

@@ -233,7 +233,21 @@ pub enum Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub enum Effect {
-    Send { to: Dest, kind: MsgKind, bytes: Vec<u8> },
+    Send {
+        to: Dest,
+        kind: MsgKind,
+        bytes: Vec<u8>,
+    },
+    /// Gossip forwarded for others (a message first seen here): like `Send`,
+    /// but the host may hold it briefly so it travels with this node's next
+    /// message to that peer instead of on its own. Engines must not depend on
+    /// when it arrives, any more than on a `Send` (the network may delay
+    /// either); what is held is never lost to the hold.
+    Relay {
+        to: Dest,
+        kind: MsgKind,
+        bytes: Vec<u8>,
+    },
     Persist(Record),
     WakeAt(Millis),
     Report(Event),

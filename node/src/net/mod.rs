@@ -1,13 +1,16 @@
 //! Peer-to-peer transport over gRPC on loopback: `server` receives, `peers`
-//! sends. Every node is connected to every other (full mesh); there is no
-//! relaying of messages by the network layer (the engine forwards first-seen
-//! blocks itself), and the engine's sync repairs gaps. `shim` holds the fault
-//! rules that both directions pass through.
+//! sends (a gossip `link` and a liveness `probe` per peer). Every node is
+//! connected to every other (full mesh); there is no relaying of messages by
+//! the network layer (the engine forwards first-seen messages itself), and
+//! the engine's sync repairs gaps. `shim` holds the fault rules that both
+//! directions pass through.
 
+mod link;
 pub mod peers;
+mod probe;
 pub mod server;
 pub mod shim;
 
-pub use peers::{LinkEvent, PeerAddr, Peers};
+pub use peers::{LinkEvent, Outbox, PeerAddr, Peers};
 pub use server::{Inbound, P2pService};
 pub use shim::{Rule, Shim};

@@ -1,15 +1,20 @@
-//! Inbound p2p: the `P2p.Deliver` handler. It checks the envelope's shape and
-//! hands the payload to the runtime through a bounded queue; a full queue drops
-//! the message (reported as `resource_exhausted` to the sender).
+//! Inbound p2p: the `P2p` service. `Deliver` takes one message (or a ping);
+//! `Gossip` takes a peer's long-lived stream of batches. Both check each
+//! envelope's shape and the fault shim's receive rules, then hand the payload
+//! to the runtime through one bounded queue. A full queue drops the message:
+//! `Deliver` answers `resource_exhausted`, a gossip message is counted in
+//! `dropped` (a stream has no answer per message). A bad envelope inside a
+//! batch is dropped alone; the rest of the batch still counts.
 
 use super::peers::from_wire;
 use super::shim::Shim;
 use crate::consensus::{MsgKind, PeerId};
-use devnet_proto::v1::{DeliverAck, Envelope, MessageKind, p2p_server::P2p};
+use devnet_proto::v1::{Batch, DeliverAck, Envelope, GossipAck, MessageKind, p2p_server::P2p};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use tokio::sync::mpsc;
-use tonic::{Request, Response, Status};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
 
 #[derive(Debug)]
 pub struct Inbound {
@@ -18,18 +23,20 @@ pub struct Inbound {
     pub bytes: Vec<u8>,
 }
 
+#[derive(Clone)]
 pub struct P2pService {
     pub me: PeerId,
     /// Number of known peer indices (grows when a twin joins).
     pub peer_count: Arc<AtomicU32>,
     pub shim: Arc<Shim>,
     pub inbound: mpsc::Sender<Inbound>,
+    /// Gossip messages dropped because the inbound queue was full.
+    pub dropped: Arc<AtomicU64>,
 }
 
-#[tonic::async_trait]
-impl P2p for P2pService {
-    async fn deliver(&self, req: Request<Envelope>) -> Result<Response<DeliverAck>, Status> {
-        let env = req.into_inner();
+impl P2pService {
+    /// Checks one envelope and queues it for the runtime (pings stop here).
+    fn accept(&self, env: Envelope) -> Result<(), Status> {
         if env.from >= self.peer_count.load(Ordering::Relaxed) || env.from == self.me.0 {
             return Err(Status::invalid_argument(format!("unknown sender index {}", env.from)));
         }
@@ -43,16 +50,46 @@ impl P2p for P2pService {
             return Err(Status::unavailable("link blocked by fault rules"));
         }
         if !self.shim.inbound(from, self.me, kind) {
-            return Ok(Response::new(DeliverAck {})); // kind filtered: dropped quietly
+            return Ok(()); // kind filtered: dropped quietly
         }
         let Some(kind) = kind else {
-            return Ok(Response::new(DeliverAck {})); // ping
+            return Ok(()); // ping
         };
-        let msg = Inbound { from, kind, bytes: env.payload };
-        match self.inbound.try_send(msg) {
-            Ok(()) => Ok(Response::new(DeliverAck {})),
+        match self.inbound.try_send(Inbound { from, kind, bytes: env.payload }) {
+            Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => Err(Status::resource_exhausted("inbound queue full")),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Status::unavailable("node shutting down")),
         }
+    }
+}
+
+#[tonic::async_trait]
+impl P2p for P2pService {
+    async fn deliver(&self, req: Request<Envelope>) -> Result<Response<DeliverAck>, Status> {
+        self.accept(req.into_inner()).map(|()| Response::new(DeliverAck {}))
+    }
+
+    type GossipStream = ReceiverStream<Result<GossipAck, Status>>;
+
+    /// Reads the stream in a task of its own, so the call returns at once
+    /// (the server's request timeout covers only that) and lasts as long as
+    /// the sender keeps it open.
+    async fn gossip(&self, req: Request<Streaming<Batch>>) -> Result<Response<Self::GossipStream>, Status> {
+        let mut batches = req.into_inner();
+        let (done, acks) = mpsc::channel(1);
+        let service = self.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(batch)) = batches.message().await {
+                for env in batch.envelopes {
+                    if let Err(e) = service.accept(env)
+                        && e.code() == tonic::Code::ResourceExhausted
+                    {
+                        service.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            drop(done);
+        });
+        Ok(Response::new(ReceiverStream::new(acks)))
     }
 }

@@ -4,6 +4,11 @@
 //! partitions), crashes at any point of an effect batch with restarts from
 //! the persisted records, and Byzantine behaviours set at boot.
 //!
+//! Persistence follows the real store (`devnet_node::store`): slashing
+//! protection is durable the moment it is persisted; every other record
+//! becomes durable only when `DURABLE_MS` of simulated time have passed since
+//! the oldest one waiting, and a crash before that loses it, as SIGKILL does.
+//!
 //! The gasper and tendermint simulations (`sim`, `sim_tendermint`) are
 //! scenarios on it; the invariant checker is `sim_check::Checker`.
 
@@ -14,6 +19,9 @@ use devnet_node::consensus::{Identity, build};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
+
+/// The real store's `DURABLE_EVERY`, in simulated ms.
+const DURABLE_MS: u64 = devnet_node::store::DURABLE_EVERY.as_millis() as u64;
 
 pub fn key(i: usize) -> SecretKey {
     SecretKey::from_seed([i as u8 + 1; 32])
@@ -55,8 +63,33 @@ struct SimNode {
     engine: Option<Box<dyn Engine>>,
     skew: u64,
     store: BTreeMap<(Table, Vec<u8>), Vec<u8>>,
+    /// Persisted but not durable yet, and since when the oldest waits.
+    unwritten: Vec<Record>,
+    unwritten_since: u64,
     generation: u64,
     crash_mid_batch: Option<usize>,
+}
+
+impl SimNode {
+    fn persist(&mut self, now: u64, r: Record) {
+        if r.table == Table::Protection {
+            self.store.insert((r.table, r.key), r.value);
+            return;
+        }
+        if self.unwritten.is_empty() {
+            self.unwritten_since = now;
+        }
+        self.unwritten.push(r);
+    }
+
+    /// What the real store's periodic `sync` does.
+    fn sync_if_due(&mut self, now: u64) {
+        if !self.unwritten.is_empty() && now >= self.unwritten_since + DURABLE_MS {
+            for r in self.unwritten.drain(..) {
+                self.store.insert((r.table, r.key), r.value);
+            }
+        }
+    }
 }
 
 pub struct Sim {
@@ -135,6 +168,8 @@ impl Sim {
             return;
         };
         let fx = engine.handle(self.now + skew, input);
+        let now = self.now;
+        self.nodes[i].sync_if_due(now);
         let cut = self.nodes[i].crash_mid_batch.take();
         let keep = cut.map_or(fx.len(), |c| c.min(fx.len()));
         for e in fx.into_iter().take(keep) {
@@ -148,14 +183,17 @@ impl Sim {
     fn effect(&mut self, i: usize, e: Effect) {
         match e {
             Effect::Persist(r) => {
-                self.nodes[i].store.insert((r.table, r.key), r.value);
+                let now = self.now;
+                self.nodes[i].persist(now, r);
             }
             Effect::WakeAt(t) => {
                 let generation = self.nodes[i].generation;
                 let at = t.saturating_sub(self.nodes[i].skew).max(self.now);
                 self.push(at, Ev::Wake { node: i, generation });
             }
-            Effect::Send { to, kind, bytes } => {
+            // The simulated network delays every message at random, which
+            // covers what a host's hold of a relay can do.
+            Effect::Send { to, kind, bytes } | Effect::Relay { to, kind, bytes } => {
                 self.check.count(&format!("send:{}", kind.as_str()));
                 let n = self.nodes.len();
                 let dests: Vec<usize> = match to {
@@ -186,6 +224,10 @@ impl Sim {
     fn crash(&mut self, i: usize) {
         if self.nodes[i].engine.take().is_some() {
             self.check.count("crash");
+            if !self.nodes[i].unwritten.is_empty() {
+                self.check.count("crash lost records");
+            }
+            self.nodes[i].unwritten.clear();
             self.nodes[i].generation += 1;
             for j in 0..self.nodes.len() {
                 if j != i {
@@ -265,6 +307,8 @@ pub fn run(seed: u64, mut sc: Scenario, end_check: impl FnOnce(&Sim) -> Result<(
             engine: None,
             skew: rng.gen_range(0..=sc.max_skew),
             store: BTreeMap::new(),
+            unwritten: Vec::new(),
+            unwritten_since: 0,
             generation: 0,
             crash_mid_batch: None,
         })

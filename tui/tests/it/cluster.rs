@@ -117,7 +117,7 @@ async fn node_killed_with_sigkill_restarts_syncs_and_never_equivocates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
-    use devnet_proto::v1::{Envelope, MessageKind, p2p_client::P2pClient};
+    use devnet_proto::v1::{Batch, Envelope, MessageKind, p2p_client::P2pClient};
     let tmp = tempfile::tempdir().unwrap();
     let mut devnet = Devnet::up(&config(tmp.path()), tmp.path(), true).await.unwrap();
     let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
@@ -144,6 +144,20 @@ async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
     let bad_sender = client.deliver(Envelope { from: 1000, kind: 1, payload: vec![] }).await.unwrap_err();
     assert_eq!(bad_sender.code(), tonic::Code::InvalidArgument);
 
+    // The same garbage on a gossip stream (as "n2"): each bad envelope is dropped alone.
+    let mut garbage: Vec<Envelope> = kinds
+        .iter()
+        .flat_map(|k| {
+            [vec![], vec![0xff; 7], vec![3u8; 300]].map(|payload| Envelope { from: 2, kind: *k as i32, payload })
+        })
+        .collect();
+    garbage.push(Envelope { from: 1000, kind: 1, payload: vec![] });
+    garbage.push(Envelope { from: 2, kind: 99, payload: vec![] });
+    let batches = [Batch { envelopes: garbage }, Batch { envelopes: vec![] }];
+    let mut acks = client.gossip(tokio_stream::iter(batches)).await.expect("a gossip stream opens").into_inner();
+    let end = tokio::time::timeout(Duration::from_secs(10), acks.message()).await;
+    assert!(matches!(end, Ok(Ok(None))), "the node ends the stream when the sender does: {end:?}");
+
     // The standard health service answers for the node's own services.
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}")).unwrap().connect().await.unwrap();
     let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
@@ -151,7 +165,11 @@ async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
     let status = health.check(req).await.unwrap().into_inner().status;
     assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
 
-    let rejected_logged = |d: &Devnet| d.view.log.iter().any(|l| l.text.contains("n0 rejected a message from n1"));
+    let rejected_logged = |d: &Devnet| {
+        let from =
+            |peer: &str| d.view.log.iter().any(|l| l.text.contains(&format!("n0 rejected a message from {peer}")));
+        from("n1") && from("n2")
+    };
     let before = devnet.view.nodes[0].finalized.epoch;
     let ok =
         run_until(&mut devnet, &mut seen, |d, _| rejected_logged(d) && d.view.nodes[0].finalized.epoch >= before + 2)

@@ -4,7 +4,6 @@
 
 use super::engine::{ARCHIVE_MAX, Committed, Tendermint};
 use super::types::{Block, Commit, VoteType, encode_committed};
-use super::votes::HeightVotes;
 use super::wire::{Message, Status};
 use crate::consensus::engine::*;
 use std::collections::BTreeSet;
@@ -103,16 +102,21 @@ impl Tendermint {
         self.locked = None;
         self.valid = None;
         self.pol.clear();
-        self.proposals.clear();
+        self.prev_proposals = std::mem::take(&mut self.proposals);
         self.valid_ids.clear();
-        self.votes = HeightVotes::default();
+        self.prev_votes = std::mem::take(&mut self.votes);
         self.fired.clear();
         self.timeouts.clear();
         self.own.clear();
         self.seen.clear();
+        self.resume_protected_round();
         self.started = false;
+        // R9: with no commit pause the next height starts within this same
+        // input (`Engine::handle` starts it once the input is done), as L54
+        // has it, rather than a timer tick later.
         self.start_at = Some(now.saturating_add(self.params.timeout_commit_ms));
-        self.broadcast_status(fx);
+        // R13: the repair rebroadcast is for a height that stalls; this one just began.
+        self.rebroadcast_at = now.saturating_add(self.rebroadcast_period());
         // Messages that arrived early for this height are handled now.
         let height = self.height;
         self.future.retain(|(h, _), _| *h >= height);

@@ -76,6 +76,10 @@ pub struct Tendermint {
     /// R4: ids of this height's proposed blocks that are valid.
     pub(super) valid_ids: BTreeSet<Hash32>,
     pub(super) votes: HeightVotes,
+    /// The last committed height's votes and proposals, kept to catch an
+    /// equivocation whose second half arrives late (R10).
+    pub(super) prev_votes: HeightVotes,
+    pub(super) prev_proposals: BTreeMap<u64, Proposal>,
     pub(super) fired: BTreeSet<(u64, Once)>,
     pub(super) timeouts: BTreeSet<(Millis, Timeout, u64)>,
 
@@ -141,6 +145,8 @@ impl Tendermint {
             proposals: BTreeMap::new(),
             valid_ids: BTreeSet::new(),
             votes: HeightVotes::default(),
+            prev_votes: HeightVotes::default(),
+            prev_proposals: BTreeMap::new(),
             fired: BTreeSet::new(),
             timeouts: BTreeSet::new(),
             protection: Protection::default(),
@@ -214,12 +220,24 @@ impl Tendermint {
         }
     }
 
-    fn on_tick(&mut self, now: Millis, fx: &mut Vec<Effect>) {
-        if self.start_at.is_some_and(|t| t <= now) {
-            self.start_at = None;
-            self.started = true;
-            self.start_round(now, self.round, fx);
+    /// R13: how long a height may go without a commit before the node sends its messages again.
+    pub(super) fn rebroadcast_period(&self) -> Millis {
+        self.params.timeout_propose_ms.saturating_add(self.params.timeout_prevote_ms)
+    }
+
+    /// R9: starts the height once its commit pause is over; true if it did.
+    fn start_if_due(&mut self, now: Millis, fx: &mut Vec<Effect>) -> bool {
+        if self.start_at.is_none_or(|t| t > now) {
+            return false;
         }
+        self.start_at = None;
+        self.started = true;
+        self.start_round(now, self.round, fx);
+        true
+    }
+
+    fn on_tick(&mut self, now: Millis, fx: &mut Vec<Effect>) {
+        self.start_if_due(now, fx);
         while let Some(&(at, kind, round)) = self.timeouts.first() {
             if at > now {
                 break;
@@ -229,8 +247,7 @@ impl Tendermint {
         }
         if now >= self.rebroadcast_at {
             self.rebroadcast(fx);
-            let period = self.params.timeout_propose_ms.saturating_add(self.params.timeout_prevote_ms);
-            self.rebroadcast_at = now.saturating_add(period);
+            self.rebroadcast_at = now.saturating_add(self.rebroadcast_period());
         }
     }
 
@@ -295,6 +312,13 @@ impl Engine for Tendermint {
 
     fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect> {
         let mut fx = Vec::new();
+        if let Input::Message { kind: MsgKind::Vote | MsgKind::Block, bytes, .. } = &input
+            && self.seen.contains(&Hash32::digest(&[b"tm-msg", bytes]))
+        {
+            // R13: a copy of a proposal or vote already handled at this height
+            // (most relays are): nothing about it can have changed.
+            return fx;
+        }
         match input {
             Input::Start => {
                 self.report_slashed(&mut fx);
@@ -319,6 +343,15 @@ impl Engine for Tendermint {
             Input::SetHashrate { .. } => {}
         }
         self.progress(now, &mut fx);
+        // A decision with no commit pause starts the next height now (R9);
+        // messages kept for it may decide that one too, hence the loop, which
+        // the bound keeps from ever spinning.
+        for _ in 0..FUTURE_HEIGHTS + 2 {
+            if !self.start_if_due(now, &mut fx) {
+                break;
+            }
+            self.progress(now, &mut fx);
+        }
         self.schedule(&mut fx);
         fx
     }

@@ -53,11 +53,14 @@
 //! - **R9 Timeouts.** Round `r` waits `base + r * timeout_delta_ms` for each
 //!   step (`TendermintParams`, from `slot_ms` when absent). After a commit the
 //!   next height starts `timeout_commit_ms` later (votes for it are collected
-//!   meanwhile): block pacing for people watching.
+//!   meanwhile): block pacing for people watching. With `timeout_commit_ms =
+//!   0` it starts at once, within the input that decided (L54).
 //! - **R10 Evidence.** Two different votes of one type at one (h, r), or two
 //!   different proposals for one (h, r), by one validator. A node that sees
 //!   one reports `EquivocationSeen`, persists the evidence, gossips it, and
-//!   proposers include pending evidence in their blocks.
+//!   proposers include pending evidence in their blocks. Messages of the
+//!   height just committed are still compared with that height's, since the
+//!   half of an equivocation that a peer relays can arrive after the commit.
 //! - **R11 Slashing.** From the block that commits evidence against it, a
 //!   validator is slashed on that chain: no voting power, never proposer.
 //!   `Slashed` is reported when the commit is applied (and again after restart).
@@ -66,17 +69,23 @@
 //!   valid value and that value's POL, and persists the record before the `Send` carrying the
 //!   signature: it never signs two different proposals, prevotes or
 //!   precommits for one (h, r), never goes back in (h, r), and a restarted
-//!   node resumes its round with its lock. Where the algorithm asks for a
+//!   node resumes its round with its lock, at once or, when the crash lost
+//!   the last committed blocks, once sync brings it to that height. Where the algorithm asks for a
 //!   vote already signed at this (h, r) (the crash may have eaten the send),
 //!   that same vote is sent again.
 //! - **R13 Sync and gossip.** Votes and proposals of the current height are
-//!   relayed once to the other peers (so split equivocations meet). Every
-//!   `timeout_propose + timeout_prevote` ms a node re-sends its status, its
-//!   own messages of the current and two previous rounds (a peer still in an
+//!   relayed once to the other peers (so split equivocations meet), as
+//!   `Effect::Relay`: the host may hold a relay a few ms so it shares a frame
+//!   with the node's own next message. When a
+//!   height has gone `timeout_propose + timeout_prevote` ms without a commit
+//!   (and every such period after), a node re-sends its status, its own
+//!   messages of the current and two previous rounds (a peer still in an
 //!   earlier round needs them to finish it: the paper assumes every message
-//!   eventually arrives) and pending evidence. A `Status` or
-//!   message from a later height makes the node ask for committed blocks
-//!   (`SyncRequest`); responses carry up to 32 blocks with certificates.
+//!   eventually arrives) and pending evidence; a cluster that commits faster
+//!   than that sends none of it. A `Status` (sent on start, to a peer that
+//!   comes up, and in the rebroadcast) or a message from a later height makes
+//!   the node ask for committed blocks (`SyncRequest`); responses carry up to
+//!   32 blocks with certificates.
 //! - **R14 Bounds.** Messages for up to 2 heights ahead (1024), relay
 //!   de-duplication, the signature cache and the in-memory archive of
 //!   committed blocks (16 384; older ones only in the store) are bounded.

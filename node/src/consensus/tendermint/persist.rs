@@ -62,18 +62,27 @@ impl Tendermint {
         self.start_at = None;
         self.started = false;
         if let Some(p) = protection {
-            if p.height == self.height {
-                // Resume the round we were in, with our lock (R12).
-                self.round = p.round;
-                self.locked = p.locked.clone();
-                self.valid = p.valid.clone();
-                self.pol = p.pol.clone();
-                for v in &p.pol {
-                    let _ = self.votes.add(*v);
-                }
-            }
             self.protection = p;
+            self.resume_protected_round();
         }
         Ok(())
+    }
+
+    /// R12: at the height the protection record is for, take up the round we
+    /// were in with our lock and valid value. That is the height restored
+    /// from the store, or a later one reached by sync when a crash lost the
+    /// last blocks (they become durable later than the record: see `store`).
+    pub(super) fn resume_protected_round(&mut self) {
+        let p = &self.protection;
+        if p.height != self.height || p.round < self.round {
+            return;
+        }
+        self.round = p.round;
+        self.locked = p.locked.clone();
+        self.valid = p.valid.clone();
+        self.pol = p.pol.clone();
+        for v in p.pol.clone() {
+            let _ = self.votes.add(v);
+        }
     }
 }

@@ -47,9 +47,12 @@ impl Tendermint {
         self.proposals.insert(round, p);
     }
 
-    /// Own messages are not relayed back to us as news.
-    pub(super) fn mark_seen(&mut self, msg: &Message) {
-        self.remember(Hash32::digest(&[b"tm-msg", &msg.encode()]));
+    /// Sends an own message to every peer; it is marked seen, so a peer's
+    /// relay of it is not news to us.
+    pub(super) fn send_own(&mut self, msg: &Message, fx: &mut Vec<Effect>) {
+        let bytes = msg.encode();
+        self.remember(Hash32::digest(&[b"tm-msg", &bytes]));
+        fx.push(Effect::Send { to: Dest::All, kind: msg.kind(), bytes });
     }
 
     fn remember(&mut self, id: Hash32) -> bool {
@@ -59,16 +62,35 @@ impl Tendermint {
         self.seen.insert(id)
     }
 
-    /// Relay a first-seen message to everyone but its sender (R13).
-    fn first_seen(&mut self, bytes: &[u8], from: PeerId, msg: &Message, fx: &mut Vec<Effect>) -> bool {
+    /// Relay a first-seen message, as received, to everyone but its sender (R13).
+    fn first_seen(&mut self, bytes: &[u8], from: PeerId, kind: MsgKind, fx: &mut Vec<Effect>) -> bool {
         if !self.remember(Hash32::digest(&[b"tm-msg", bytes])) {
             return false;
         }
         let others: Vec<PeerId> = self.peers.iter().copied().filter(|p| *p != from).collect();
         if !others.is_empty() {
-            Self::send(fx, Dest::Peers(others), msg);
+            fx.push(Effect::Relay { to: Dest::Peers(others), kind, bytes: bytes.to_vec() });
         }
         true
+    }
+
+    /// R10: a message of the height just committed no longer counts, but it
+    /// can still prove an equivocation (a relay may arrive after the
+    /// receiver moved on): compared with what that height kept, a
+    /// difference becomes evidence (`on_evidence` checks both signatures).
+    fn check_late(&mut self, msg: &Message, fx: &mut Vec<Effect>) {
+        let ev = match msg {
+            Message::Vote(v) => self.prev_votes.conflicting(v).map(|prev| Evidence::DuplicateVote(prev, *v)),
+            Message::Proposal(p) => self
+                .prev_proposals
+                .get(&p.signed.data.round)
+                .filter(|prev| prev.signed.proposer == p.signed.proposer && prev.signed.data != p.signed.data)
+                .map(|prev| Evidence::DoubleProposal(prev.signed, p.signed)),
+            _ => None,
+        };
+        if let Some(ev) = ev {
+            self.on_evidence(None, ev, fx);
+        }
     }
 
     /// A message for a later height: keep it for then, and ask its sender for the blocks we lack.
@@ -93,6 +115,9 @@ impl Tendermint {
     pub(super) fn on_proposal(&mut self, now: Millis, from: PeerId, p: Proposal, bytes: &[u8], fx: &mut Vec<Effect>) {
         let d = p.signed.data;
         if d.height < self.height {
+            if d.height.saturating_add(1) == self.height {
+                self.check_late(&Message::Proposal(p), fx);
+            }
             return;
         }
         if d.height > self.height {
@@ -117,7 +142,7 @@ impl Tendermint {
                 return Self::reject(fx, from, "proposal: a POL vote is not a valid prevote for it".into());
             }
         }
-        if !self.first_seen(bytes, from, &Message::Proposal(p.clone()), fx) {
+        if !self.first_seen(bytes, from, MsgKind::Block, fx) {
             return;
         }
         for v in &p.pol {
@@ -141,7 +166,13 @@ impl Tendermint {
         if self.vals.key(v.validator).is_none() {
             return Self::reject(fx, from, format!("vote: unknown validator {}", v.validator));
         }
-        if v.data.height < self.height || self.slashed.contains(&v.validator) {
+        if self.slashed.contains(&v.validator) {
+            return;
+        }
+        if v.data.height < self.height {
+            if v.data.height.saturating_add(1) == self.height {
+                self.check_late(&Message::Vote(v), fx);
+            }
             return;
         }
         if v.data.height > self.height {
@@ -150,7 +181,7 @@ impl Tendermint {
         if !self.sigs.vote(&self.vals, &v) {
             return Self::reject(fx, from, "vote: bad signature".into());
         }
-        if !self.first_seen(bytes, from, &Message::Vote(v), fx) {
+        if !self.first_seen(bytes, from, MsgKind::Vote, fx) {
             return;
         }
         match self.votes.add(v) {

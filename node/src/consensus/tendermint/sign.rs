@@ -65,8 +65,7 @@ impl Tendermint {
                     return; // R15: signed and kept, never published
                 }
                 let msg = Message::Proposal(p);
-                self.mark_seen(&msg);
-                Self::send(fx, Dest::All, &msg);
+                self.send_own(&msg, fx);
                 self.own.push((self.round, msg));
             }
         }
@@ -114,8 +113,7 @@ impl Tendermint {
                     self.last_precommit.insert(me, data.height);
                 }
                 let msg = Message::Vote(v);
-                self.mark_seen(&msg);
-                Self::send(fx, Dest::All, &msg);
+                self.send_own(&msg, fx);
                 self.own.push((self.round, msg));
             }
         }

@@ -42,6 +42,12 @@ impl HeightVotes {
         }
     }
 
+    /// A kept vote by `v`'s validator at its round and type that differs from `v`.
+    pub fn conflicting(&self, v: &Vote) -> Option<Vote> {
+        let mine = self.votes.get(&(v.data.round, v.data.kind))?.get(&v.validator)?;
+        mine.iter().find(|p| p.data != v.data).copied()
+    }
+
     /// Every kept vote (an equivocator's two included).
     fn set(&self, round: u64, kind: VoteType) -> impl Iterator<Item = &Vote> {
         self.votes.get(&(round, kind)).into_iter().flat_map(|m| m.values().flatten())

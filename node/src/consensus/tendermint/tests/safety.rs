@@ -136,3 +136,48 @@ fn sync_applies_verified_commits_and_rejects_forged_ones() {
     assert!(events(&fx).iter().any(|e| matches!(e, Event::Rejected { .. })));
     assert_eq!(m.head().height, 0);
 }
+
+#[test]
+fn a_crash_that_loses_the_last_blocks_keeps_the_lock_once_sync_brings_them_back() {
+    // Blocks become durable up to a second after they commit, protection at
+    // once (see `store`): a node can come back with protection for height 2
+    // and no block 1. It must sign nothing at height 1 and, once sync brings
+    // block 1, take up height 2 with its lock.
+    let me = node_not_proposing(2, 0);
+    let others: Vec<u32> = (0..4).filter(|v| *v != me as u32).collect();
+    let mut g = engine(me);
+    let _ = g.handle(0, Input::Start);
+    let b1 = block(1, genesis(), 0);
+    let commit1: Vec<Vote> = others.iter().map(|v| vote(*v, VoteType::Precommit, 1, 0, Some(b1.hash()))).collect();
+    let _ = g.handle(1, msg(proposer(1, 0), &proposal(1, 0, &b1, None, Vec::new())));
+    for v in &commit1 {
+        let _ = g.handle(2, vmsg(v));
+    }
+    assert_eq!(g.height(), 2, "height 1 committed");
+    let b2 = block(2, b1.hash(), 0);
+    let mut protection = Vec::new();
+    let mut fx = g.handle(3, msg(proposer(2, 0), &proposal(2, 0, &b2, None, Vec::new())));
+    for v in &others[..2] {
+        fx.extend(g.handle(4, vmsg(&vote(*v, VoteType::Prevote, 2, 0, Some(b2.hash())))));
+    }
+    protection.extend(persisted(&fx).into_iter().filter(|r| r.table == Table::Protection));
+    assert!(signed_votes(&fx).iter().any(|v| v.data.kind == VoteType::Precommit), "locked on b2 and precommitted");
+    // The crash kept only the protection record.
+    let mut r = engine(me);
+    r.restore(protection).expect("restore");
+    assert_eq!(r.height(), 1);
+    let fx = r.handle(10, Input::Start);
+    let fx2 = r.handle(10, msg(proposer(1, 0), &proposal(1, 0, &b1, None, Vec::new())));
+    assert!(signed_votes(&fx).is_empty() && signed_votes(&fx2).is_empty(), "nothing signed below the protected height");
+    let sync = Message::SyncResponse(vec![(b1.clone(), super::super::types::Commit { round: 0, precommits: commit1 })]);
+    let _ = r.handle(11, msg(others[0], &sync));
+    assert_eq!(r.height(), 2, "block 1 synced back");
+    match r.status(11).detail {
+        EngineDetail::Tendermint(d) => assert_eq!((d.round, d.locked_round), (0, Some(0)), "the lock is back"),
+        other => panic!("{other:?}"),
+    }
+    // A different block proposed for the locked round cannot get a different vote.
+    let c = block(2, b1.hash(), 9);
+    let fx = r.handle(12, msg(proposer(2, 0), &proposal(2, 0, &c, None, Vec::new())));
+    assert!(signed_votes(&fx).iter().all(|v| v.data.value == Some(b2.hash())), "{:?}", signed_votes(&fx));
+}
