@@ -4,10 +4,11 @@
 //! partitions), crashes at any point of an effect batch with restarts from
 //! the persisted records, and Byzantine behaviours set at boot.
 //!
-//! Persistence follows the real store (`devnet_node::store`): slashing
-//! protection is durable the moment it is persisted; every other record
-//! becomes durable only when `DURABLE_MS` of simulated time have passed since
-//! the oldest one waiting, and a crash before that loses it, as SIGKILL does.
+//! Persistence follows the real store (`devnet_node::store`): a slashing
+//! protection record makes itself and every record persisted before it
+//! durable the moment it is persisted; any other record becomes durable then
+//! or when `DURABLE_MS` of simulated time have passed since the oldest one
+//! waiting, and a crash before that loses it, as SIGKILL does.
 //!
 //! The gasper and tendermint simulations (`sim`, `sim_tendermint`) are
 //! scenarios on it; the invariant checker is `sim_check::Checker`.
@@ -72,22 +73,26 @@ struct SimNode {
 
 impl SimNode {
     fn persist(&mut self, now: u64, r: Record) {
-        if r.table == Table::Protection {
-            self.store.insert((r.table, r.key), r.value);
-            return;
-        }
         if self.unwritten.is_empty() {
             self.unwritten_since = now;
         }
+        let guard = r.table == Table::Protection;
         self.unwritten.push(r);
+        if guard {
+            self.make_durable();
+        }
+    }
+
+    fn make_durable(&mut self) {
+        for r in self.unwritten.drain(..) {
+            self.store.insert((r.table, r.key), r.value);
+        }
     }
 
     /// What the real store's periodic `sync` does.
     fn sync_if_due(&mut self, now: u64) {
         if !self.unwritten.is_empty() && now >= self.unwritten_since + DURABLE_MS {
-            for r in self.unwritten.drain(..) {
-                self.store.insert((r.table, r.key), r.value);
-            }
+            self.make_durable();
         }
     }
 }

@@ -113,36 +113,40 @@ impl Tendermint {
         self.valid_ids.contains(id)
     }
 
-    fn step_once(&mut self, now: Millis, fx: &mut Vec<Effect>) -> bool {
-        let r = self.round;
-        // L49: a proposal and +2/3 precommits for its block, in any round.
-        let rounds: Vec<u64> = self.proposals.keys().copied().collect();
-        for pr in self.votes.rounds() {
-            for &prop_round in &rounds {
-                let Some((id, _, block)) = self.valid_proposal(prop_round) else { continue };
-                let power = self.votes.power_for(pr, VoteType::Precommit, Some(id), |v| self.weight(v));
-                if self.q(power) && self.block_ok(&id) {
-                    let block = block.clone();
-                    self.decide(now, block, pr, fx);
-                    return true;
-                }
-            }
+    /// L55: the highest later round where f+1 of the power already is.
+    fn round_to_skip_to(&self) -> Option<u64> {
+        let beyond = |x: &u64| *x > self.round;
+        if !(self.votes.last_round().is_some_and(|x| beyond(&x)) || self.proposals.keys().any(beyond)) {
+            return None; // the usual case: nobody is ahead of us
         }
-        // L55: f+1 of the power is already in a later round: skip to it.
-        let later = self.votes.rounds().into_iter().chain(self.proposals.keys().copied()).filter(|x| *x > r);
-        let mut skip_to = None;
-        for lr in later.collect::<std::collections::BTreeSet<_>>().into_iter().rev() {
-            let mut who = self.votes.voters(lr);
-            if let Some(p) = self.proposals.get(&lr) {
+        let later: std::collections::BTreeSet<u64> =
+            self.votes.rounds().into_iter().chain(self.proposals.keys().copied()).filter(beyond).collect();
+        later.into_iter().rev().find(|lr| {
+            let mut who = self.votes.voters(*lr);
+            if let Some(p) = self.proposals.get(lr) {
                 who.insert(p.signed.proposer);
             }
             let power: u128 = who.iter().map(|v| self.weight(*v) as u128).sum();
-            if self.vals.is_one_third(power) {
-                skip_to = Some(lr);
-                break;
-            }
+            self.vals.is_one_third(power)
+        })
+    }
+
+    fn step_once(&mut self, now: Millis, fx: &mut Vec<Effect>) -> bool {
+        let r = self.round;
+        // L49: a proposal and +2/3 precommits for its block, in any round.
+        let decided = self.votes.precommit_rounds().find_map(|pr| {
+            self.proposals.values().find_map(|p| {
+                let id = p.signed.data.block;
+                let power = self.votes.power_for(pr, VoteType::Precommit, Some(id), |v| self.weight(v));
+                (self.q(power) && self.block_ok(&id)).then(|| (p.block.clone(), pr))
+            })
+        });
+        if let Some((block, pr)) = decided {
+            self.decide(now, block, pr, fx);
+            return true;
         }
-        if let Some(lr) = skip_to {
+        // L55: f+1 of the power is already in a later round: skip to it.
+        if let Some(lr) = self.round_to_skip_to() {
             self.start_round(now, lr, fx);
             return true;
         }

@@ -105,6 +105,9 @@ impl Tendermint {
         self.prev_proposals = std::mem::take(&mut self.proposals);
         self.valid_ids.clear();
         self.prev_votes = std::mem::take(&mut self.votes);
+        // R16: surplus prevotes of the height just committed are never checked.
+        self.surplus.clear();
+        self.surplus_at = None;
         self.fired.clear();
         self.timeouts.clear();
         self.own.clear();

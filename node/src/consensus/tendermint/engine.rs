@@ -22,6 +22,8 @@ pub(super) const FUTURE_MAX: usize = 1024;
 pub(super) const FUTURE_HEIGHTS: u64 = 2;
 /// Message ids remembered for relay de-duplication (R14).
 pub(super) const SEEN_MAX: usize = 8192;
+/// Surplus prevotes held unchecked at most (R16).
+pub(super) const SURPLUS_MAX: usize = 64;
 
 /// Timers of Algorithm 1 (L57, L61, L65).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -80,6 +82,9 @@ pub struct Tendermint {
     /// equivocation whose second half arrives late (R10).
     pub(super) prev_votes: HeightVotes,
     pub(super) prev_proposals: BTreeMap<u64, Proposal>,
+    /// Surplus prevotes held unchecked, and when they are checked (R16).
+    pub(super) surplus: Vec<(PeerId, super::types::Vote, Vec<u8>)>,
+    pub(super) surplus_at: Option<Millis>,
     pub(super) fired: BTreeSet<(u64, Once)>,
     pub(super) timeouts: BTreeSet<(Millis, Timeout, u64)>,
 
@@ -147,6 +152,8 @@ impl Tendermint {
             votes: HeightVotes::default(),
             prev_votes: HeightVotes::default(),
             prev_proposals: BTreeMap::new(),
+            surplus: Vec::new(),
+            surplus_at: None,
             fired: BTreeSet::new(),
             timeouts: BTreeSet::new(),
             protection: Protection::default(),
@@ -214,10 +221,18 @@ impl Tendermint {
         if let Some((t, _, _)) = self.timeouts.first() {
             next = next.min(*t);
         }
+        if let Some(t) = self.surplus_at {
+            next = next.min(t);
+        }
         if self.wake != Some(next) {
             self.wake = Some(next);
             fx.push(Effect::WakeAt(next));
         }
+    }
+
+    /// R16: how long a surplus prevote waits before it is checked.
+    pub(super) fn surplus_delay(&self) -> Millis {
+        (self.params.timeout_prevote_ms / 2).clamp(1, 20)
     }
 
     /// R13: how long a height may go without a commit before the node sends its messages again.
@@ -238,6 +253,9 @@ impl Tendermint {
 
     fn on_tick(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         self.start_if_due(now, fx);
+        if self.surplus_at.is_some_and(|t| t <= now) {
+            self.release_surplus(fx);
+        }
         while let Some(&(at, kind, round)) = self.timeouts.first() {
             if at > now {
                 break;

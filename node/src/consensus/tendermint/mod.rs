@@ -93,6 +93,15 @@
 //!   votes per step (the vote and nil, or nil and a made-up id), each to half
 //!   of the peers. `Silent` signs nothing. `Withhold` signs its proposals but
 //!   never publishes them (its rounds fail). `Selfish` is honest here.
+//! - **R16 Surplus prevotes.** Once a node holds 2f+1 prevotes for the
+//!   round's proposal (L36) and has precommitted, a prevote of that round
+//!   from a validator it has not heard from can change nothing in the round.
+//!   It is held unchecked (uncounted, unrelayed) for `min(timeout_prevote/2,
+//!   20)` ms, then checked and counted like any vote (so a slow devnet shows
+//!   every validator's prevote); if the height commits first it is dropped
+//!   unchecked, which spares a fast devnet one signature check per node and
+//!   height. A second, different prevote from the same validator is checked
+//!   at once with the first: an equivocation is never left unchecked.
 
 mod algorithm;
 mod commit;

@@ -3,7 +3,7 @@
 //! in a bounded buffer (and ask for sync); earlier ones are dropped.
 //! Conflicting messages become evidence.
 
-use super::engine::{FUTURE_HEIGHTS, FUTURE_MAX, SEEN_MAX, Tendermint};
+use super::engine::{FUTURE_HEIGHTS, FUTURE_MAX, Once, SEEN_MAX, SURPLUS_MAX, Tendermint};
 use super::evidence::verify_evidence;
 use super::types::{Block, Evidence, Proposal, Vote, VoteType};
 use super::votes::Added;
@@ -178,6 +178,14 @@ impl Tendermint {
         if v.data.height > self.height {
             return self.later(now, v.data.height, from, MsgKind::Vote, bytes, fx);
         }
+        if self.is_surplus(&v) {
+            return self.hold_surplus(now, from, v, bytes, fx);
+        }
+        self.take_vote(from, v, bytes, fx);
+    }
+
+    /// A vote of the current height: verified, relayed if new, counted.
+    fn take_vote(&mut self, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
         if !self.sigs.vote(&self.vals, &v) {
             return Self::reject(fx, from, "vote: bad signature".into());
         }
@@ -190,6 +198,45 @@ impl Tendermint {
             }
             Added::Conflict(prev) => self.on_evidence(None, Evidence::DuplicateVote(prev, v), fx),
             _ => {}
+        }
+    }
+
+    /// R16: a prevote of this round from a validator not heard from yet,
+    /// once this node holds 2f+1 prevotes for the round's proposal (L36) and
+    /// has precommitted: no rule of the round can still use it.
+    fn is_surplus(&self, v: &Vote) -> bool {
+        v.data.kind == VoteType::Prevote
+            && v.data.round == self.round
+            && self.step == TendermintStep::Precommit
+            && self.fired.contains(&(v.data.round, Once::L36))
+            && self.votes.by(v.validator, v.data.round, VoteType::Prevote).is_none()
+    }
+
+    /// R16: keep a surplus prevote unchecked until `surplus_delay`; a second,
+    /// different one from the same validator is checked at once, with the
+    /// first (that is an equivocation); beyond `SURPLUS_MAX` they are checked at once.
+    fn hold_surplus(&mut self, now: Millis, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
+        let same = |s: &Vote| s.validator == v.validator && s.data.round == v.data.round;
+        if let Some(i) = self.surplus.iter().position(|(_, s, _)| same(s)) {
+            if self.surplus[i].1.data == v.data {
+                return; // a copy
+            }
+            let (f, first, b) = self.surplus.remove(i);
+            self.take_vote(f, first, &b, fx);
+            return self.take_vote(from, v, bytes, fx);
+        }
+        if self.surplus.len() >= SURPLUS_MAX {
+            return self.take_vote(from, v, bytes, fx);
+        }
+        self.surplus.push((from, v, bytes.to_vec()));
+        self.surplus_at.get_or_insert(now.saturating_add(self.surplus_delay()));
+    }
+
+    /// R16: check and count the surplus prevotes held (their delay is over).
+    pub(super) fn release_surplus(&mut self, fx: &mut Vec<Effect>) {
+        self.surplus_at = None;
+        for (from, v, bytes) in std::mem::take(&mut self.surplus) {
+            self.take_vote(from, v, &bytes, fx);
         }
     }
 

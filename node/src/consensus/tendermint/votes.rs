@@ -42,6 +42,11 @@ impl HeightVotes {
         }
     }
 
+    /// The first vote of `validator` at `round` of `kind`, if any.
+    pub fn by(&self, validator: u32, round: u64, kind: VoteType) -> Option<&Vote> {
+        self.votes.get(&(round, kind))?.get(&validator)?.first()
+    }
+
     /// A kept vote by `v`'s validator at its round and type that differs from `v`.
     pub fn conflicting(&self, v: &Vote) -> Option<Vote> {
         let mine = self.votes.get(&(v.data.round, v.data.kind))?.get(&v.validator)?;
@@ -79,6 +84,16 @@ impl HeightVotes {
             .into_iter()
             .flat_map(|k| self.firsts(round, k).map(|v| v.validator))
             .collect()
+    }
+
+    /// The rounds with at least one precommit, in order.
+    pub fn precommit_rounds(&self) -> impl Iterator<Item = u64> + '_ {
+        self.votes.keys().filter(|(_, k)| *k == VoteType::Precommit).map(|(r, _)| *r)
+    }
+
+    /// The highest round with any vote.
+    pub fn last_round(&self) -> Option<u64> {
+        self.votes.keys().next_back().map(|(r, _)| *r)
     }
 
     pub fn rounds(&self) -> BTreeSet<u64> {

@@ -135,3 +135,78 @@ fn f_plus_one_in_a_later_round_skips_ahead() {
     assert_eq!(g.status(2).epoch, 5, "L55");
     assert!(events(&fx).contains(&&Event::RoundFailed { height: 1, round: 0 }));
 }
+
+/// A follower that has prevoted, heard two more prevotes for `b` and precommitted.
+fn precommitted(b: &Block) -> (Tendermint, Vec<u32>) {
+    let me = follower();
+    let mut g = engine(me);
+    let _ = g.handle(0, Input::Start);
+    let _ = g.handle(5, msg(proposer(1, 0), &proposal(1, 0, b, None, Vec::new())));
+    let o = others(me);
+    let _ = g.handle(6, vmsg(&vote(o[0], VoteType::Prevote, 1, 0, Some(b.hash()))));
+    let _ = g.handle(7, vmsg(&vote(o[1], VoteType::Prevote, 1, 0, Some(b.hash()))));
+    assert_eq!(detail(&g).step, TendermintStep::Precommit);
+    (g, o)
+}
+
+fn prevote_of(g: &Tendermint, v: u32) -> Option<CastVote> {
+    detail(g).votes.iter().find(|r| r.validator == v).and_then(|r| r.prevote)
+}
+
+fn relays(fx: &[Effect]) -> usize {
+    fx.iter().filter(|e| matches!(e, Effect::Relay { .. })).count()
+}
+
+#[test]
+fn a_surplus_prevote_is_checked_and_counted_only_after_its_delay() {
+    let b = block(1, genesis(), 0);
+    let (mut g, o) = precommitted(&b);
+    let late = vote(o[2], VoteType::Prevote, 1, 0, Some(b.hash()));
+    let fx = g.handle(8, vmsg(&late));
+    assert_eq!((prevote_of(&g, o[2]), relays(&fx)), (None, 0), "held: not counted, not relayed");
+    assert!(fx.iter().any(|e| matches!(e, Effect::WakeAt(t) if *t == 8 + g.surplus_delay())));
+    let fx = g.handle(8, vmsg(&late));
+    assert_eq!(relays(&fx), 0, "a copy of a held prevote is not news either");
+    let fx = g.handle(8 + g.surplus_delay(), Input::Tick);
+    assert_eq!(prevote_of(&g, o[2]).map(|c| c.value), Some(Some(b.hash())), "checked and counted");
+    assert_eq!(relays(&fx), 1, "and relayed once checked");
+}
+
+#[test]
+fn a_surplus_prevote_with_a_bad_signature_is_rejected_when_checked() {
+    let b = block(1, genesis(), 0);
+    let (mut g, o) = precommitted(&b);
+    let mut forged = vote(o[2], VoteType::Prevote, 1, 0, Some(b.hash()));
+    forged.signature = vote(o[2], VoteType::Prevote, 1, 0, None).signature;
+    let _ = g.handle(8, vmsg(&forged));
+    let fx = g.handle(8 + g.surplus_delay(), Input::Tick);
+    assert!(events(&fx).iter().any(|e| matches!(e, Event::Rejected { .. })), "{:?}", events(&fx));
+    assert_eq!(prevote_of(&g, o[2]), None);
+}
+
+#[test]
+fn a_conflicting_surplus_prevote_is_evidence_at_once() {
+    let b = block(1, genesis(), 0);
+    let (mut g, o) = precommitted(&b);
+    let _ = g.handle(8, vmsg(&vote(o[2], VoteType::Prevote, 1, 0, Some(b.hash()))));
+    let fx = g.handle(8, vmsg(&vote(o[2], VoteType::Prevote, 1, 0, None)));
+    assert!(events(&fx).contains(&&Event::EquivocationSeen {
+        validator: o[2],
+        kind: EquivocationKind::DoubleVote,
+        slot: 1
+    }));
+}
+
+#[test]
+fn surplus_prevotes_of_a_committed_height_are_dropped_unchecked() {
+    let b = block(1, genesis(), 0);
+    let (mut g, o) = precommitted(&b);
+    let _ = g.handle(8, vmsg(&vote(o[2], VoteType::Prevote, 1, 0, Some(b.hash()))));
+    let _ = g.handle(9, vmsg(&vote(o[0], VoteType::Precommit, 1, 0, Some(b.hash()))));
+    let _ = g.handle(9, vmsg(&vote(o[1], VoteType::Precommit, 1, 0, Some(b.hash()))));
+    assert_eq!(g.height(), 2);
+    assert!(g.surplus.is_empty() && g.surplus_at.is_none());
+    let d = detail(&g);
+    let row = d.votes.iter().find(|r| r.validator == o[2]).expect("row");
+    assert_eq!((d.votes_height, row.prevote), (1, None), "never checked, so never shown");
+}
