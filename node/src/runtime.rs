@@ -140,6 +140,8 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         wakes: BTreeSet::new(),
         pending: Vec::new(),
         outbox: Outbox::default(),
+        unlogged_finality: None,
+        finality_logged_at: None,
     };
     tokio::select! {
         r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx) => r?,
@@ -172,6 +174,9 @@ struct Runtime {
     /// What the inputs since the last flush asked to persist and to send.
     pending: Vec<Record>,
     outbox: Outbox,
+    /// The latest finality not logged yet, and when one last was (`log_finality`).
+    unlogged_finality: Option<consensus::CheckpointRef>,
+    finality_logged_at: Option<std::time::Instant>,
 }
 
 impl Runtime {
@@ -252,6 +257,7 @@ impl Runtime {
                     relay_timer_set = None; // the flush below lets them go
                 }
                 _ = durability.tick() => {
+                    self.log_finality(true);
                     if self.store.sync_due() {
                         self.store.sync().context("making the store durable")?;
                     }
@@ -346,7 +352,8 @@ impl Runtime {
     fn report(&mut self, ev: Event) {
         match &ev {
             Event::Finalized(c) => {
-                tracing::info!(epoch = c.epoch, height = c.block.height, hash = %c.block.hash, "finalized")
+                self.unlogged_finality = Some(*c);
+                self.log_finality(false);
             }
             Event::Justified(c) => tracing::info!(epoch = c.epoch, hash = %c.block.hash, "justified"),
             Event::EquivocationSeen { validator, kind, slot } => {
@@ -362,6 +369,20 @@ impl Runtime {
         let names = &self.names;
         let kind = convert::event_kind(&ev, |i| names.get(i as usize).cloned().unwrap_or_default());
         self.publish_kind(kind);
+    }
+
+    /// Logs the latest finality at most once a second (a fast devnet
+    /// finalizes hundreds of blocks a second; its log should not), and on
+    /// the durability tick whatever the last line missed, so the log is
+    /// never more than a second behind. Observers get every event.
+    fn log_finality(&mut self, tick: bool) {
+        let due = self.finality_logged_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+        if (due || tick)
+            && let Some(c) = self.unlogged_finality.take()
+        {
+            tracing::info!(epoch = c.epoch, height = c.block.height, hash = %c.block.hash, "finalized");
+            self.finality_logged_at = Some(std::time::Instant::now());
+        }
     }
 
     fn publish_kind(&mut self, kind: pb::event::Kind) {

@@ -27,7 +27,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 pub(super) const FILE: &str = "journal.bin";
-pub(super) const REGION: u64 = 4 << 20;
+pub(super) const REGION: u64 = 2 << 20;
 const MAGIC: &[u8; 4] = b"DNJ1";
 const HEADER: usize = 4 + 8 + 4;
 const TRAILER: usize = 32;
