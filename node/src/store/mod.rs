@@ -16,7 +16,7 @@
 //! those, and nothing depended on them.
 //!
 //! How: a batch with protection appends one entry to the journal
-//! (`journal`: an overwrite of preallocated pages and one `fdatasync`)
+//! (`journal`: one synchronous `O_DSYNC` overwrite of preallocated pages)
 //! holding the protection records and every record not yet journaled. Every
 //! `DURABLE_EVERY` (`sync_due`, then `sync`) the records since the last
 //! sync are written to redb (`node.redb`) in one durable transaction and the
