@@ -166,7 +166,7 @@ impl Context<'_> {
         Ok((
             true,
             format!(
-                "{} ({how}) made {mine} of the best chain's {total} blocks above height {floor} ({:.0}%) with {of}",
+                "{} ({how} at the end) made {mine} of the best chain's {total} blocks above height {floor} ({:.0}%) with {of}",
                 self.id(node),
                 share(mine, total)
             ),
