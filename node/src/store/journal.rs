@@ -132,6 +132,9 @@ fn checksum(seq: u64, payload: &[u8]) -> Hash32 {
     Hash32::digest(&[b"devnet/v1/journal", &seq.to_be_bytes(), payload])
 }
 
+/// Its own length-prefixed layout rather than `chain::codec`: that codec
+/// bounds lists at `MAX_LIST` records, and an entry may carry more (every
+/// record since the last protection commit); the checksum guards the bytes.
 fn encode_entry(seq: u64, records: &[&Record]) -> Vec<u8> {
     let mut payload = Vec::with_capacity(payload_size(records));
     payload.extend_from_slice(&(records.len() as u32).to_be_bytes());

@@ -59,6 +59,13 @@ fn config(dir: &std::path::Path) -> DevnetConfig {
     DevnetConfig::load(&fast_config(dir)).unwrap()
 }
 
+/// `toml` written to `dir/devnet.toml` and loaded.
+fn config_from(dir: &std::path::Path, toml: &str) -> DevnetConfig {
+    let path = dir.join("devnet.toml");
+    std::fs::write(&path, toml).unwrap();
+    DevnetConfig::load(&path).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_nodes_finalize_the_same_checkpoints_and_stop_cleanly() {
     let tmp = tempfile::tempdir().unwrap();
@@ -183,13 +190,10 @@ async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_tendermint_nodes_commit_the_same_blocks() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("tm.toml");
-    std::fs::write(
-        &path,
+    let cfg = config_from(
+        tmp.path(),
         "name = \"tm\"\nconsensus = \"tendermint\"\nnodes = 4\nslot_ms = 100\ngenesis_delay_ms = 300\n",
-    )
-    .unwrap();
-    let cfg = DevnetConfig::load(&path).unwrap();
+    );
     let mut devnet = Devnet::up(&cfg, tmp.path(), true).await.unwrap();
     let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
     // For tendermint a finalized "epoch" is a committed height.
@@ -215,15 +219,12 @@ async fn four_tendermint_nodes_commit_the_same_blocks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tendermint_cluster_killed_all_at_once_resumes_and_keeps_committing() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("tm.toml");
-    std::fs::write(
-        &path,
+    let cfg = config_from(
+        tmp.path(),
         "name = \"tmkill\"\nconsensus = \"tendermint\"\nnodes = 4\nslot_ms = 50\ngenesis_delay_ms = 300\n\n\
          [tendermint]\ntimeout_propose_ms = 50\ntimeout_prevote_ms = 25\ntimeout_precommit_ms = 25\n\
          timeout_delta_ms = 25\ntimeout_commit_ms = 0\n",
-    )
-    .unwrap();
-    let cfg = DevnetConfig::load(&path).unwrap();
+    );
     let mut devnet = Devnet::up(&cfg, tmp.path(), true).await.unwrap();
     let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
     let highest = |d: &Devnet| d.view.nodes.iter().map(|n| n.finalized.epoch).max().unwrap_or(0);
@@ -267,10 +268,10 @@ async fn a_tendermint_cluster_killed_all_at_once_resumes_and_keeps_committing() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_pow_miners_agree_on_k_deep_blocks() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("pow.toml");
-    std::fs::write(&path, "name = \"pow\"\nconsensus = \"pow\"\nnodes = 4\nslot_ms = 100\ngenesis_delay_ms = 300\n")
-        .unwrap();
-    let cfg = DevnetConfig::load(&path).unwrap();
+    let cfg = config_from(
+        tmp.path(),
+        "name = \"pow\"\nconsensus = \"pow\"\nnodes = 4\nslot_ms = 100\ngenesis_delay_ms = 300\n",
+    );
     let mut devnet = Devnet::up(&cfg, tmp.path(), true).await.unwrap();
     let mut seen = Seen { finalized: BTreeMap::new(), equivocations: vec![] };
     // For pow a finalized "epoch" is the height of the block k (6) confirmations deep.
