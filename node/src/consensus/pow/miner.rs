@@ -3,10 +3,12 @@
 //! An honest miner mines on the best tip and publishes at once. `Selfish`
 //! follows Eyal and Sirer's Algorithm 1 on a private branch, comparing
 //! heights; `Withhold { slots }` mines a private branch and publishes it whole
-//! once it leads the public chain by `slots` blocks (the 51% attack), and
-//! gives it up when the public chain leads by more than `k`. `Equivocate`
-//! double-mines: each found block gets a twin (timestamp + 1), one to each half
-//! of the peers, forking the network on purpose. `Silent` does not mine.
+//! once it leads the public chain by `slots` blocks and the public chain has
+//! `k` blocks above the fork (the 51% double spend: the release reverts a
+//! block honest nodes held k-deep), and gives it up when the public chain
+//! leads by more than `k`. `Equivocate` double-mines: each found block gets a
+//! twin (timestamp + 1), one to each half of the peers, forking the network
+//! on purpose. `Silent` does not mine.
 
 use super::difficulty::time_to_block;
 use super::engine::{Attempt, Branch, Pow};
@@ -158,7 +160,11 @@ impl Pow {
                     }
                 }
                 Behaviour::Withhold { slots } => {
-                    if delta >= slots.max(1) as i128 {
+                    // The double spend: wait until the public chain holds a
+                    // block of its own k deep (the merchant's k confirmations).
+                    let fork_h = self.branch.blocks.first().map_or(0, |(_, b, _)| b.height.saturating_sub(1));
+                    let k_deep_public = pub_h.saturating_sub(fork_h) >= self.params.k;
+                    if delta >= slots.max(1) as i128 && k_deep_public {
                         self.publish_branch(fx);
                         self.branch = Branch::default();
                     } else if -delta > self.params.k as i128 {

@@ -48,10 +48,14 @@
 //!   publish to race; at a lead of two, publish all and win; further ahead,
 //!   publish to match the public height. Heights are compared.
 //! - **R11 Withholding.** `Withhold { slots }` mines a private branch and
-//!   publishes it whole once it leads the public chain by `slots` blocks (a
-//!   51% attack reverts every public block since the fork), and gives up when
-//!   the public chain leads by more than `k`. `Equivocate` double-mines
-//!   (twin blocks to each half of the peers); `Silent` does not mine.
+//!   publishes it whole once it leads the public chain by `slots` blocks and
+//!   the public chain has `k` blocks above the fork, so the release reverts a
+//!   block the honest nodes held k-deep: Nakamoto's double spend (section 11),
+//!   where the merchant waits for `k` confirmations and the attacker publishes
+//!   a longer chain after that. It gives up when the public chain leads by
+//!   more than `k`; an attacker with a majority almost never has to.
+//!   `Equivocate` double-mines (twin blocks to each half of the peers);
+//!   `Silent` does not mine.
 //! - **R12 Gossip and sync.** Own blocks go to every peer; a new valid block
 //!   is relayed once to the peers it did not come from. Every
 //!   `max(4 * block_ms, 500)` ms and on `PeerUp` a node sends its best tip and

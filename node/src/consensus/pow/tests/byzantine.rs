@@ -37,19 +37,26 @@ fn selfish_races_on_a_tie_and_gives_up_when_behind() {
 }
 
 #[test]
-fn withhold_publishes_the_private_chain_once_it_leads_by_slots() {
-    let mut e = engine(0, ForkChoiceRule::Heaviest);
+fn withhold_publishes_once_it_leads_by_slots_and_the_public_chain_is_k_deep() {
+    let mut e = engine(0, ForkChoiceRule::Heaviest); // k = 3
     let _ = e.handle(0, Input::SetBehaviour(Behaviour::Withhold { slots: 2 }));
     let g = genesis(&e);
     let mut now = 0;
     assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty());
-    let h1 = child(&e, &g, 1, 10);
-    let _ = deliver(&mut e, now, 1, &h1);
+    assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty(), "lead 2, but nothing public to revert yet");
+    let mut public = g.clone();
+    for ts in [10, 20, 30] {
+        public = child(&e, &public, 1, ts);
+        let own = sent_blocks(&deliver(&mut e, now, 1, &public)).into_iter().filter(|(_, b)| b.miner == 0).count();
+        assert_eq!(own, 0, "public height {}", public.height);
+    }
+    assert_eq!(detail(&e).private_blocks, 2, "behind by one: not hopeless, keep mining");
+    assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty(), "a tie");
     assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty(), "lead 1 of 2");
     let fx = mine_one(&mut e, &mut now);
     let released: Vec<u64> = sent_blocks(&fx).iter().map(|(_, b)| b.height).collect();
-    assert_eq!(released, vec![1, 2, 3], "lead 2: the whole branch at once");
-    assert_eq!(e.head().height, 3);
+    assert_eq!(released, vec![1, 2, 3, 4, 5], "lead 2 over a public chain 3 = k deep: the whole branch at once");
+    assert_eq!(e.head().height, 5);
 }
 
 #[test]
