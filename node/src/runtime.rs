@@ -406,7 +406,7 @@ impl Runtime {
             self.spec.epoch_slots,
         );
         let dropped_messages = self.peers.dropped.load(Ordering::Relaxed);
-        pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, ..s }
+        pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, seq: self.seq, ..s }
     }
 
     fn subscribe(&mut self, sub: Subscribe) {

@@ -92,6 +92,7 @@ pub fn status(
         },
         skew_ms: 0,
         dropped_messages: 0,
+        seq: 0,
     }
 }
 

@@ -18,6 +18,10 @@
 //!   reverted k-deep block is recorded in `reverts`, for scenario checks to
 //!   count. Two nodes holding different k-deep blocks (the two sides of a
 //!   split) raise nothing until one of them moves off its chain.
+//! - A node's events are the truth about it; its polled `Status` fills in
+//!   what events do not carry, and is dropped when it was built before the
+//!   latest event already applied (`NodeStatus.seq` below `event_seq`), so
+//!   a late answer never sets a head back.
 //! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
 //!   (justified, finalized, a failed tendermint round) are logged once, by
 //!   the first node to reach them.
@@ -88,6 +92,9 @@ pub struct NodeView {
     pub slashed_seen: BTreeSet<u32>,
     /// Outbound messages the node has dropped (fault rules, full queues, failed calls).
     pub dropped: u64,
+    /// `seq` of the node's latest event applied (0 after a start): a polled
+    /// status built before it is older than the view and is ignored.
+    pub event_seq: u64,
 }
 
 /// One directed link's rules, as the faults module last set them.
@@ -128,6 +135,7 @@ impl NodeView {
             faults: vec![],
             slashed_seen: BTreeSet::new(),
             dropped: 0,
+            event_seq: 0,
         }
     }
 
@@ -342,6 +350,7 @@ impl ClusterView {
                 };
                 let kind = if matches!(p.state, ProcState::Crashed(_)) { LogKind::Warning } else { LogKind::Process };
                 n.process = Some(p.state);
+                n.event_seq = 0; // a new process numbers its events from the start
                 if !n.is_running() {
                     n.connected = false;
                     n.peers_up.clear();
@@ -380,6 +389,12 @@ impl ClusterView {
     }
 
     fn apply_status(&mut self, node: usize, s: &pb::NodeStatus, now_ms: u64) {
+        // A poll answered before an event the view already applied would set
+        // the head back (and hide a pow revert decided against that head).
+        // `seq` 0 says nothing (no event yet, or a recorded status).
+        if self.nodes.get(node).is_some_and(|n| s.seq != 0 && s.seq < n.event_seq) {
+            return;
+        }
         self.validators.on_status(node, s);
         let fin = checkpoint(&s.finalized);
         let newer = self.nodes.get(node).is_some_and(|n| self.finality_index(&fin) > self.finality_index(&n.finalized));
@@ -463,6 +478,7 @@ impl ClusterView {
         use pb::event::Kind;
         let Some(kind) = &e.kind else { return };
         let Some(id) = self.nodes.get(node).map(|n| n.id.clone()) else { return };
+        self.nodes[node].event_seq = e.seq;
         let new_block = matches!(kind, Kind::BlockImported(b) if !self.blocks.contains_key(&block_ref(&b.block).hash));
         self.validators.on_event(kind, new_block);
         match kind {

@@ -177,6 +177,41 @@ fn pow_k_deep_revert_is_an_observation_not_a_safety_violation() {
     assert_eq!(v.reverts.len(), 1);
 }
 
+/// A polled status answered before the reorg arrives after its events: the
+/// view keeps the newer head, so the move of the k-deep block down onto the
+/// new chain is still seen as a revert (CI once missed a 28-deep one).
+#[test]
+fn a_stale_status_does_not_set_the_head_back_and_hide_a_pow_revert() {
+    let mut v = forked();
+    v.engine = "pow".into();
+    let at = |seq: u64, mut e: pb::Event| {
+        e.seq = seq;
+        e
+    };
+    node(&mut v, 0, at(2, head(h(3), 3)));
+    node(&mut v, 0, at(3, finalized(h(3), 3, 3)));
+    for (seq, (hash, parent, height)) in
+        [(h(20), h(1), 2), (h(30), h(20), 3), (h(40), h(30), 4)].into_iter().enumerate()
+    {
+        node(&mut v, 0, at(4 + seq as u64, imported(hash, parent, height)));
+    }
+    node(&mut v, 0, at(7, head(h(40), 4)));
+    let stale = pb::NodeStatus {
+        head: Some(pb_ref(h(3), 3, 3)),
+        finalized: Some(pb::Checkpoint { epoch: 3, block: Some(pb_ref(h(3), 3, 3)) }),
+        seq: 6,
+        ..Default::default()
+    };
+    v.apply(ClusterEvent::Status { node: 0, status: Box::new(stale) }, 1000);
+    assert_eq!(v.nodes[0].head.hash, h(40), "the head from the later event stays");
+    node(&mut v, 0, at(8, finalized(h(20), 2, 2)));
+    assert_eq!(v.reverts.len(), 1, "{:?}", v.alarms);
+    // A status built after the events is applied as before.
+    let fresh = pb::NodeStatus { head: Some(pb_ref(h(40), 4, 4)), slot: 5, seq: 8, ..Default::default() };
+    v.apply(ClusterEvent::Status { node: 0, status: Box::new(fresh) }, 1000);
+    assert_eq!(v.nodes[0].slot, 5);
+}
+
 #[test]
 fn bft_finality_never_moves_back() {
     let mut v = forked();
