@@ -83,6 +83,9 @@ impl Journal {
             journal.seq = seq + 1;
             expected = Some(seq + 1);
         }
+        // Everything cached is clean now (read, or synced above): drop it, so
+        // appends meet small page-cache folios (see `drop_cached_pages`).
+        drop_cached_pages(&journal.file);
         Ok((journal, records))
     }
 
@@ -118,6 +121,17 @@ impl Journal {
         self.seq += 1;
         Ok(())
     }
+}
+
+/// Drops the file's clean pages from the page cache. The zero-fill's 1 MiB
+/// writes and the reads at open leave large folios behind (ext4 has had them
+/// since Linux 6.16), and a small synchronous write into a large folio costs
+/// the kernel a walk over all of that folio's blocks, on the way in and again
+/// at writeback; an append into an uncached block gets a one-block folio.
+/// Measured here: ~13% less kernel CPU per append. Only advice: an error
+/// changes nothing that matters, so it is ignored.
+fn drop_cached_pages(file: &File) {
+    let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
 }
 
 fn entry_size(records: &[&Record]) -> usize {
