@@ -7,6 +7,8 @@ pub mod hash;
 pub mod keys;
 pub mod sig_cache;
 pub mod spec;
+#[cfg(test)]
+mod strict_verify_tests;
 
 pub use hash::Hash32;
 pub use keys::{Domain, PublicKey, SecretKey, Signature};
