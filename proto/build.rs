@@ -11,6 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fds = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("devnet_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
-    tonic_prost_build::configure().compile_fds(fds)?;
+    // Gossip payloads as `Bytes`: a message sent to several peers shares one
+    // buffer, and a received one is a slice of the frame, not a copy.
+    tonic_prost_build::configure().bytes(".devnet.v1.Envelope.payload").compile_fds(fds)?;
     Ok(())
 }

@@ -24,9 +24,17 @@ pub enum DecodeError {
     Invalid { what: &'static str, detail: String },
 }
 
-#[derive(Default)]
 pub struct Writer {
     buf: Vec<u8>,
+}
+
+/// Room for a vote or a small block without growing the buffer on the way.
+const WRITER_START: usize = 256;
+
+impl Default for Writer {
+    fn default() -> Self {
+        Writer { buf: Vec::with_capacity(WRITER_START) }
+    }
 }
 
 impl Writer {

@@ -79,8 +79,12 @@ impl Link {
                     }
                 }
             }
-            for batch in chunks(ready) {
-                self.push(&mut stream, &mut retry_at, batch);
+            if fits_one_batch(&ready) {
+                self.push(&mut stream, &mut retry_at, ready);
+            } else {
+                for batch in chunks(ready) {
+                    self.push(&mut stream, &mut retry_at, batch);
+                }
             }
         }
     }
@@ -94,7 +98,7 @@ impl Link {
         seq: &mut u64,
     ) {
         for (kind, bytes) in items {
-            let env = || Envelope { from: self.me.0, kind: to_wire(kind) as i32, payload: bytes.as_ref().clone() };
+            let env = || Envelope { from: self.me.0, kind: to_wire(kind) as i32, payload: bytes.clone() };
             match self.shim.outbound(self.me, self.peer, Some(kind)) {
                 Verdict::Deliver => ready.push(env()),
                 Verdict::DeliverAfter(d) if delayed.len() < MAX_DELAYED => {
@@ -142,6 +146,13 @@ impl Link {
     }
 }
 
+/// Whether `chunks` would return these messages as they are.
+fn fits_one_batch(envelopes: &[Envelope]) -> bool {
+    !envelopes.is_empty()
+        && envelopes.len() <= MAX_BATCH
+        && envelopes.iter().map(|e| e.payload.len()).sum::<usize>() <= MAX_BATCH_BYTES
+}
+
 /// Splits messages into batches within the count and byte bounds (a single
 /// message larger than the byte bound goes alone).
 fn chunks(envelopes: Vec<Envelope>) -> Vec<Vec<Envelope>> {
@@ -168,7 +179,7 @@ mod tests {
     use super::*;
 
     fn env(size: usize) -> Envelope {
-        Envelope { from: 0, kind: 1, payload: vec![0; size] }
+        Envelope { from: 0, kind: 1, payload: vec![0; size].into() }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::link::Link;
 use super::shim::Shim;
 use crate::consensus::{MsgKind, PeerId};
 use devnet_proto::v1::{MessageKind, p2p_client::P2pClient};
+use prost::bytes::Bytes;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,7 +67,7 @@ pub fn from_wire(kind: MessageKind) -> Option<MsgKind> {
 }
 
 /// One queued outbound message; the bytes are shared by every peer it goes to.
-pub(super) type Outbound = (MsgKind, Arc<Vec<u8>>);
+pub(super) type Outbound = (MsgKind, Bytes);
 
 /// How long a relay may wait for this node's next message to the same peer
 /// before it goes alone.
@@ -95,7 +96,7 @@ impl Outbox {
     }
 
     fn add(map: &mut BTreeMap<PeerId, Vec<Outbound>>, to: &[PeerId], kind: MsgKind, bytes: Vec<u8>) {
-        let bytes = Arc::new(bytes);
+        let bytes = Bytes::from(bytes);
         for p in to {
             map.entry(*p).or_default().push((kind, bytes.clone()));
         }

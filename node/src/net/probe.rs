@@ -33,7 +33,7 @@ pub(super) async fn run(
     loop {
         tick.tick().await;
         let ok = shim.outbound(me, peer, None) != Verdict::Drop && {
-            let ping = Envelope { from: me.0, kind: MessageKind::Ping as i32, payload: vec![] };
+            let ping = Envelope { from: me.0, kind: MessageKind::Ping as i32, payload: Default::default() };
             let call = client.deliver(ping);
             matches!(tokio::time::timeout(CALL_TIMEOUT, call).await, Ok(Ok(_)))
         };

@@ -55,7 +55,7 @@ impl P2pService {
         let Some(kind) = kind else {
             return Ok(()); // ping
         };
-        match self.inbound.try_send(Inbound { from, kind, bytes: env.payload }) {
+        match self.inbound.try_send(Inbound { from, kind, bytes: env.payload.into() }) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => Err(Status::resource_exhausted("inbound queue full")),
             Err(mpsc::error::TrySendError::Closed(_)) => Err(Status::unavailable("node shutting down")),

@@ -142,24 +142,28 @@ async fn malformed_p2p_messages_are_rejected_and_the_node_keeps_finalizing() {
     ];
     for (i, kind) in kinds.into_iter().enumerate() {
         for payload in [vec![], vec![0xff; 7], vec![i as u8; 300]] {
-            let env = Envelope { from: 1, kind: kind as i32, payload };
+            let env = Envelope { from: 1, kind: kind as i32, payload: payload.into() };
             client.deliver(env).await.expect("a malformed payload is accepted for the engine to reject");
         }
     }
-    let bad_kind = client.deliver(Envelope { from: 1, kind: 99, payload: vec![] }).await.unwrap_err();
+    let bad_kind = client.deliver(Envelope { from: 1, kind: 99, payload: Default::default() }).await.unwrap_err();
     assert_eq!(bad_kind.code(), tonic::Code::InvalidArgument);
-    let bad_sender = client.deliver(Envelope { from: 1000, kind: 1, payload: vec![] }).await.unwrap_err();
+    let bad_sender = client.deliver(Envelope { from: 1000, kind: 1, payload: Default::default() }).await.unwrap_err();
     assert_eq!(bad_sender.code(), tonic::Code::InvalidArgument);
 
     // The same garbage on a gossip stream (as "n2"): each bad envelope is dropped alone.
     let mut garbage: Vec<Envelope> = kinds
         .iter()
         .flat_map(|k| {
-            [vec![], vec![0xff; 7], vec![3u8; 300]].map(|payload| Envelope { from: 2, kind: *k as i32, payload })
+            [vec![], vec![0xff; 7], vec![3u8; 300]].map(|payload| Envelope {
+                from: 2,
+                kind: *k as i32,
+                payload: payload.into(),
+            })
         })
         .collect();
-    garbage.push(Envelope { from: 1000, kind: 1, payload: vec![] });
-    garbage.push(Envelope { from: 2, kind: 99, payload: vec![] });
+    garbage.push(Envelope { from: 1000, kind: 1, payload: Default::default() });
+    garbage.push(Envelope { from: 2, kind: 99, payload: Default::default() });
     let batches = [Batch { envelopes: garbage }, Batch { envelopes: vec![] }];
     let mut acks = client.gossip(tokio_stream::iter(batches)).await.expect("a gossip stream opens").into_inner();
     let end = tokio::time::timeout(Duration::from_secs(10), acks.message()).await;
