@@ -20,6 +20,9 @@
 //! region's last use, whose `seq` is lower). A torn append is therefore
 //! lost, and that is right: it never returned, so nothing it guarded left.
 //! A torn `restart` leaves the old region in force.
+//!
+//! Once open, the journal's pages leave the page cache (`drop_cached_pages`):
+//! appends then meet one-block folios, the cheapest for a small synchronous write.
 
 use crate::chain::Hash32;
 use crate::consensus::{Record, Table};

@@ -24,7 +24,7 @@
 //! redb first.
 //!
 //! Why not one redb transaction per batch: an fsync'd redb commit costs this
-//! machine ~150 µs of CPU and ~0.5 ms; a journal append ~45 µs and ~0.2 ms;
+//! machine ~150 µs of CPU and ~0.5 ms; a journal append ~40 µs and ~0.2 ms;
 //! a BFT engine signs twice and commits a block per height.
 
 mod journal;
