@@ -12,7 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("devnet_descriptor.bin"), prost::Message::encode_to_vec(&fds))?;
     // Gossip payloads as `Bytes`: a message sent to several peers shares one
-    // buffer, and a received one is a slice of the frame, not a copy.
+    // buffer instead of a copy per peer.
     tonic_prost_build::configure().bytes(".devnet.v1.Envelope.payload").compile_fds(fds)?;
     Ok(())
 }

@@ -192,5 +192,9 @@ mod tests {
         let big = chunks(vec![env(10), env(MAX_BATCH_BYTES), env(10), env(10)]);
         assert_eq!(big.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 2]);
         assert!(chunks(vec![]).is_empty());
+        // The shortcut past `chunks` takes exactly the wake-ups it would leave whole.
+        for case in [vec![env(1)], vec![env(10); MAX_BATCH + 1], vec![env(MAX_BATCH_BYTES), env(1)], vec![]] {
+            assert_eq!(fits_one_batch(&case), chunks(case.clone()).len() == 1);
+        }
     }
 }
