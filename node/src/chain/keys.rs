@@ -25,7 +25,7 @@ pub enum Domain {
 }
 
 impl Domain {
-    fn tag(self) -> &'static [u8] {
+    pub(crate) fn tag(self) -> &'static [u8] {
         match self {
             Domain::BlockHeader => b"devnet/v1/block-header\0",
             Domain::Attestation => b"devnet/v1/attestation\0",

@@ -12,7 +12,6 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha512};
 
-const TAG: &[u8] = b"devnet/v1/vote\0";
 /// l, the order of the basepoint, little-endian.
 const L: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0,
@@ -22,8 +21,9 @@ const L: [u8; 32] = [
 /// Both verifiers' answers for key bytes `a`, message `msg` (under the vote domain) and `sig`.
 fn both(a: [u8; 32], msg: &[u8], sig: [u8; 64]) -> (bool, bool) {
     let ours = PublicKey(a).decode().is_some_and(|k| k.verify(Domain::Vote, msg, &Signature(sig)));
-    let theirs = ed25519_dalek::VerifyingKey::from_bytes(&a)
-        .is_ok_and(|k| k.verify_strict(&[TAG, msg].concat(), &ed25519_dalek::Signature::from_bytes(&sig)).is_ok());
+    let theirs = ed25519_dalek::VerifyingKey::from_bytes(&a).is_ok_and(|k| {
+        k.verify_strict(&[Domain::Vote.tag(), msg].concat(), &ed25519_dalek::Signature::from_bytes(&sig)).is_ok()
+    });
     (ours, theirs)
 }
 
@@ -40,7 +40,7 @@ fn scalar(rng: &mut ChaCha20Rng) -> Scalar {
 }
 
 fn challenge(r: &[u8; 32], a: &[u8; 32], msg: &[u8]) -> Scalar {
-    Scalar::from_hash(Sha512::new().chain_update(r).chain_update(a).chain_update(TAG).chain_update(msg))
+    Scalar::from_hash(Sha512::new().chain_update(r).chain_update(a).chain_update(Domain::Vote.tag()).chain_update(msg))
 }
 
 fn sig(r: [u8; 32], s: [u8; 32]) -> [u8; 64] {
@@ -65,8 +65,9 @@ fn order_eight(rng: &mut ChaCha20Rng) -> EdwardsPoint {
     }
 }
 
-/// A signature by key A = [a]B + t that satisfies the cofactorless equation
-/// P = [s]B - [k]A = R, found by guessing k mod 8 (what [k]t depends on).
+/// A signature by key A = [a]B + t with R = P + r_torsion, where P = [s]B -
+/// [k]A: with no `r_torsion` it satisfies the cofactorless equation. Found by
+/// guessing k mod 8 (what [k]t depends on).
 fn forge_with_torsion(
     rng: &mut ChaCha20Rng,
     a: Scalar,
@@ -156,16 +157,7 @@ fn small_order_r_and_keys_are_refused_even_when_the_equation_holds() {
     }
     // A small-order key with a signature that satisfies the equation.
     for i in 0..8u8 {
-        let small = t * Scalar::from(i);
-        let kb = small.compress().to_bytes();
-        let (key, s) = loop {
-            let s = scalar(&mut rng);
-            let j: u8 = rng.gen_range(0..8);
-            let rb = (B * s - small * Scalar::from(j)).compress().to_bytes();
-            if challenge(&rb, &kb, b"m").as_bytes()[0] % 8 == j {
-                break (kb, sig(rb, s.to_bytes()));
-            }
-        };
+        let (key, s) = forge_with_torsion(&mut rng, Scalar::ZERO, t * Scalar::from(i), EdwardsPoint::default(), b"m");
         agree(key, b"m", s, false, &format!("small-order key [{i}]T"));
     }
 }

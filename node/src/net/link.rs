@@ -79,12 +79,8 @@ impl Link {
                     }
                 }
             }
-            if fits_one_batch(&ready) {
-                self.push(&mut stream, &mut retry_at, ready);
-            } else {
-                for batch in chunks(ready) {
-                    self.push(&mut stream, &mut retry_at, batch);
-                }
+            for batch in chunks(ready) {
+                self.push(&mut stream, &mut retry_at, batch);
             }
         }
     }
@@ -146,7 +142,7 @@ impl Link {
     }
 }
 
-/// Whether `chunks` would return these messages as they are.
+/// Whether the messages fit one batch as they are (the common wake-up).
 fn fits_one_batch(envelopes: &[Envelope]) -> bool {
     !envelopes.is_empty()
         && envelopes.len() <= MAX_BATCH
@@ -156,6 +152,9 @@ fn fits_one_batch(envelopes: &[Envelope]) -> bool {
 /// Splits messages into batches within the count and byte bounds (a single
 /// message larger than the byte bound goes alone).
 fn chunks(envelopes: Vec<Envelope>) -> Vec<Vec<Envelope>> {
+    if fits_one_batch(&envelopes) {
+        return vec![envelopes];
+    }
     let mut out: Vec<Vec<Envelope>> = Vec::new();
     let mut bytes = 0;
     for e in envelopes {
@@ -192,7 +191,7 @@ mod tests {
         let big = chunks(vec![env(10), env(MAX_BATCH_BYTES), env(10), env(10)]);
         assert_eq!(big.iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 2]);
         assert!(chunks(vec![]).is_empty());
-        // The shortcut past `chunks` takes exactly the wake-ups it would leave whole.
+        // The shortcut inside `chunks` takes only wake-ups the general path would leave whole.
         for case in [vec![env(1)], vec![env(10); MAX_BATCH + 1], vec![env(MAX_BATCH_BYTES), env(1)], vec![]] {
             assert_eq!(fits_one_batch(&case), chunks(case.clone()).len() == 1);
         }
