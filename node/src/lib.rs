@@ -1,6 +1,6 @@
 //! devnet-node: one validator of a local devnet.
 //!
-//! `consensus` and `chain` are pure and deterministic; `runtime` drives an
+//! `consensus`, `ledger` and `chain` are pure and deterministic; `runtime` drives an
 //! engine with real time (`clock`), `net` moves its messages over gRPC,
 //! `store` keeps its records crash-safely, `api` serves Observer to the
 //! dashboard, and `config` reads the files the orchestrator writes.
@@ -10,6 +10,7 @@ pub mod chain;
 pub mod clock;
 pub mod config;
 pub mod consensus;
+pub mod ledger;
 pub mod net;
 pub mod runtime;
 pub mod store;

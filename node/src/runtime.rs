@@ -16,7 +16,10 @@
 //! that flush leaves, so no signature is released before what guards it.
 
 use crate::api::convert;
-use crate::api::{ControlCmd, ControlRequest, ControlService, ObserverService, StatusRequest, Subscribe};
+use crate::api::{
+    ControlCmd, ControlRequest, ControlService, ObserverService, StatusRequest, Subscribe, TransactionsService,
+    TxRequest,
+};
 use crate::chain::{ChainSpec, SecretKey};
 use crate::clock::Clock;
 use crate::consensus::{self, Dest, Effect, Engine, Event, Identity, Input, Millis, PeerId, Record};
@@ -41,6 +44,8 @@ const EVENT_BUFFER: usize = 4096;
 const REPLAY_BLOCKS: usize = 512;
 /// Inputs fed before a flush: bounds how long a send waits behind a burst.
 const DRAIN_MAX: usize = 32;
+/// Transactions calls waiting for the runtime; a full queue makes callers wait.
+const TX_QUEUE: usize = 1024;
 
 pub struct NodeArgs {
     pub id: String,
@@ -82,6 +87,8 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         names[p.peer.0 as usize] = p.id.clone();
     }
     let (status_tx, status_rx) = mpsc::channel(16);
+    let (txs_tx, txs_rx) = mpsc::channel(TX_QUEUE);
+    let transactions = TransactionsService { spec: args.spec.clone(), requests: txs_tx };
 
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
@@ -105,6 +112,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
     let control =
         ControlService { me: args.me, token: args.control_token.clone(), shim: shim.clone(), commands: control_tx };
     health.set_serving::<pb::control_server::ControlServer<ControlService>>().await;
+    health.set_serving::<pb::transactions_server::TransactionsServer<TransactionsService>>().await;
     let server = Server::builder()
         .timeout(Duration::from_secs(5))
         .http2_keepalive_interval(Some(Duration::from_secs(5)))
@@ -117,6 +125,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         )
         .add_service(pb::observer_server::ObserverServer::new(observer).max_decoding_message_size(1 << 16))
         .add_service(pb::control_server::ControlServer::new(control).max_decoding_message_size(1 << 20))
+        .add_service(pb::transactions_server::TransactionsServer::new(transactions).max_decoding_message_size(1 << 12))
         .add_service(health_svc)
         .add_service(reflection)
         .serve_with_incoming(incoming);
@@ -144,7 +153,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         finality_logged_at: None,
     };
     tokio::select! {
-        r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx) => r?,
+        r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx, txs_rx) => r?,
         _ = shutdown => tracing::info!("shutting down"),
         r = server => r.context("gRPC server task")?.context("gRPC server")?,
     }
@@ -187,6 +196,7 @@ impl Runtime {
         mut subs: mpsc::Receiver<Subscribe>,
         mut status: mpsc::Receiver<StatusRequest>,
         mut control: mpsc::Receiver<ControlRequest>,
+        mut txs: mpsc::Receiver<TxRequest>,
     ) -> anyhow::Result<()> {
         // Before genesis the node answers observers; everything else waits.
         let genesis = tokio::time::sleep(self.clock.until_genesis());
@@ -247,6 +257,13 @@ impl Runtime {
                     let _ = tx.send(self.status());
                 }
                 Some((cmd, tx)) = control.recv(), if started => reply = Some((tx, self.control(cmd)?)),
+                Some(r) = txs.recv() => {
+                    self.transaction(r, started);
+                    for _ in 1..DRAIN_MAX {
+                        let Ok(r) = txs.try_recv() else { break };
+                        self.transaction(r, started);
+                    }
+                }
                 _ = &mut timer, if started && timer_set.is_some() => {
                     timer_set = None;
                     let now = self.clock.now();
@@ -303,6 +320,28 @@ impl Runtime {
         Ok(message)
     }
 
+    /// A Transactions call. Before genesis nothing is admitted (the engine has not started).
+    fn transaction(&mut self, r: TxRequest, started: bool) {
+        match r {
+            TxRequest::Submit(bytes, reply) => {
+                let result = if started {
+                    let (result, effects) = self.engine.submit_tx(self.clock.now(), &bytes);
+                    self.carry_out(effects);
+                    result
+                } else {
+                    Err(crate::ledger::TxError::Full("the chain has not reached genesis yet"))
+                };
+                let _ = reply.send(result);
+            }
+            TxRequest::Status(id, reply) => {
+                let _ = reply.send(self.engine.tx_status(&id));
+            }
+            TxRequest::Account(i, reply) => {
+                let _ = reply.send(self.engine.account(i));
+            }
+        }
+    }
+
     fn name(&self, p: PeerId) -> String {
         self.names.get(p.0 as usize).cloned().unwrap_or_else(|| format!("peer{}", p.0))
     }
@@ -310,7 +349,13 @@ impl Runtime {
     /// Hands one input to the engine and collects its effects for the next flush.
     fn feed(&mut self, input: Input) -> anyhow::Result<()> {
         let now = self.clock.now();
-        for effect in self.engine.handle(now, input) {
+        let effects = self.engine.handle(now, input);
+        self.carry_out(effects);
+        Ok(())
+    }
+
+    fn carry_out(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
             match effect {
                 Effect::Persist(r) => self.pending.push(r),
                 Effect::Send { to, kind, bytes } => {
@@ -327,7 +372,6 @@ impl Runtime {
                 Effect::Report(ev) => self.report(ev),
             }
         }
-        Ok(())
     }
 
     fn resolve(&self, to: Dest) -> Vec<PeerId> {

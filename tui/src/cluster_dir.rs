@@ -145,6 +145,7 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         validators,
         tendermint: cfg.tendermint.clone(),
         pow: cfg.pow.clone(),
+        ledger: Some(cfg.ledger.clone()),
     };
     write_json(&root.join("genesis.json"), &spec)?;
     Ok(spec)
@@ -177,6 +178,7 @@ fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow:
             format!("{:?}", tendermint(&cfg.tendermint, cfg.slot_ms)),
         ),
         ("[pow]", format!("{:?}", pow(&spec.pow, spec.slot_ms)), format!("{:?}", pow(&cfg.pow, cfg.slot_ms))),
+        ("[ledger]", format!("{:?}", spec.ledger()), format!("{:?}", cfg.ledger)),
     ]
     .into_iter()
     .filter(|(_, was, now)| was != now)

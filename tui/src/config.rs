@@ -4,7 +4,7 @@
 //! devnet. Errors name the file, the line and the key, and say what was
 //! expected; unknown keys are errors too (a typo must not be silently ignored).
 
-use devnet_node::chain::spec::{ForkChoiceRule, PowParams, TendermintParams};
+use devnet_node::chain::spec::{ForkChoiceRule, LedgerParams, PowParams, TendermintParams};
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,8 @@ pub struct DevnetConfig {
     /// pow's parameters (only with `consensus = "pow"`): the `[pow]` keys over
     /// `PowParams::from_slot(slot_ms)`, `hashrate` always filled in.
     pub pow: Option<PowParams>,
+    /// `[ledger]`: genesis accounts and transaction limits (every engine).
+    pub ledger: LedgerParams,
 }
 
 pub const DEFAULT_STAKE: u64 = 32;
@@ -69,6 +71,32 @@ pub(crate) struct Raw {
     genesis_delay_ms: Option<Spanned<i64>>,
     tendermint: Option<Spanned<RawTendermint>>,
     pow: Option<Spanned<RawPow>>,
+    ledger: Option<Spanned<RawLedger>>,
+}
+
+/// `[ledger]`, each key optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLedger {
+    accounts: Option<Spanned<i64>>,
+    balance: Option<Spanned<i64>>,
+    max_block_txs: Option<Spanned<i64>>,
+    mempool_txs: Option<Spanned<i64>>,
+    mempool_bytes: Option<Spanned<i64>>,
+    tx_ttl_ms: Option<Spanned<i64>>,
+}
+
+impl RawLedger {
+    fn over(self, base: RawLedger) -> RawLedger {
+        RawLedger {
+            accounts: self.accounts.or(base.accounts),
+            balance: self.balance.or(base.balance),
+            max_block_txs: self.max_block_txs.or(base.max_block_txs),
+            mempool_txs: self.mempool_txs.or(base.mempool_txs),
+            mempool_bytes: self.mempool_bytes.or(base.mempool_bytes),
+            tx_ttl_ms: self.tx_ttl_ms.or(base.tx_ttl_ms),
+        }
+    }
 }
 
 /// `[tendermint]`: timeouts in ms, each optional.
@@ -164,6 +192,7 @@ impl Raw {
             genesis_delay_ms: self.genesis_delay_ms.or(base.genesis_delay_ms),
             tendermint: over_table(self.tendermint, base.tendermint, RawTendermint::over),
             pow: over_table(self.pow, base.pow, RawPow::over),
+            ledger: over_table(self.ledger, base.ledger, RawLedger::over),
         }
     }
 
@@ -446,6 +475,38 @@ impl DevnetConfig {
         } else {
             None
         };
+        let ledger = {
+            let empty = RawLedger::default();
+            let l = raw.ledger.as_ref().map_or(&empty, |l| l.get_ref());
+            let d = LedgerParams::default();
+            let max = LedgerParams::MAX_ACCOUNTS as i64;
+            let accounts = int(&l.accounts, "ledger.accounts", 1, max, d.accounts as i64, "")? as u32;
+            let balance = int(&l.balance, "ledger.balance", 1, i64::MAX, d.balance as i64, "")? as u64;
+            if (accounts as u128) * (balance as u128) > u64::MAX as u128 {
+                let span = l.balance.as_ref().or(l.accounts.as_ref()).map(|s| s.span());
+                return Err(err(
+                    span,
+                    format!("`ledger.accounts` x `ledger.balance` must fit in 64 bits, found {accounts} x {balance}"),
+                ));
+            }
+            let max_list = devnet_node::chain::codec::MAX_LIST as i64;
+            LedgerParams {
+                accounts,
+                balance,
+                max_block_txs: int(&l.max_block_txs, "ledger.max_block_txs", 1, max_list, d.max_block_txs as i64, "")?
+                    as u32,
+                mempool_txs: int(&l.mempool_txs, "ledger.mempool_txs", 1, 1_000_000, d.mempool_txs as i64, "")? as u32,
+                mempool_bytes: int(
+                    &l.mempool_bytes,
+                    "ledger.mempool_bytes",
+                    1024,
+                    1 << 30,
+                    d.mempool_bytes as i64,
+                    " bytes",
+                )? as u64,
+                tx_ttl_ms: int(&l.tx_ttl_ms, "ledger.tx_ttl_ms", 100, 3_600_000, d.tx_ttl_ms as i64, " ms")? as u64,
+            }
+        };
         Ok(DevnetConfig {
             name,
             consensus,
@@ -457,6 +518,7 @@ impl DevnetConfig {
             genesis_delay_ms,
             tendermint,
             pow,
+            ledger,
         })
     }
 }

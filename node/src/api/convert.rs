@@ -3,6 +3,7 @@
 use crate::consensus::{
     BlockRef, CastVote, CheckpointRef, EngineDetail, EngineStatus, Event, PowDetail, TendermintDetail,
 };
+use crate::ledger::TxCounters;
 use devnet_proto::v1 as pb;
 
 pub fn block_ref(b: &BlockRef) -> pb::BlockRef {
@@ -21,6 +22,17 @@ pub fn event_kind(ev: &Event, peer_name: impl Fn(u32) -> String) -> pb::event::K
             parent: b.parent.0.to_vec(),
             proposer: b.proposer,
             attestations: b.attestations,
+            txs: b.txs,
+        }),
+        Event::TxsIncluded { block, ids } => Kind::TxsIncluded(pb::TxsIncluded {
+            block: Some(block_ref(block)),
+            count: ids.len() as u32,
+            ids: ids.iter().map(|i| i.0.to_vec()).collect(),
+        }),
+        Event::TxsFinal { block, ids } => Kind::TxsFinal(pb::TxsFinal {
+            block: Some(block_ref(block)),
+            count: ids.len() as u32,
+            ids: ids.iter().map(|i| i.0.to_vec()).collect(),
         }),
         Event::HeadChanged { head, previous, reorg_depth } => Kind::HeadChanged(pb::HeadChanged {
             head: Some(block_ref(head)),
@@ -90,9 +102,22 @@ pub fn status(
             EngineDetail::Pow(d) => Some(pow(d)),
             _ => None,
         },
+        txs: Some(tx_stats(&s.txs)),
         skew_ms: 0,
         dropped_messages: 0,
         seq: 0,
+    }
+}
+
+pub fn tx_stats(c: &TxCounters) -> pb::TxStats {
+    pb::TxStats {
+        admitted: c.admitted,
+        rejected: c.rejected,
+        included: c.included,
+        finalized: c.finalized,
+        expired: c.expired,
+        mempool_txs: c.mempool_txs,
+        mempool_bytes: c.mempool_bytes,
     }
 }
 
@@ -148,6 +173,7 @@ mod tests {
             validators: vec![],
             behaviour: Behaviour::Honest,
             detail,
+            txs: TxCounters::default(),
         }
     }
 

@@ -29,6 +29,8 @@ pub type EventStream = Pin<Box<dyn Stream<Item = Result<pb::Event, Status>> + Se
 /// A request for a Watch subscription, answered by the runtime.
 pub struct Subscribe {
     pub replay: bool,
+    /// Keep transfer ids in `TxsIncluded` / `TxsFinal` (else only counts).
+    pub tx_ids: bool,
     pub reply: oneshot::Sender<(Vec<pb::Event>, broadcast::Receiver<pb::Event>)>,
 }
 
@@ -53,14 +55,27 @@ impl pb::observer_server::Observer for ObserverService {
 
     async fn watch(&self, req: Request<pb::WatchRequest>) -> Result<Response<Self::WatchStream>, Status> {
         let (reply, rx) = oneshot::channel();
-        let sub = Subscribe { replay: req.into_inner().replay, reply };
+        let req = req.into_inner();
+        let (replay_wanted, tx_ids) = (req.replay, req.tx_ids);
+        let sub = Subscribe { replay: replay_wanted, tx_ids, reply };
         let gone = || Status::unavailable("node shutting down");
         self.subscribe.send(sub).await.map_err(|_| gone())?;
         let (replay, live) = rx.await.map_err(|_| gone())?;
         let live = Bursts { live: BroadcastStream::new(live), held: VecDeque::new(), wait: None, release: false };
+        let live = live.map(move |e| e.map(|e| if tx_ids { e } else { without_tx_ids(e) }));
         let stream = tokio_stream::iter(replay.into_iter().map(Ok)).chain(live);
         Ok(Response::new(Box::pin(stream)))
     }
+}
+
+/// The event with any transfer ids dropped (their count stays).
+fn without_tx_ids(mut e: pb::Event) -> pb::Event {
+    match &mut e.kind {
+        Some(pb::event::Kind::TxsIncluded(t)) => t.ids.clear(),
+        Some(pb::event::Kind::TxsFinal(t)) => t.ids.clear(),
+        _ => {}
+    }
+    e
 }
 
 /// Live events, released in bursts of up to `MAX_BURST`, each at most

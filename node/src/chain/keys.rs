@@ -22,6 +22,8 @@ pub enum Domain {
     Attestation,
     /// Reserved for engines that sign per-round votes (tendermint, hotstuff).
     Vote,
+    /// A transfer between accounts, signed by its sender (`ledger::transfer`).
+    Transfer,
 }
 
 impl Domain {
@@ -30,6 +32,7 @@ impl Domain {
             Domain::BlockHeader => b"devnet/v1/block-header\0",
             Domain::Attestation => b"devnet/v1/attestation\0",
             Domain::Vote => b"devnet/v1/vote\0",
+            Domain::Transfer => b"devnet/v1/transfer\0",
         }
     }
 }

@@ -33,6 +33,64 @@ pub struct ChainSpec {
     /// pow's parameters; `None` uses `PowParams::from_slot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pow: Option<PowParams>,
+    /// Genesis accounts and the transaction limits (`ledger`); `None` is
+    /// `LedgerParams::default()`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ledger: Option<LedgerParams>,
+}
+
+/// The test accounts genesis funds and the limits on transactions. `accounts`,
+/// `balance` and `max_block_txs` are consensus-critical (they decide which
+/// blocks are valid); the mempool bounds are each node's own policy.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct LedgerParams {
+    /// Accounts funded at genesis; their keys derive from the genesis seed.
+    pub accounts: u32,
+    /// What each account holds at genesis.
+    pub balance: u64,
+    /// Most transfers one block may carry.
+    pub max_block_txs: u32,
+    /// Mempool bounds: transfers and their encoded bytes.
+    pub mempool_txs: u32,
+    pub mempool_bytes: u64,
+    /// A pending transfer not included within this long is dropped as expired.
+    pub tx_ttl_ms: u64,
+}
+
+impl Default for LedgerParams {
+    fn default() -> Self {
+        LedgerParams {
+            accounts: 1000,
+            balance: 1_000_000_000,
+            max_block_txs: 2000,
+            mempool_txs: 20_000,
+            mempool_bytes: 4 << 20,
+            tx_ttl_ms: 60_000,
+        }
+    }
+}
+
+impl LedgerParams {
+    /// Most accounts a genesis may fund (each node derives every account's key at start).
+    pub const MAX_ACCOUNTS: u32 = 100_000;
+
+    /// What makes a ledger impossible, in words that name the key.
+    pub fn check(&self) -> Result<(), String> {
+        if self.accounts == 0 || self.accounts > Self::MAX_ACCOUNTS {
+            return Err(format!("accounts must be between 1 and {}, not {}", Self::MAX_ACCOUNTS, self.accounts));
+        }
+        if (self.accounts as u128) * (self.balance as u128) > u64::MAX as u128 {
+            return Err("accounts x balance must fit in 64 bits (the total supply)".into());
+        }
+        if self.max_block_txs == 0 || self.max_block_txs as usize > crate::chain::codec::MAX_LIST {
+            return Err(format!("max_block_txs must be between 1 and {}", crate::chain::codec::MAX_LIST));
+        }
+        if self.mempool_txs == 0 || self.mempool_bytes == 0 || self.tx_ttl_ms == 0 {
+            return Err("mempool_txs, mempool_bytes and tx_ttl_ms must be positive".into());
+        }
+        Ok(())
+    }
 }
 
 /// Tendermint timeouts (ms). Round `r` waits `base + r * timeout_delta_ms`.
@@ -147,8 +205,18 @@ impl ChainSpec {
             parts.push(p.retarget_window.to_be_bytes().to_vec());
             parts.push(p.puzzle_bits.to_be_bytes().to_vec());
         }
+        let ledger = self.ledger();
+        parts.push(b"ledger".to_vec());
+        parts.push(ledger.accounts.to_be_bytes().to_vec());
+        parts.push(ledger.balance.to_be_bytes().to_vec());
+        parts.push(ledger.max_block_txs.to_be_bytes().to_vec());
         let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
         Hash32::digest(&refs)
+    }
+
+    /// The ledger parameters in force (`LedgerParams::default()` when absent).
+    pub fn ledger(&self) -> LedgerParams {
+        self.ledger.clone().unwrap_or_default()
     }
 
     /// Decoded public keys and stakes; errors name the validator index.

@@ -14,6 +14,7 @@
 
 use crate::chain::Hash32;
 use crate::chain::spec::ForkChoiceRule;
+use crate::ledger::{AccountView, TxCounters, TxError, TxId, TxStatus};
 use thiserror::Error;
 
 pub type Millis = u64;
@@ -34,16 +35,19 @@ pub enum MsgKind {
     Status,
     SyncRequest,
     SyncResponse,
+    /// A transfer gossiped from a mempool (`ledger`).
+    Tx,
 }
 
 impl MsgKind {
-    pub const ALL: [MsgKind; 6] = [
+    pub const ALL: [MsgKind; 7] = [
         MsgKind::Block,
         MsgKind::Vote,
         MsgKind::Evidence,
         MsgKind::Status,
         MsgKind::SyncRequest,
         MsgKind::SyncResponse,
+        MsgKind::Tx,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,13 +57,18 @@ impl MsgKind {
             MsgKind::Status => "status",
             MsgKind::SyncRequest => "sync-request",
             MsgKind::SyncResponse => "sync-response",
+            MsgKind::Tx => "tx",
         }
     }
+    /// The wire's `MessageKind` number (7 is the probe's, never an engine's).
     pub fn code(self) -> u32 {
-        self as u32 + 1
+        match self {
+            MsgKind::Tx => 8,
+            k => k as u32 + 1,
+        }
     }
     pub fn from_code(c: u32) -> Option<MsgKind> {
-        MsgKind::ALL.get((c as usize).checked_sub(1)?).copied()
+        MsgKind::ALL.into_iter().find(|k| k.code() == c)
     }
 }
 
@@ -172,6 +181,8 @@ pub struct BlockInfo {
     pub parent: Hash32,
     pub proposer: u32,
     pub attestations: u32,
+    /// Transfers the block carries.
+    pub txs: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,6 +234,16 @@ pub enum Event {
         height: u64,
         round: u64,
     },
+    /// Transfers that joined the canonical chain in `block` (`ledger` T6).
+    TxsIncluded {
+        block: BlockRef,
+        ids: Vec<TxId>,
+    },
+    /// Transfers that became final with `block`.
+    TxsFinal {
+        block: BlockRef,
+        ids: Vec<TxId>,
+    },
     /// A message that failed to decode or validate; never a crash.
     Rejected {
         from: Option<PeerId>,
@@ -273,6 +294,8 @@ pub struct EngineStatus {
     pub behaviour: Behaviour,
     /// What only one engine knows; `EngineDetail::None` for gasper.
     pub detail: EngineDetail,
+    /// Transactions through this node.
+    pub txs: TxCounters,
 }
 
 /// Engine-specific status for the dashboard. Plain data: the UI draws it
@@ -362,4 +385,9 @@ pub trait Engine: Send {
     fn status(&self, now: Millis) -> EngineStatus;
     /// The most recent `limit` known blocks, oldest first (for observers that join late).
     fn recent_blocks(&self, limit: usize) -> Vec<BlockInfo>;
+    /// A client's transfer (canonical bytes, `ledger` T2): admitted to the
+    /// mempool and gossiped, or refused with the reason.
+    fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>);
+    fn tx_status(&self, id: &TxId) -> TxStatus;
+    fn account(&self, index: u32) -> Option<AccountView>;
 }

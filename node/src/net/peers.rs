@@ -51,6 +51,7 @@ pub fn to_wire(kind: MsgKind) -> MessageKind {
         MsgKind::Status => MessageKind::Status,
         MsgKind::SyncRequest => MessageKind::SyncRequest,
         MsgKind::SyncResponse => MessageKind::SyncResponse,
+        MsgKind::Tx => MessageKind::Tx,
     }
 }
 
@@ -62,6 +63,7 @@ pub fn from_wire(kind: MessageKind) -> Option<MsgKind> {
         MessageKind::Status => MsgKind::Status,
         MessageKind::SyncRequest => MsgKind::SyncRequest,
         MessageKind::SyncResponse => MsgKind::SyncResponse,
+        MessageKind::Tx => MsgKind::Tx,
         MessageKind::Ping | MessageKind::Unspecified => return None,
     })
 }

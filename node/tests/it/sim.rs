@@ -39,6 +39,7 @@ pub fn spec() -> ChainSpec {
         genesis_time_ms: 0,
         tendermint: None,
         pow: None,
+        ledger: None,
         validators: STAKES
             .iter()
             .enumerate()
@@ -63,6 +64,7 @@ fn scenario() -> Scenario {
         max_skew: 20,
         probes: vec![heal, heal + LIVENESS_EPOCHS * EPOCH_MS],
         checker: Checker::new(STAKES.len(), EQUIVOCATOR as u32),
+        tx_every_ms: 25,
     }
 }
 

@@ -36,6 +36,8 @@ pub struct Checker {
     /// rule when reported with the network whole for at least this long.
     /// `None` (BFT, gasper): always.
     pub finality_grace: Option<u64>,
+    /// Per node: each transfer reported final, with the block it is final in.
+    final_txs: Vec<BTreeMap<Hash32, Hash32>>,
 }
 
 impl Checker {
@@ -54,6 +56,7 @@ impl Checker {
             partitioned: false,
             healed_at: 0,
             finality_grace: None,
+            final_txs: vec![BTreeMap::new(); nodes],
         }
     }
 
@@ -93,6 +96,22 @@ impl Checker {
                     self.check_finalized(i, cp.block.hash, cp.block.height)?;
                 } else {
                     self.count("finalized while split (unchecked)");
+                }
+            }
+            Event::TxsFinal { block, ids } => {
+                for id in ids {
+                    self.count("tx final");
+                    match self.final_txs[i].insert(*id, block.hash) {
+                        // pow's finality is probabilistic: a reverted k-deep
+                        // block's transfers can be final again in another.
+                        Some(b) if b != block.hash && self.finality_grace.is_none() => {
+                            return Err(format!(
+                                "LEDGER: node {i}: transfer {id} final in {b} and again in {}",
+                                block.hash
+                            ));
+                        }
+                        _ => {}
+                    }
                 }
             }
             Event::Slashed { validator } => {
@@ -163,6 +182,7 @@ fn checker_catches_conflicting_finality() {
             parent,
             proposer: 1,
             attestations: 0,
+            txs: 0,
         })
     };
     let fin = |hash, height| {

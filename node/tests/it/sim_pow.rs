@@ -52,6 +52,7 @@ pub fn spec(rule: ForkChoiceRule) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 6,
         }),
+        ledger: None,
     }
 }
 
@@ -72,6 +73,7 @@ fn scenario(rule: ForkChoiceRule) -> Scenario {
         max_skew: 20,
         probes: vec![CHAOS_MS, END_MS],
         checker,
+        tx_every_ms: 25,
     }
 }
 
@@ -161,6 +163,7 @@ fn attack(shares: &[u32], behaviour: Behaviour, end_ms: u64) -> Scenario {
         max_skew: 0,
         probes: vec![end_ms],
         checker,
+        tx_every_ms: 0,
     }
 }
 

@@ -47,6 +47,7 @@ pub fn spec() -> ChainSpec {
             timeout_commit_ms: 20,
         }),
         pow: None,
+        ledger: None,
     }
 }
 
@@ -65,6 +66,7 @@ fn scenario() -> Scenario {
         max_skew: 20,
         probes: vec![CHAOS_MS, CHAOS_MS + LIVE_MS],
         checker: Checker::new(STAKES.len(), EQUIVOCATOR as u32),
+        tx_every_ms: 25,
     }
 }
 

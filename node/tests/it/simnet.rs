@@ -48,16 +48,35 @@ pub struct Scenario {
     /// Times at which `probe` is called with the statuses of all nodes.
     pub probes: Vec<u64>,
     pub checker: Checker,
+    /// A transfer is submitted to a random node this often (0: never).
+    pub tx_every_ms: u64,
 }
 
+/// Senders the simulated clients pay from (the first accounts of the genesis).
+pub const TX_SENDERS: u32 = 8;
+
 enum Ev {
-    Deliver { to: usize, from: usize, kind: MsgKind, bytes: Vec<u8> },
-    Wake { node: usize, generation: u64 },
-    Crash { node: usize },
-    Restart { node: usize },
+    Deliver {
+        to: usize,
+        from: usize,
+        kind: MsgKind,
+        bytes: Vec<u8>,
+    },
+    Wake {
+        node: usize,
+        generation: u64,
+    },
+    Crash {
+        node: usize,
+    },
+    Restart {
+        node: usize,
+    },
     Partition,
     Heal,
     Probe(usize),
+    /// A client submits a transfer to this node (ledger).
+    Submit(usize),
 }
 
 struct SimNode {
@@ -286,6 +305,7 @@ impl Sim {
                 self.check.partitioned = false;
                 self.check.healed_at = self.now;
             }
+            Ev::Submit(node) => self.submit(node),
             Ev::Probe(k) => {
                 let now = self.now;
                 let row = self.nodes.iter().map(|x| x.engine.as_ref().map(|e| e.status(now + x.skew))).collect();
@@ -294,6 +314,29 @@ impl Sim {
                 }
                 self.probed[k] = row;
             }
+        }
+    }
+
+    /// A client's transfer to node `i`: from a random sender at the nonce
+    /// that node says is next, to a random account.
+    fn submit(&mut self, i: usize) {
+        let chain = self.sc.spec.genesis_seed();
+        let accounts = self.sc.spec.ledger().accounts;
+        let from = self.rng.gen_range(0..TX_SENDERS.min(accounts));
+        let to = self.rng.gen_range(0..accounts);
+        let amount = self.rng.gen_range(1..=10);
+        let Some(next) = self.engine(i).and_then(|e| e.account(from)).map(|a| a.next_nonce) else { return };
+        let key = devnet_node::ledger::accounts::account_key(&chain, from);
+        let tx = devnet_node::ledger::Transfer::sign(&chain, &key, from, to, amount, next);
+        let skew = self.nodes[i].skew;
+        let Some(engine) = self.nodes[i].engine.as_mut() else { return };
+        let (result, fx) = engine.submit_tx(self.now + skew, &tx.encode());
+        match result {
+            Ok(_) => self.check.count("tx admitted"),
+            Err(e) => self.check.count(&format!("tx refused: {}", e.reason())),
+        }
+        for e in fx {
+            self.effect(i, e);
         }
     }
 
@@ -351,6 +394,14 @@ pub fn run(seed: u64, mut sc: Scenario, end_check: impl FnOnce(&Sim) -> Result<(
         sim.push((at + down).min(chaos), Ev::Restart { node });
     }
     sim.push(chaos, Ev::Heal);
+    if sim.sc.tx_every_ms > 0 {
+        let mut t = sim.sc.tx_every_ms;
+        while t < end {
+            let node = sim.rng.gen_range(0..n);
+            sim.push(t, Ev::Submit(node));
+            t += sim.sc.tx_every_ms;
+        }
+    }
     for (k, t) in sim.sc.probes.clone().into_iter().enumerate() {
         sim.push(t, Ev::Probe(k));
     }
@@ -371,6 +422,10 @@ pub fn run(seed: u64, mut sc: Scenario, end_check: impl FnOnce(&Sim) -> Result<(
         return Err(f);
     }
     end_check(&sim)?;
+    check_ledgers(&sim)?;
+    if sim.sc.tx_every_ms > 0 && !sim.check.stats.contains_key("tx final") {
+        return Err("LIVENESS: transfers were submitted all run and none became final".into());
+    }
     Ok(Outcome { digest: sim.check.digest(), events: sim.check.events, stats: std::mem::take(&mut sim.check.stats) })
 }
 
@@ -418,4 +473,34 @@ pub fn assert_deterministic(seeds: &[u64], one: impl Fn(u64) -> Result<Outcome, 
         let b = one(seed).map(|o| (o.digest, o.events));
         assert_eq!(a, b, "seed {seed} replayed differently");
     }
+}
+
+/// Ledger invariants at the end of a run: every live node's final state
+/// conserves the total supply, and nodes at the same finalized block hold the
+/// same final state (the state root is in every block, so equal finalized
+/// blocks must mean equal accounts; this checks the execution behind it).
+fn check_ledgers(sim: &Sim) -> Result<(), String> {
+    let params = sim.sc.spec.ledger();
+    let supply = params.accounts as u128 * params.balance as u128;
+    let mut by_final: BTreeMap<Hash32, (usize, Vec<(u64, u64)>)> = BTreeMap::new();
+    for i in 0..sim.nodes.len() {
+        let Some(e) = sim.engine(i) else { continue };
+        let fin = e.status(sim.now).finalized.block.hash;
+        let accounts: Vec<(u64, u64)> =
+            (0..params.accounts).map(|a| e.account(a).map_or((0, 0), |v| (v.final_balance, v.final_nonce))).collect();
+        let total: u128 = accounts.iter().map(|(b, _)| *b as u128).sum();
+        if total != supply {
+            return Err(format!("LEDGER: node {i}'s final state holds {total}, genesis funded {supply}"));
+        }
+        match by_final.get(&fin) {
+            Some((j, other)) if *other != accounts => {
+                return Err(format!("LEDGER: nodes {j} and {i} finalized {fin} with different account states"));
+            }
+            Some(_) => {}
+            None => {
+                by_final.insert(fin, (i, accounts));
+            }
+        }
+    }
+    Ok(())
 }

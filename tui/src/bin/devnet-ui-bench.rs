@@ -38,6 +38,7 @@ fn events_for_slot(slot: u64) -> Vec<ClusterEvent> {
             parent: hash(parent),
             proposer: (slot % NODES as u64) as u32,
             attestations: 64,
+            txs: 0,
         })
     };
     for node in 0..NODES {

@@ -28,7 +28,7 @@ pub fn node_event(node: &str, e: &pb::Event) -> Value {
         None => ("unknown", json!({})),
         Some(Kind::BlockImported(b)) => (
             "block_imported",
-            json!({"block": block(&b.block), "parent": hex32(&b.parent), "proposer": b.proposer, "attestations": b.attestations}),
+            json!({"block": block(&b.block), "parent": hex32(&b.parent), "proposer": b.proposer, "attestations": b.attestations, "txs": b.txs}),
         ),
         Some(Kind::HeadChanged(h)) => (
             "head_changed",
@@ -48,6 +48,8 @@ pub fn node_event(node: &str, e: &pb::Event) -> Value {
         Some(Kind::PeerDown(p)) => ("peer_down", json!({"peer": p.id})),
         Some(Kind::Rejected(r)) => ("rejected", json!({"from": r.from, "reason": r.reason})),
         Some(Kind::RoundFailed(r)) => ("round_failed", json!({"height": r.height, "round": r.round})),
+        Some(Kind::TxsIncluded(t)) => ("txs_included", json!({"block": block(&t.block), "count": t.count})),
+        Some(Kind::TxsFinal(t)) => ("txs_final", json!({"block": block(&t.block), "count": t.count})),
     };
     let mut v = json!({"type": ty, "node": node, "seq": e.seq, "slot": e.slot, "time_ms": e.time_ms});
     if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {

@@ -538,6 +538,8 @@ impl ClusterView {
                 self.prune();
             }
             Kind::Attested(_) => {}
+            // Transaction figures come with each node's status (`TxStats`).
+            Kind::TxsIncluded(_) | Kind::TxsFinal(_) => {}
             Kind::EquivocationSeen(q) => {
                 let text = format!("{id} saw {} by validator {} at slot {}", q.kind, q.validator, q.slot);
                 self.log(now_ms, Some(node), LogKind::Warning, text);

@@ -32,7 +32,7 @@ async fn watch_node(node: usize, addr: String, tx: mpsc::Sender<ClusterEvent>) {
     loop {
         if let Ok(channel) = endpoint.connect().await {
             let mut client = ObserverClient::new(channel);
-            if let Ok(resp) = client.watch(pb::WatchRequest { replay: true }).await {
+            if let Ok(resp) = client.watch(pb::WatchRequest { replay: true, tx_ids: false }).await {
                 if tx.send(ClusterEvent::Connected { node }).await.is_err() {
                     return;
                 }

@@ -34,6 +34,7 @@ pub(super) fn import(node: usize, slot: u64, byte: u8, parent: u8, proposer: u32
             parent: hash(parent),
             proposer,
             attestations: 3,
+            txs: 0,
         }),
     )
 }

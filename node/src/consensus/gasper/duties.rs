@@ -1,7 +1,7 @@
 //! The local validator's duties: proposing (R6) and attesting (R5), guarded by
 //! slashing protection (R12), or deliberately not (R13).
 
-use super::engine::Gasper;
+use super::engine::{Gasper, GasperBlocks};
 use super::types::{Attestation, AttestationData, Block, BlockHeader, Body, MAX_BLOCK_ATTESTATIONS};
 use super::types::{MAX_BLOCK_EVIDENCE, Message};
 use super::validators::{sign_attestation, sign_header};
@@ -70,7 +70,9 @@ impl Gasper {
             .map(|(_, e)| e.clone())
             .take(MAX_BLOCK_EVIDENCE)
             .collect();
-        Some(Body { graffiti, attestations, evidence })
+        // Ledger T5: the mempool's transfers on the parent's state.
+        let (txs, state_root) = self.ledger.build_on(parent, &GasperBlocks(&self.tree));
+        Some(Body { graffiti, attestations, evidence, state_root, txs })
     }
 
     /// R6, R12, R13: propose at the start of our slot, on top of the head.

@@ -10,6 +10,7 @@ use super::validators::{SigChecker, Validators};
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
 use crate::consensus::engine::*;
+use crate::ledger::{AccountView, BlockSource, ForkLedger, Transfer, TxError, TxId, TxLayer, TxStatus};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -58,6 +59,28 @@ pub struct Gasper {
     pub(super) attested_slot: Option<u64>,
     pub(super) status_epoch: Option<u64>,
     pub(super) wake: Option<Millis>,
+    /// Transactions on the head's chain (ledger T6); `now` of the input being handled.
+    pub(super) ledger: ForkLedger,
+    pub(super) now: Millis,
+}
+
+/// The block tree as the ledger asks about it.
+pub(super) struct GasperBlocks<'a>(pub &'a BlockTree);
+
+impl BlockSource for GasperBlocks<'_> {
+    fn parent(&self, h: &Hash32) -> Option<Hash32> {
+        self.0.get(h).map(|n| n.parent)
+    }
+    fn height(&self, h: &Hash32) -> Option<u64> {
+        self.0.get(h).map(|n| n.height)
+    }
+    fn slot(&self, h: &Hash32) -> Option<u64> {
+        self.0.get(h).map(|n| n.slot)
+    }
+    fn txs(&self, h: &Hash32) -> Option<&[Transfer]> {
+        let n = self.0.get(h)?;
+        Some(n.block.as_ref().map_or(&[][..], |b| b.body.txs.as_slice()))
+    }
 }
 
 /// The genesis block's hash (R1): derived from the spec's genesis seed.
@@ -114,6 +137,8 @@ impl Gasper {
             attested_slot: None,
             status_epoch: None,
             wake: None,
+            ledger: ForkLedger::new(TxLayer::new(spec)?, genesis),
+            now: 0,
         })
     }
 
@@ -160,6 +185,7 @@ impl Gasper {
             let head = self.block_ref(&new);
             fx.push(Effect::Report(Event::HeadChanged { head, previous: self.head, reorg_depth }));
             self.head = head;
+            fx.extend(self.ledger.move_head(self.now, new, &GasperBlocks(&self.tree)));
         }
         let Some(node) = self.tree.get(&new) else {
             return;
@@ -173,6 +199,7 @@ impl Gasper {
         if f.epoch > self.finalized.epoch {
             self.finalized = f;
             fx.push(Effect::Report(Event::Finalized(self.checkpoint_ref(&f))));
+            fx.extend(self.ledger.move_final(f.root, &GasperBlocks(&self.tree)));
             self.prune();
         }
         for v in newly_slashed {
@@ -245,6 +272,11 @@ impl Gasper {
     }
 
     fn on_message(&mut self, now: Millis, from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
+        if kind == MsgKind::Tx {
+            let state = self.ledger.head_state().clone();
+            fx.extend(self.ledger.layer.gossiped(now, from, bytes, &state));
+            return;
+        }
         let msg = match Message::decode(kind, bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -277,6 +309,8 @@ impl Engine for Gasper {
 
     fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect> {
         let mut fx = Vec::new();
+        self.now = now;
+        self.ledger.layer.tick(now);
         match input {
             Input::Start => {
                 self.broadcast_status(&mut fx);
@@ -319,6 +353,7 @@ impl Engine for Gasper {
             validators,
             behaviour: self.behaviour,
             detail: EngineDetail::None,
+            txs: self.ledger.layer.counters,
         }
     }
 
@@ -334,11 +369,29 @@ impl Engine for Gasper {
                     parent: n.parent,
                     proposer: b.proposer(),
                     attestations: b.body.attestations.len() as u32,
+                    txs: b.body.txs.len() as u32,
                 })
             })
             .take(limit)
             .collect();
         out.reverse();
         out
+    }
+
+    fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>) {
+        let state = self.ledger.head_state().clone();
+        match self.ledger.layer.admit(now, bytes, &state, true) {
+            Ok(t) => (Ok(t.id()), vec![Effect::Send { to: Dest::All, kind: MsgKind::Tx, bytes: t.encode() }]),
+            Err(e) => (Err(e), Vec::new()),
+        }
+    }
+
+    fn tx_status(&self, id: &TxId) -> TxStatus {
+        // R9: final once the finalized checkpoint's block is at or above it.
+        self.ledger.status(id)
+    }
+
+    fn account(&self, index: u32) -> Option<AccountView> {
+        self.ledger.account(index, &GasperBlocks(&self.tree))
     }
 }

@@ -2,7 +2,7 @@
 //! pipeline with its pending and orphan pools (R4, R14), and the bookkeeping
 //! every valid message feeds (fork choice R7, detection R10, persistence R15).
 
-use super::engine::{Gasper, Held};
+use super::engine::{Gasper, GasperBlocks, Held};
 use super::slashing::verify_evidence;
 use super::state::{Params, transition};
 use super::types::{Attestation, Block, Evidence, MAX_SYNC_BLOCKS, Message, SyncRequest};
@@ -114,12 +114,17 @@ impl Gasper {
         };
         let params = Params { validators: &self.vals, epoch_slots: es };
         let state = transition(&parent.state, &b, &params, &checkpoint_root)?;
+        // Ledger T3: its transfers on the parent's state give its state root.
+        let height = parent.height + 1;
+        let body = &b.body;
+        self.ledger.execute(hash, height, &parent_hash, &body.txs, &body.state_root, &GasperBlocks(&self.tree))?;
         let node = self.tree.insert(b.clone(), state).ok_or("parent vanished")?;
         let info = BlockInfo {
             block: BlockRef { hash, slot, height: node.height },
             parent: parent_hash,
             proposer: b.proposer(),
             attestations: b.body.attestations.len() as u32,
+            txs: b.body.txs.len() as u32,
         };
         fx.push(Effect::Persist(Record { table: Table::Blocks, key: hash.0.to_vec(), value: b.encode() }));
         fx.push(Effect::Report(Event::BlockImported(info)));

@@ -7,6 +7,7 @@
 use crate::chain::Hash32;
 use crate::chain::Signature;
 use crate::chain::codec::{DecodeError, Reader, Writer};
+use crate::ledger::Transfer;
 
 /// Most attestations one block may carry (R6).
 pub const MAX_BLOCK_ATTESTATIONS: usize = 256;
@@ -64,6 +65,9 @@ pub struct Body {
     pub graffiti: u64,
     pub attestations: Vec<Attestation>,
     pub evidence: Vec<Evidence>,
+    /// The account state's root after `txs` (ledger T4).
+    pub state_root: Hash32,
+    pub txs: Vec<Transfer>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -227,6 +231,8 @@ impl Body {
         w.u64(self.graffiti);
         w.list(&self.attestations, |w, a| a.write(w));
         w.list(&self.evidence, |w, e| e.write(w));
+        put_hash(w, &self.state_root);
+        w.list(&self.txs, |w, t| t.write(w));
     }
     pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let graffiti = r.u64()?;
@@ -238,7 +244,9 @@ impl Body {
         if evidence.len() > MAX_BLOCK_EVIDENCE {
             return Err(DecodeError::Invalid { what: "body", detail: "too much evidence".into() });
         }
-        Ok(Body { graffiti, attestations, evidence })
+        let state_root = get_hash(r)?;
+        let txs = r.list(Transfer::read)?;
+        Ok(Body { graffiti, attestations, evidence, state_root, txs })
     }
     pub fn root(&self) -> Hash32 {
         Hash32::digest(&[b"body", &encode_with(|w| self.write(w))])

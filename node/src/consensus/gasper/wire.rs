@@ -92,6 +92,10 @@ impl Message {
                 }
                 Ok(Message::SyncResponse(blocks))
             }
+            // Transfers belong to the ledger, which takes them before decoding.
+            MsgKind::Tx => {
+                Err(DecodeError::Invalid { what: "message kind", detail: "tx is not a consensus message".into() })
+            }
         })
     }
 }

@@ -10,6 +10,7 @@ use crate::chain::spec::PowParams;
 use crate::chain::{ChainSpec, Hash32};
 use crate::consensus::Identity;
 use crate::consensus::engine::*;
+use crate::ledger::{AccountView, BlockSource, ForkLedger, Transfer, TxError, TxId, TxLayer, TxStatus};
 use std::collections::BTreeMap;
 
 /// Blocks whose parent is unknown, kept while their ancestors are fetched (R12).
@@ -61,11 +62,42 @@ pub struct Pow {
     /// Height of the latest block seen from each miner.
     pub(super) last_mined: BTreeMap<u32, u64>,
     pub(super) wake: Option<Millis>,
+    /// Transactions on the best chain (ledger T6); `now` of the input being handled.
+    pub(super) ledger: ForkLedger,
+    pub(super) now: Millis,
+}
+
+/// The blocks the ledger can ask about: the tree's and the private branch's.
+pub(super) struct Blocks<'a> {
+    pub tree: &'a Tree,
+    pub branch: &'a Branch,
+}
+
+impl Blocks<'_> {
+    fn block(&self, h: &Hash32) -> Option<&Block> {
+        self.tree
+            .get(h)
+            .map(|e| &e.block)
+            .or_else(|| self.branch.blocks.iter().find(|(x, _, _)| x == h).map(|(_, b, _)| b))
+    }
+}
+
+impl BlockSource for Blocks<'_> {
+    fn parent(&self, h: &Hash32) -> Option<Hash32> {
+        self.block(h).map(|b| b.parent)
+    }
+    fn height(&self, h: &Hash32) -> Option<u64> {
+        self.block(h).map(|b| b.height)
+    }
+    fn txs(&self, h: &Hash32) -> Option<&[Transfer]> {
+        self.block(h).map(|b| b.txs.as_slice())
+    }
 }
 
 /// The genesis block (R2): mixes in the cluster's genesis seed.
 pub fn genesis_block(spec: &ChainSpec, params: &PowParams) -> Block {
     let seed = spec.genesis_seed();
+    let ledger = spec.ledger();
     Block {
         parent: seed,
         height: 0,
@@ -73,6 +105,9 @@ pub fn genesis_block(spec: &ChainSpec, params: &PowParams) -> Block {
         miner: u32::MAX,
         difficulty: genesis_difficulty(params.block_ms),
         nonce: 0,
+        state_root: crate::ledger::State::genesis(ledger.accounts, ledger.balance).root(),
+        tx_root: super::types::tx_root(&[]),
+        txs: Vec::new(),
     }
 }
 
@@ -112,6 +147,7 @@ impl Pow {
         let tree = Tree::new(genesis_block, params.fork_choice);
         let genesis = tree.genesis;
         let at_genesis = BlockRef { hash: genesis, slot: 0, height: 0 };
+        let ledger = ForkLedger::new(TxLayer::new(spec)?, genesis);
         Ok(Pow {
             percent: miner.map_or(0, |m| shares[m as usize]),
             params,
@@ -133,6 +169,8 @@ impl Pow {
             status_at: 0,
             last_mined: BTreeMap::new(),
             wake: None,
+            ledger,
+            now: 0,
         })
     }
 
@@ -209,7 +247,16 @@ impl Pow {
         }
     }
 
+    pub(super) fn blocks(&self) -> Blocks<'_> {
+        Blocks { tree: &self.tree, branch: &self.branch }
+    }
+
     fn on_message(&mut self, now: Millis, from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
+        if kind == MsgKind::Tx {
+            let state = self.ledger.head_state().clone();
+            fx.extend(self.ledger.layer.gossiped(now, from, bytes, &state));
+            return;
+        }
         let msg = match Message::decode(kind, bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -254,6 +301,8 @@ impl Engine for Pow {
 
     fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect> {
         let mut fx = Vec::new();
+        self.now = now;
+        self.ledger.layer.tick(now);
         match input {
             Input::Start => self.on_tick(now, &mut fx),
             Input::Tick => self.on_tick(now, &mut fx),
@@ -298,6 +347,7 @@ impl Engine for Pow {
             validators,
             behaviour: self.behaviour,
             detail: EngineDetail::Pow(self.detail()),
+            txs: self.ledger.layer.counters,
         }
     }
 
@@ -307,5 +357,22 @@ impl Engine for Pow {
         all.sort();
         let skip = all.len().saturating_sub(limit);
         all[skip..].iter().filter_map(|(_, _, h)| self.tree.get(h).map(|e| super::import::info(*h, &e.block))).collect()
+    }
+
+    fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>) {
+        let state = self.ledger.head_state().clone();
+        match self.ledger.layer.admit(now, bytes, &state, true) {
+            Ok(t) => (Ok(t.id()), vec![Effect::Send { to: Dest::All, kind: MsgKind::Tx, bytes: t.encode() }]),
+            Err(e) => (Err(e), Vec::new()),
+        }
+    }
+
+    fn tx_status(&self, id: &TxId) -> TxStatus {
+        // R9: final is k deep on the best chain.
+        self.ledger.status(id)
+    }
+
+    fn account(&self, index: u32) -> Option<AccountView> {
+        self.ledger.account(index, &self.blocks())
     }
 }

@@ -14,6 +14,7 @@ pub(super) fn info(hash: Hash32, b: &Block) -> BlockInfo {
         parent: b.parent,
         proposer: b.miner,
         attestations: 0,
+        txs: b.txs.len() as u32,
     }
 }
 
@@ -36,7 +37,18 @@ impl Pow {
         if b.timestamp_ms < parent.timestamp_ms {
             return Err(format!("block at height {}: timestamp before its parent's", b.height));
         }
+        if b.tx_root != super::types::tx_root(&b.txs) {
+            return Err(format!("block at height {}: tx_root does not match its transfers", b.height));
+        }
         Ok(())
+    }
+
+    /// Ledger T3: the block's transfers on its parent's state give its state root.
+    pub(super) fn execute(&mut self, hash: Hash32, b: &Block) -> Result<(), String> {
+        let src = super::engine::Blocks { tree: &self.tree, branch: &self.branch };
+        self.ledger
+            .execute(hash, b.height, &b.parent, &b.txs, &b.state_root, &src)
+            .map_err(|e| format!("block at height {}: {e}", b.height))
     }
 
     /// A block from a peer (`from`), from sync, or one we publish ourselves.
@@ -71,7 +83,7 @@ impl Pow {
             self.keep_orphan(now, from, hash, b, fx);
             return None;
         };
-        if let Err(reason) = self.check(&b, &parent) {
+        if let Err(reason) = self.check(&b, &parent).and_then(|()| self.execute(hash, &b)) {
             fx.push(Effect::Report(Event::Rejected { from, reason }));
             return None;
         }
@@ -157,12 +169,16 @@ impl Pow {
             self.head = BlockRef { hash: best, slot: height, height };
             let reorg_depth = previous.height.saturating_sub(fork_height);
             fx.push(Effect::Report(Event::HeadChanged { head: self.head, previous, reorg_depth }));
+            let src = super::engine::Blocks { tree: &self.tree, branch: &self.branch };
+            fx.extend(self.ledger.move_head(self.now, best, &src));
         }
         let fin_height = (self.head.height + 1).saturating_sub(self.params.k);
         let fin = self.tree.ancestor_at(self.head.hash, fin_height).unwrap_or(self.genesis);
         if fin != self.finalized.hash {
             self.finalized = BlockRef { hash: fin, slot: fin_height, height: fin_height };
             fx.push(Effect::Report(Event::Finalized(CheckpointRef { epoch: fin_height, block: self.finalized })));
+            let src = super::engine::Blocks { tree: &self.tree, branch: &self.branch };
+            fx.extend(self.ledger.move_final(fin, &src));
         }
     }
 }

@@ -64,6 +64,8 @@ impl Pow {
     pub(super) fn found(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         let (Some(a), Some(miner)) = (self.attempt.take(), self.miner) else { return };
         let Some(parent) = self.lookup(&a.parent).cloned() else { return };
+        // Ledger T5: the mempool's transfers on the parent's state.
+        let (txs, state_root) = self.ledger.build_on(&a.parent, &self.blocks());
         let template = Block {
             parent: a.parent,
             height: parent.height + 1,
@@ -71,6 +73,9 @@ impl Pow {
             miner,
             difficulty: self.difficulty_after(&parent),
             nonce: 0,
+            state_root,
+            tx_root: super::types::tx_root(&txs),
+            txs,
         };
         let bits = self.params.puzzle_bits;
         let Some(block) = template.clone().mine(bits) else { return };
@@ -88,6 +93,7 @@ impl Pow {
             Behaviour::Withhold { .. } => self.keep_private(a.parent, hash, block),
             Behaviour::Equivocate => {
                 let twin = Block { timestamp_ms: template.timestamp_ms + 1, ..template }.mine(bits);
+                let _ = self.execute(hash, &block);
                 self.add(hash, block.clone(), fx);
                 let (a_half, b_half) = self.peers.split_at(self.peers.len() / 2);
                 let (a_half, b_half) = (a_half.to_vec(), b_half.to_vec());
@@ -100,6 +106,7 @@ impl Pow {
                 }
             }
             Behaviour::Honest | Behaviour::Silent => {
+                let _ = self.execute(hash, &block);
                 self.add(hash, block.clone(), fx);
                 Self::send(fx, Dest::All, &Message::Block(block));
             }
@@ -132,6 +139,7 @@ impl Pow {
             .collect();
         for (hash, block) in due {
             if !self.tree.contains(&hash) && self.tree.contains(&block.parent) {
+                let _ = self.execute(hash, &block);
                 self.add(hash, block.clone(), fx);
             }
             Self::send(fx, Dest::All, &Message::Block(block));

@@ -33,6 +33,7 @@ impl Pow {
         for (_, hash, b) in blocks {
             let Some(parent) = self.tree.get(&b.parent).map(|e| e.block.clone()) else { continue };
             self.check(&b, &parent).map_err(corrupt)?;
+            self.execute(hash, &b).map_err(corrupt)?;
             let seen = self.last_mined.entry(b.miner).or_insert(0);
             *seen = (*seen).max(b.height);
             self.tree.insert(hash, b);

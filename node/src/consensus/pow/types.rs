@@ -1,18 +1,20 @@
 //! Blocks and their canonical bytes (R2, R3).
 //!
-//! A block is its header: nothing else is needed to check the work, and the
-//! devnet carries no transactions. Its id is sha256 of the header's canonical
-//! bytes, which is also the puzzle's hash: a block is well-mined when that id
-//! starts with `puzzle_bits` zero bits.
+//! A block is its header and its transfers. The header commits to the
+//! transfers (`tx_root`, sha256 over their canonical bytes) and to the state
+//! after them (`state_root`, ledger T4). Its id is sha256 of the header's
+//! canonical bytes, which is also the puzzle's hash: a block is well-mined
+//! when that id starts with `puzzle_bits` zero bits.
 
 use crate::chain::Hash32;
 use crate::chain::codec::{DecodeError, Reader, Writer};
+use crate::ledger::Transfer;
 
 /// Most headers a miner tries before giving up on one timestamp (R3): at the
 /// default 8 puzzle bits the expected number is 256.
 pub const MAX_NONCES: u64 = 1 << 24;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Block {
     pub parent: Hash32,
     pub height: u64,
@@ -23,16 +25,35 @@ pub struct Block {
     /// Virtual hashes this block is worth (R4): its contribution to chain work.
     pub difficulty: u64,
     pub nonce: u64,
+    /// The account state's root after `txs` (ledger T4).
+    pub state_root: Hash32,
+    /// sha256 over the transfers' canonical bytes (`tx_root`).
+    pub tx_root: Hash32,
+    pub txs: Vec<Transfer>,
+}
+
+/// What a header commits to for `txs`.
+pub fn tx_root(txs: &[Transfer]) -> Hash32 {
+    let mut w = Writer::new();
+    w.list(txs, |w, t| t.write(w));
+    Hash32::digest(&[b"devnet/v1/pow/txs", &w.finish()])
 }
 
 impl Block {
-    pub fn write(&self, w: &mut Writer) {
+    fn write_header(&self, w: &mut Writer) {
         w.fixed(&self.parent.0)
             .u64(self.height)
             .u64(self.timestamp_ms)
             .u32(self.miner)
             .u64(self.difficulty)
-            .u64(self.nonce);
+            .u64(self.nonce)
+            .fixed(&self.state_root.0)
+            .fixed(&self.tx_root.0);
+    }
+
+    pub fn write(&self, w: &mut Writer) {
+        self.write_header(w);
+        w.list(&self.txs, |w, t| t.write(w));
     }
 
     pub fn read(r: &mut Reader<'_>) -> Result<Block, DecodeError> {
@@ -43,6 +64,9 @@ impl Block {
             miner: r.u32()?,
             difficulty: r.u64()?,
             nonce: r.u64()?,
+            state_root: Hash32(r.fixed()?),
+            tx_root: Hash32(r.fixed()?),
+            txs: r.list(Transfer::read)?,
         })
     }
 
@@ -61,7 +85,9 @@ impl Block {
 
     /// The block id: sha256 of the canonical header bytes.
     pub fn id(&self) -> Hash32 {
-        Hash32::digest(&[b"devnet/v1/pow/header", &self.encode()])
+        let mut w = Writer::new();
+        self.write_header(&mut w);
+        Hash32::digest(&[b"devnet/v1/pow/header", &w.finish()])
     }
 
     /// R3: real proof of work, kept tiny: the id starts with `bits` zero bits.

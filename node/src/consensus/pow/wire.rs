@@ -74,10 +74,10 @@ impl Message {
                 }
                 Message::SyncResponse(blocks)
             }
-            MsgKind::Vote | MsgKind::Evidence => {
+            MsgKind::Vote | MsgKind::Evidence | MsgKind::Tx => {
                 return Err(DecodeError::Invalid {
                     what: "message kind",
-                    detail: "pow has no votes or evidence".into(),
+                    detail: format!("{} is not a pow message", kind.as_str()),
                 });
             }
         };
@@ -92,8 +92,15 @@ mod tests {
 
     #[test]
     fn messages_round_trip_and_garbage_is_an_error() {
-        let b =
-            Block { parent: Hash32([7; 32]), height: 3, timestamp_ms: 99, miner: 1, difficulty: 100_000, nonce: 42 };
+        let b = Block {
+            parent: Hash32([7; 32]),
+            height: 3,
+            timestamp_ms: 99,
+            miner: 1,
+            difficulty: 100_000,
+            nonce: 42,
+            ..Default::default()
+        };
         let all = [
             Message::Block(b.clone()),
             Message::Status(Status { head: Hash32([1; 32]), height: 9, work: (1u128 << 70) + 5 }),

@@ -53,10 +53,18 @@ impl Tendermint {
         self.vals.proposer(self.height, round, &self.slashed)
     }
 
-    /// R3: a fresh block on the committed head, with evidence not yet committed.
+    /// R3: a fresh block on the committed head, with evidence not yet
+    /// committed and the mempool's transfers (ledger T5), unless it censors.
     pub(super) fn new_block(&self, graffiti: u64) -> Block {
         let evidence = self.evidence.values().take(super::types::MAX_BLOCK_EVIDENCE).copied().collect();
-        Block { height: self.height, parent: self.head.hash, proposer: self.me().unwrap_or(0), graffiti, evidence }
+        let txs = self.ledger.reap(&self.state);
+        // A reaped list always applies (T5); were it ever not to, the block goes out empty.
+        let (txs, state_root) = match self.ledger.execute(&self.state, &txs) {
+            Ok(post) => (txs, post.root()),
+            Err(_) => (Vec::new(), self.state.root()),
+        };
+        let proposer = self.me().unwrap_or(0);
+        Block { height: self.height, parent: self.head.hash, proposer, graffiti, evidence, state_root, txs }
     }
 
     pub(super) fn set_timeout(&mut self, now: Millis, kind: Timeout, round: u64) {

@@ -59,6 +59,21 @@ impl Tendermint {
                 value: encode_committed(&block, &commit),
             }));
         }
+        // Ledger T3: decided and synced blocks were executed when checked;
+        // the store's are trusted (they were, before they were stored).
+        let state = match self.proposed_states.remove(&hash) {
+            Some(s) => s,
+            None => {
+                let mut s = self.state.clone();
+                if let Err((i, e)) = s.apply_all(&block.txs) {
+                    let reason = format!("committed block at height {height}: transfer {i}: {e}");
+                    fx.push(Effect::Report(Event::Rejected { from: None, reason }));
+                }
+                s
+            }
+        };
+        self.state = state;
+        self.proposed_states.clear();
         let previous = self.head;
         self.head = BlockRef { hash, slot: height, height };
         let info = BlockInfo {
@@ -66,10 +81,18 @@ impl Tendermint {
             parent: block.parent,
             proposer: block.proposer,
             attestations: commit.precommits.len() as u32,
+            txs: block.txs.len() as u32,
         };
+        self.ledger.included(&block.txs, crate::ledger::Inclusion { height, block: hash }, &self.state);
+        self.ledger.finalized(block.txs.len());
         fx.push(Effect::Report(Event::BlockImported(info)));
         fx.push(Effect::Report(Event::HeadChanged { head: self.head, previous, reorg_depth: 0 }));
         fx.push(Effect::Report(Event::Finalized(CheckpointRef { epoch: height, block: self.head })));
+        if !block.txs.is_empty() {
+            let ids: Vec<_> = block.txs.iter().map(|t| t.id()).collect();
+            fx.push(Effect::Report(Event::TxsIncluded { block: self.head, ids: ids.clone() }));
+            fx.push(Effect::Report(Event::TxsFinal { block: self.head, ids }));
+        }
         for ev in &block.evidence {
             self.slashed.insert(ev.offender()); // R11
         }

@@ -12,6 +12,7 @@ use crate::chain::spec::TendermintParams;
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
 use crate::consensus::engine::*;
+use crate::ledger::{AccountView, State, TxError, TxId, TxLayer, TxStatus};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Committed blocks kept in memory to serve sync (R14); older ones stay only in the store.
@@ -106,6 +107,12 @@ pub struct Tendermint {
     /// The votes of the last committed height, for the dashboard (status only).
     pub(super) last_votes: (u64, Vec<ValidatorVotes>),
     pub(super) wake: Option<Millis>,
+
+    // Transactions (ledger): the mempool and index, the committed state, and
+    // the states that this height's valid proposals would give.
+    pub(super) ledger: TxLayer,
+    pub(super) state: State,
+    pub(super) proposed_states: BTreeMap<Hash32, State>,
 }
 
 /// The genesis block's id (R1).
@@ -128,6 +135,7 @@ impl Tendermint {
             }
         }
         let genesis = genesis_hash(&spec.genesis_seed());
+        let ledger = TxLayer::new(spec)?;
         Ok(Tendermint {
             params,
             genesis,
@@ -169,6 +177,9 @@ impl Tendermint {
             last_precommit: BTreeMap::new(),
             last_votes: (0, Vec::new()),
             wake: None,
+            state: ledger.genesis(),
+            ledger,
+            proposed_states: BTreeMap::new(),
         })
     }
 
@@ -270,6 +281,10 @@ impl Tendermint {
     }
 
     fn on_message(&mut self, now: Millis, from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
+        if kind == MsgKind::Tx {
+            fx.extend(self.ledger.gossiped(now, from, bytes, &self.state));
+            return;
+        }
         let msg = match Message::decode(kind, bytes) {
             Ok(m) => m,
             Err(e) => {
@@ -330,6 +345,7 @@ impl Engine for Tendermint {
 
     fn handle(&mut self, now: Millis, input: Input) -> Vec<Effect> {
         let mut fx = Vec::new();
+        self.ledger.tick(now);
         if let Input::Message { kind: MsgKind::Vote | MsgKind::Block, bytes, .. } = &input
             && self.seen.contains(&Hash32::digest(&[b"tm-msg", bytes]))
         {
@@ -393,6 +409,7 @@ impl Engine for Tendermint {
             validators,
             behaviour: self.behaviour,
             detail: EngineDetail::Tendermint(self.detail()),
+            txs: self.ledger.counters,
         }
     }
 
@@ -406,7 +423,24 @@ impl Engine for Tendermint {
                 parent: c.block.parent,
                 proposer: c.block.proposer,
                 attestations: c.commit.precommits.len() as u32,
+                txs: c.block.txs.len() as u32,
             })
             .collect()
+    }
+
+    fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>) {
+        match self.ledger.admit(now, bytes, &self.state, true) {
+            Ok(t) => (Ok(t.id()), vec![Effect::Send { to: Dest::All, kind: MsgKind::Tx, bytes: t.encode() }]),
+            Err(e) => (Err(e), Vec::new()),
+        }
+    }
+
+    fn tx_status(&self, id: &TxId) -> TxStatus {
+        // R1: committed is final.
+        self.ledger.status(id, self.head.height, |h| self.committed_at(h))
+    }
+
+    fn account(&self, index: u32) -> Option<AccountView> {
+        self.ledger.account(index, &self.state, &self.state)
     }
 }

@@ -32,7 +32,25 @@ impl Tendermint {
                 return Err(format!("evidence against validator {v} is stale or repeated"));
             }
         }
-        Ok(())
+        self.execute_block(b).map(|_| ())
+    }
+
+    /// R3, ledger T3-T4: the block's transfers on the committed state give
+    /// its state root. The resulting state is kept for the commit.
+    pub(super) fn execute_block(&mut self, b: &Block) -> Result<crate::ledger::State, String> {
+        let id = b.hash();
+        if let Some(s) = self.proposed_states.get(&id) {
+            return Ok(s.clone());
+        }
+        let post = self.ledger.execute(&self.state, &b.txs)?;
+        if post.root() != b.state_root {
+            return Err(format!("state root {} is not the root its transfers give", b.state_root.short()));
+        }
+        if self.proposed_states.len() >= 16 {
+            self.proposed_states.clear();
+        }
+        self.proposed_states.insert(id, post.clone());
+        Ok(post)
     }
 
     /// Keep the first proposal of a round, noting whether its block is valid.

@@ -57,7 +57,9 @@ impl Tendermint {
                 fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
                 return;
             }
-            if let Err(reason) = self.verify_commit(&block, &commit) {
+            if let Err(reason) =
+                self.verify_commit(&block, &commit).and_then(|()| self.execute_block(&block).map(|_| ()))
+            {
                 fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
                 return;
             }

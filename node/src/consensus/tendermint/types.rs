@@ -4,6 +4,7 @@
 
 use crate::chain::codec::{DecodeError, Reader, Writer};
 use crate::chain::{Domain, Hash32, SecretKey, Signature};
+use crate::ledger::Transfer;
 
 /// Most evidence one block may carry (R11).
 pub const MAX_BLOCK_EVIDENCE: usize = 8;
@@ -66,6 +67,9 @@ pub struct Block {
     pub proposer: u32,
     pub graffiti: u64,
     pub evidence: Vec<Evidence>,
+    /// The account state's root after `txs` (ledger T4).
+    pub state_root: Hash32,
+    pub txs: Vec<Transfer>,
 }
 
 /// A proposal on the wire: the signed header, the block it names, and for a
@@ -275,6 +279,8 @@ impl Block {
         put_hash(w, &self.parent);
         w.u32(self.proposer).u64(self.graffiti);
         w.list(&self.evidence, |w, e| e.write(w));
+        put_hash(w, &self.state_root);
+        w.list(&self.txs, |w, t| t.write(w));
     }
     pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let (height, parent, proposer, graffiti) = (r.u64()?, get_hash(r)?, r.u32()?, r.u64()?);
@@ -282,7 +288,9 @@ impl Block {
         if evidence.len() > MAX_BLOCK_EVIDENCE {
             return Err(DecodeError::Invalid { what: "block", detail: "too much evidence".into() });
         }
-        Ok(Block { height, parent, proposer, graffiti, evidence })
+        let state_root = get_hash(r)?;
+        let txs = r.list(Transfer::read)?;
+        Ok(Block { height, parent, proposer, graffiti, evidence, state_root, txs })
     }
     pub fn encode(&self) -> Vec<u8> {
         encode_with(|w| self.write(w))

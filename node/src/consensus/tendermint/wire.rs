@@ -77,6 +77,10 @@ impl Message {
                 }
                 Ok(Message::SyncResponse(items))
             }
+            // Transfers belong to the ledger, which takes them before decoding.
+            MsgKind::Tx => {
+                Err(DecodeError::Invalid { what: "message kind", detail: "tx is not a consensus message".into() })
+            }
         })
     }
 }

@@ -11,6 +11,7 @@ fn spec(n: usize) -> ChainSpec {
         validators: (0..n).map(|i| ValidatorSpec { pubkey: format!("{:064x}", i + 1), stake: 32 }).collect(),
         tendermint: None,
         pow: None,
+        ledger: None,
     }
 }
 

@@ -15,6 +15,7 @@ fn imported(hash: Hash32, parent: Hash32, height: u64) -> pb::Event {
         parent: parent.0.to_vec(),
         proposer: 0,
         attestations: 0,
+        txs: 0,
     }))
 }
 

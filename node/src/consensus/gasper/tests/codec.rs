@@ -11,8 +11,16 @@ fn samples() -> Vec<Message> {
     let a = att(1, 5, g, cp(0, g), cp(1, Hash32([1; 32])));
     let b = att(1, 5, Hash32([2; 32]), cp(0, g), cp(1, Hash32([1; 32])));
     let b1 = block(1, g, Body::default());
-    let b2 =
-        block(1, g, Body { graffiti: 3, attestations: vec![a, b], evidence: vec![Evidence::ConflictingVotes(a, b)] });
+    let b2 = block(
+        1,
+        g,
+        Body {
+            graffiti: 3,
+            attestations: vec![a, b],
+            evidence: vec![Evidence::ConflictingVotes(a, b)],
+            ..Body::default()
+        },
+    );
     vec![
         Message::Block(b2.clone()),
         Message::Vote(a),

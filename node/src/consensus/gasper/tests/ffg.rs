@@ -38,7 +38,7 @@ fn vote(v: u32, slot: u64, source: Checkpoint) -> Attestation {
 }
 
 fn blk(slot: u64, attestations: Vec<Attestation>, evidence: Vec<Evidence>) -> Block {
-    let body = Body { graffiti: 0, attestations, evidence };
+    let body = Body { graffiti: 0, attestations, evidence, ..Body::default() };
     let header = BlockHeader { slot, proposer: 0, parent: Hash32::ZERO, body_root: body.root() };
     Block { signed: SignedHeader { header, signature: Signature::default() }, body }
 }

@@ -33,6 +33,7 @@ pub(super) fn spec(rule: ForkChoiceRule) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 4,
         }),
+        ledger: None,
     }
 }
 
@@ -54,6 +55,9 @@ pub(super) fn child(e: &Pow, parent: &Block, miner: u32, ts: u64) -> Block {
         miner,
         difficulty: e.difficulty_after(parent),
         nonce: 0,
+        state_root: parent.state_root,
+        tx_root: crate::consensus::pow::types::tx_root(&[]),
+        txs: Vec::new(),
     }
     .mine(4)
     .expect("4 bits")

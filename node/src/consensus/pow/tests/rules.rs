@@ -36,13 +36,21 @@ fn the_puzzle_is_real() {
 }
 
 fn blk(parent: Hash32, height: u64, difficulty: u64, nonce: u64) -> (Hash32, Block) {
-    let b = Block { parent, height, timestamp_ms: 0, miner: 0, difficulty, nonce };
+    let b = Block { parent, height, timestamp_ms: 0, miner: 0, difficulty, nonce, ..Default::default() };
     (b.id(), b)
 }
 
 /// G -> x(10) -> {y1, y2, y3}(10 each); G -> z1(15) -> z2(15); G -> w1 -> w2 -> w3 (1 each).
 fn tree(rule: ForkChoiceRule) -> (Tree, [Hash32; 4]) {
-    let g = Block { parent: Hash32::ZERO, height: 0, timestamp_ms: 0, miner: u32::MAX, difficulty: 1, nonce: 0 };
+    let g = Block {
+        parent: Hash32::ZERO,
+        height: 0,
+        timestamp_ms: 0,
+        miner: u32::MAX,
+        difficulty: 1,
+        nonce: 0,
+        ..Default::default()
+    };
     let mut t = Tree::new(g.clone(), rule);
     let gid = g.id();
     let (x, xb) = blk(gid, 1, 10, 1);
@@ -82,7 +90,15 @@ fn the_three_fork_choice_rules_disagree_where_they_should() {
 
 #[test]
 fn ties_keep_the_tip_seen_first() {
-    let g = Block { parent: Hash32::ZERO, height: 0, timestamp_ms: 0, miner: u32::MAX, difficulty: 1, nonce: 0 };
+    let g = Block {
+        parent: Hash32::ZERO,
+        height: 0,
+        timestamp_ms: 0,
+        miner: u32::MAX,
+        difficulty: 1,
+        nonce: 0,
+        ..Default::default()
+    };
     let mut t = Tree::new(g.clone(), ForkChoiceRule::Heaviest);
     let (a, ab) = blk(g.id(), 1, 5, 1);
     let (b, bb) = blk(g.id(), 1, 5, 2);

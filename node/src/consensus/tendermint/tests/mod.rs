@@ -41,6 +41,7 @@ pub fn spec() -> ChainSpec {
             timeout_commit_ms: 0,
         }),
         pow: None,
+        ledger: None,
     }
 }
 
@@ -64,7 +65,8 @@ pub fn genesis() -> Hash32 {
 }
 
 pub fn block(height: u64, parent: Hash32, graffiti: u64) -> Block {
-    Block { height, parent, proposer: proposer(height, 0), graffiti, evidence: Vec::new() }
+    let state_root = crate::ledger::State::genesis(1000, 1_000_000_000).root();
+    Block { height, parent, proposer: proposer(height, 0), graffiti, evidence: Vec::new(), state_root, txs: Vec::new() }
 }
 
 pub fn proposal(height: u64, round: u64, b: &Block, pol_round: Option<u64>, pol: Vec<Vote>) -> Message {

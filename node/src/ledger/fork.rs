@@ -1,0 +1,239 @@
+//! `ForkLedger`: the ledger of an engine whose blocks form a tree that can
+//! reorg (pow, gasper). Every block is executed when it is imported, on its
+//! parent's state (T3); the state of each recent block is kept, and a state
+//! that is not kept any more is rebuilt by replaying blocks from the nearest
+//! ancestor whose state is (the genesis state is always kept). When the head
+//! moves, the blocks that left the canonical chain give their transfers back
+//! to the mempool and the blocks that joined it take theirs out (T6); when
+//! finality moves, the transfers of the blocks it passes are final.
+
+use super::layer::TxLayer;
+use super::state::State;
+use super::transfer::Transfer;
+use super::{Inclusion, TxId, TxStatus};
+use crate::chain::Hash32;
+use crate::consensus::{BlockRef, Effect, Event, Millis};
+use std::collections::BTreeMap;
+
+/// States kept for blocks at most this many heights below the head (and
+/// the finalized block's, and genesis's); older ones are replayed when asked for.
+pub const KEEP_HEIGHTS: u64 = 256;
+
+/// What the engine's block tree tells the ledger about a block.
+pub trait BlockSource {
+    fn parent(&self, h: &Hash32) -> Option<Hash32>;
+    fn height(&self, h: &Hash32) -> Option<u64>;
+    /// The block's transfers (`None`: not a known block).
+    fn txs(&self, h: &Hash32) -> Option<&[Transfer]>;
+    fn slot(&self, h: &Hash32) -> Option<u64> {
+        self.height(h)
+    }
+}
+
+pub struct ForkLedger {
+    pub layer: TxLayer,
+    genesis: Hash32,
+    states: BTreeMap<Hash32, (u64, State)>,
+    head: Hash32,
+    head_state: State,
+    finalized: (Hash32, u64),
+    /// The canonical block at each height, genesis to head.
+    canonical: BTreeMap<u64, Hash32>,
+}
+
+impl ForkLedger {
+    pub fn new(layer: TxLayer, genesis: Hash32) -> ForkLedger {
+        let state = layer.genesis();
+        let mut states = BTreeMap::new();
+        states.insert(genesis, (0, state.clone()));
+        ForkLedger {
+            layer,
+            genesis,
+            states,
+            head: genesis,
+            head_state: state,
+            finalized: (genesis, 0),
+            canonical: BTreeMap::from([(0, genesis)]),
+        }
+    }
+
+    /// The canonical head's state: what blocks are built on and the mempool admits against.
+    pub fn head_state(&self) -> &State {
+        &self.head_state
+    }
+
+    /// The state after block `h`, rebuilt if it is no longer kept.
+    pub fn state_of(&self, h: &Hash32, src: &impl BlockSource) -> Option<State> {
+        let mut path = Vec::new();
+        let mut at = *h;
+        let base = loop {
+            if let Some((_, s)) = self.states.get(&at) {
+                break s.clone();
+            }
+            path.push(at);
+            at = src.parent(&at)?;
+        };
+        let mut state = base;
+        for b in path.iter().rev() {
+            // Replayed blocks were executed when imported; the store is trusted.
+            state.apply_all(src.txs(b)?).ok()?;
+        }
+        Some(state)
+    }
+
+    /// T3, T4: a block on `parent` carrying `txs` must end at `root`. On
+    /// success the state is kept for the block `hash`.
+    pub fn execute(
+        &mut self,
+        hash: Hash32,
+        height: u64,
+        parent: &Hash32,
+        txs: &[Transfer],
+        root: &Hash32,
+        src: &impl BlockSource,
+    ) -> Result<(), String> {
+        if self.states.contains_key(&hash) {
+            return Ok(());
+        }
+        let pre = self.state_of(parent, src).ok_or("the parent's state is unknown")?;
+        let post = self.layer.execute(&pre, txs)?;
+        if post.root() != *root {
+            return Err(format!("state root {} is not the root its transfers give", root.short()));
+        }
+        self.states.insert(hash, (height, post));
+        if self.states.len() as u64 > 4 * KEEP_HEIGHTS {
+            // A long import (a restore, a sync) keeps the recent states only.
+            let floor = height.saturating_sub(KEEP_HEIGHTS);
+            let (genesis, fin) = (self.genesis, self.finalized.0);
+            self.states.retain(|h, (x, _)| *x >= floor || *h == genesis || *h == fin);
+        }
+        Ok(())
+    }
+
+    /// What a block built on the head carries, and the root it ends at.
+    pub fn build(&self) -> (Vec<Transfer>, Hash32) {
+        let txs = self.layer.reap(&self.head_state);
+        match self.layer.execute(&self.head_state, &txs) {
+            Ok(post) => (txs, post.root()),
+            Err(_) => (Vec::new(), self.head_state.root()),
+        }
+    }
+
+    /// The transfers and state root of a block built on `parent` (not the head:
+    /// a private or equivocating branch), or an empty block's.
+    pub fn build_on(&self, parent: &Hash32, src: &impl BlockSource) -> (Vec<Transfer>, Hash32) {
+        let Some(pre) = self.state_of(parent, src) else { return (Vec::new(), Hash32::ZERO) };
+        let txs = self.layer.reap(&pre);
+        match self.layer.execute(&pre, &txs) {
+            Ok(post) => (txs, post.root()),
+            Err(_) => (Vec::new(), pre.root()),
+        }
+    }
+
+    fn block_ref(h: &Hash32, src: &impl BlockSource) -> BlockRef {
+        BlockRef { hash: *h, slot: src.slot(h).unwrap_or(0), height: src.height(h).unwrap_or(0) }
+    }
+
+    /// The canonical head moved to `new` (T6): effects report the transfers
+    /// that joined the chain.
+    pub fn move_head(&mut self, now: Millis, new: Hash32, src: &impl BlockSource) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if new == self.head {
+            return fx;
+        }
+        let Some(new_state) = self.state_of(&new, src) else { return fx };
+        // Walk both tips down to their common ancestor.
+        let (mut a, mut b) = (self.head, new);
+        let (mut left, mut joined) = (Vec::new(), Vec::new());
+        let h = |x: &Hash32| src.height(x).unwrap_or(0);
+        while a != b {
+            if h(&a) >= h(&b) && a != self.genesis {
+                left.push(a);
+                let Some(p) = src.parent(&a) else { break };
+                a = p;
+            } else {
+                joined.push(b);
+                let Some(p) = src.parent(&b) else { break };
+                b = p;
+            }
+        }
+        let fork_height = h(&b);
+        self.canonical.retain(|height, _| *height <= fork_height);
+        for blk in joined.iter().rev() {
+            let height = h(blk);
+            self.canonical.insert(height, *blk);
+            let Some(txs) = src.txs(blk) else { continue };
+            if txs.is_empty() {
+                continue;
+            }
+            let state = self.state_of(blk, src).unwrap_or_else(|| new_state.clone());
+            self.layer.included(txs, Inclusion { height, block: *blk }, &state);
+            let ids: Vec<TxId> = txs.iter().map(|t| t.id()).collect();
+            fx.push(Effect::Report(Event::TxsIncluded { block: Self::block_ref(blk, src), ids }));
+        }
+        for blk in &left {
+            if let Some(txs) = src.txs(blk) {
+                let txs = txs.to_vec();
+                self.layer.reverted(now, &txs, blk, &new_state);
+            }
+        }
+        self.head = new;
+        self.head_state = new_state;
+        self.prune();
+        fx
+    }
+
+    /// Finality moved to `fin` on the canonical chain: the transfers of the
+    /// blocks it passed are final.
+    pub fn move_final(&mut self, fin: Hash32, src: &impl BlockSource) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let Some(height) = src.height(&fin) else { return fx };
+        if fin == self.finalized.0 {
+            return fx;
+        }
+        let mut passed = Vec::new();
+        let mut at = fin;
+        while at != self.finalized.0 && src.height(&at).is_some_and(|x| x > self.finalized.1) {
+            passed.push(at);
+            let Some(p) = src.parent(&at) else { break };
+            at = p;
+        }
+        for blk in passed.iter().rev() {
+            let Some(txs) = src.txs(blk) else { continue };
+            if txs.is_empty() {
+                continue;
+            }
+            self.layer.finalized(txs.len());
+            let ids: Vec<TxId> = txs.iter().map(|t| t.id()).collect();
+            fx.push(Effect::Report(Event::TxsFinal { block: Self::block_ref(blk, src), ids }));
+        }
+        if let Some(s) = self.state_of(&fin, src) {
+            self.states.insert(fin, (height, s));
+        }
+        self.finalized = (fin, height);
+        fx
+    }
+
+    fn prune(&mut self) {
+        let head_height = self.canonical.last_key_value().map_or(0, |(h, _)| *h);
+        let floor = head_height.saturating_sub(KEEP_HEIGHTS);
+        let (genesis, fin) = (self.genesis, self.finalized.0);
+        if self.states.len() as u64 > 2 * KEEP_HEIGHTS {
+            self.states.retain(|h, (height, _)| *height >= floor || *h == genesis || *h == fin);
+        }
+    }
+
+    pub fn status(&self, id: &TxId) -> TxStatus {
+        self.layer.status(id, self.finalized.1, |h| self.canonical.get(&h).copied())
+    }
+
+    pub fn account(&self, index: u32, src: &impl BlockSource) -> Option<super::AccountView> {
+        let fin = self.state_of(&self.finalized.0, src)?;
+        self.layer.account(index, &fin, &self.head_state)
+    }
+
+    /// The canonical block at `height`, if the head's chain reaches it.
+    pub fn canonical_at(&self, height: u64) -> Option<Hash32> {
+        self.canonical.get(&height).copied()
+    }
+}
