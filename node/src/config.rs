@@ -15,6 +15,9 @@ pub struct NodeEntry {
     pub addr: SocketAddr,
     /// Validator index it signs for, if any.
     pub validator: Option<u32>,
+    /// Where the node serves Prometheus `/metrics` (HTTP); none if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<SocketAddr>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod consensus;
 pub mod ledger;
+pub mod metrics;
 pub mod net;
 pub mod runtime;
 pub mod store;

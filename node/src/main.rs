@@ -81,6 +81,7 @@ fn main() -> anyhow::Result<()> {
         validator,
         peers,
         listen: args.listen.unwrap_or(me.addr),
+        metrics: me.metrics,
         data_dir: args.data_dir,
     };
     // One thread per node: a devnet runs several nodes on few cores, and a

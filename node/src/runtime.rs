@@ -23,12 +23,13 @@ use crate::api::{
 use crate::chain::{ChainSpec, SecretKey};
 use crate::clock::Clock;
 use crate::consensus::{self, Dest, Effect, Engine, Event, Identity, Input, Millis, PeerId, Record};
+use crate::metrics::NodeMetrics;
 use crate::net::peers::{CONNECTION_WINDOW, MAX_MESSAGE_BYTES, STREAM_WINDOW};
 use crate::net::{Inbound, LinkEvent, Outbox, P2pService, PeerAddr, Peers, Shim};
 use crate::store::Store;
 use anyhow::Context;
 use devnet_proto::v1 as pb;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,6 +56,8 @@ pub struct NodeArgs {
     /// Every other node.
     pub peers: Vec<PeerAddr>,
     pub listen: SocketAddr,
+    /// Where to serve Prometheus `/metrics`; `None` serves none.
+    pub metrics: Option<SocketAddr>,
     pub data_dir: PathBuf,
     /// The cluster token Control calls must carry; `None` disables Control.
     pub control_token: Option<String>,
@@ -130,6 +133,11 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         .add_service(reflection)
         .serve_with_incoming(incoming);
     let server = tokio::spawn(server);
+    let (metrics, registry) = NodeMetrics::new();
+    if let Some(addr) = args.metrics {
+        let listener = crate::metrics::bind(addr).await?;
+        tokio::spawn(crate::metrics::serve(listener, Arc::new(registry)));
+    }
 
     let peers = Peers::start(args.me, &args.peers, link_tx, shim, dropped);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
@@ -151,6 +159,10 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         outbox: Outbox::default(),
         unlogged_finality: None,
         finality_logged_at: None,
+        metrics,
+        submitted: BTreeMap::new(),
+        head_height: 0,
+        finalized_height: 0,
     };
     tokio::select! {
         r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx, txs_rx) => r?,
@@ -186,7 +198,16 @@ struct Runtime {
     /// The latest finality not logged yet, and when one last was (`log_finality`).
     unlogged_finality: Option<consensus::CheckpointRef>,
     finality_logged_at: Option<std::time::Instant>,
+    metrics: NodeMetrics,
+    /// When each transfer a client submitted here was admitted (for the
+    /// submit-to-final histogram); bounded by `SUBMITTED_MAX`, oldest out.
+    submitted: BTreeMap<crate::ledger::TxId, std::time::Instant>,
+    head_height: u64,
+    finalized_height: u64,
 }
+
+/// Admitted transfers whose finality the latency histogram still waits for.
+const SUBMITTED_MAX: usize = 100_000;
 
 impl Runtime {
     async fn drive(
@@ -234,9 +255,11 @@ impl Runtime {
                     self.feed(Input::Start)?
                 }
                 Some(m) = inbound.recv(), if started => {
+                    self.metrics.received(m.kind.as_str(), m.bytes.len());
                     self.feed(Input::Message { from: m.from, kind: m.kind, bytes: m.bytes })?;
                     for _ in 1..DRAIN_MAX {
                         let Ok(m) = inbound.try_recv() else { break };
+                        self.metrics.received(m.kind.as_str(), m.bytes.len());
                         self.feed(Input::Message { from: m.from, kind: m.kind, bytes: m.bytes })?;
                     }
                 }
@@ -275,6 +298,9 @@ impl Runtime {
                 }
                 _ = durability.tick() => {
                     self.log_finality(true);
+                    let txs = self.engine.status(self.clock.now()).txs;
+                    self.metrics.set_txs(&txs);
+                    self.metrics.peers.set(self.peers_up.len() as i64);
                     if self.store.sync_due() {
                         self.store.sync().context("making the store durable")?;
                     }
@@ -299,6 +325,11 @@ impl Runtime {
             ControlCmd::Behaviour(b) => {
                 self.feed(Input::SetBehaviour(b))?;
                 format!("behaviour {}", b.label())
+            }
+            ControlCmd::Censor(c) => {
+                let text = format!("censoring {}", c.label());
+                self.feed(Input::SetCensorship(c))?;
+                text
             }
             ControlCmd::Hashrate(percent) => {
                 self.feed(Input::SetHashrate { percent })?;
@@ -326,6 +357,12 @@ impl Runtime {
             TxRequest::Submit(bytes, reply) => {
                 let result = if started {
                     let (result, effects) = self.engine.submit_tx(self.clock.now(), &bytes);
+                    if let Ok(id) = &result {
+                        if self.submitted.len() >= SUBMITTED_MAX {
+                            self.submitted.pop_first();
+                        }
+                        self.submitted.insert(*id, std::time::Instant::now());
+                    }
                     self.carry_out(effects);
                     result
                 } else {
@@ -360,10 +397,12 @@ impl Runtime {
                 Effect::Persist(r) => self.pending.push(r),
                 Effect::Send { to, kind, bytes } => {
                     let to = self.resolve(to);
+                    self.metrics.sent(kind.as_str(), to.len(), bytes.len());
                     self.outbox.push(&to, kind, bytes)
                 }
                 Effect::Relay { to, kind, bytes } => {
                     let to = self.resolve(to);
+                    self.metrics.sent(kind.as_str(), to.len(), bytes.len());
                     self.outbox.hold(&to, kind, bytes)
                 }
                 Effect::WakeAt(t) => {
@@ -393,7 +432,36 @@ impl Runtime {
         Ok(())
     }
 
+    /// Keeps the metrics that follow events.
+    fn measure(&mut self, ev: &Event) {
+        let m = &self.metrics;
+        match ev {
+            Event::HeadChanged { head, reorg_depth, .. } => {
+                self.head_height = head.height;
+                if *reorg_depth > 0 {
+                    m.reorgs.inc();
+                }
+            }
+            Event::Finalized(c) => self.finalized_height = c.block.height,
+            Event::RoundFailed { .. } => {
+                m.rounds_failed.inc();
+            }
+            Event::TxsFinal { ids, .. } => {
+                for id in ids {
+                    if let Some(at) = self.submitted.remove(id) {
+                        m.submit_to_final.observe(at.elapsed().as_secs_f64());
+                    }
+                }
+            }
+            _ => return,
+        }
+        m.height.set(self.head_height as i64);
+        m.finalized_height.set(self.finalized_height as i64);
+        m.finality_lag.set(self.head_height.saturating_sub(self.finalized_height) as i64);
+    }
+
     fn report(&mut self, ev: Event) {
+        self.measure(&ev);
         match &ev {
             Event::Finalized(c) => {
                 self.unlogged_finality = Some(*c);
@@ -450,7 +518,19 @@ impl Runtime {
             self.spec.epoch_slots,
         );
         let dropped_messages = self.peers.dropped.load(Ordering::Relaxed);
-        pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, seq: self.seq, ..s }
+        let traffic = self
+            .metrics
+            .traffic
+            .iter()
+            .map(|(kind, t)| pb::KindTraffic {
+                kind: kind.to_string(),
+                messages_sent: t[0],
+                bytes_sent: t[1],
+                messages_received: t[2],
+                bytes_received: t[3],
+            })
+            .collect();
+        pb::NodeStatus { skew_ms: self.clock.skew_ms, dropped_messages, seq: self.seq, traffic, ..s }
     }
 
     fn subscribe(&mut self, sub: Subscribe) {

@@ -100,7 +100,12 @@ mod tests {
 
     fn setup() -> (ClusterView, FaultState) {
         let nodes: Vec<NodeEntry> = (0..4)
-            .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i) })
+            .map(|i| NodeEntry {
+                id: format!("n{i}"),
+                addr: "127.0.0.1:1".parse().unwrap(),
+                validator: Some(i),
+                metrics: None,
+            })
             .collect();
         // 1 s slots, 4-slot epochs: an epoch is 4 s, the bound 6 epochs = 24 s.
         let mut v = ClusterView::new("t", "gasper", 1000, 4, 0, &nodes);

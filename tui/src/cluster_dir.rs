@@ -7,6 +7,7 @@
 //!   keys/n0.key ...     validator seeds, hex, mode 0600
 //!   token               cluster token for Control calls, mode 0600
 //!   control.addr        where the running `devnet` serves `devnet status`/`inject`
+//!   targets.json        Prometheus file_sd targets: each node's /metrics and devnet's own
 //!   nodes/n0/ ...       each node's store (node.redb)
 //!   logs/n0.log ...     each node's stdout and stderr, appended across restarts
 //! ```
@@ -31,6 +32,8 @@ pub struct ClusterDir {
     pub nodes: ClusterNodes,
     /// True when an existing cluster was resumed rather than created.
     pub resumed: bool,
+    /// Where the running `devnet` serves its own `/metrics` (for `targets.json`).
+    pub orchestrator_metrics: Option<SocketAddr>,
 }
 
 pub fn node_id(i: usize) -> String {
@@ -83,9 +86,36 @@ impl ClusterDir {
     }
 
     /// Adds a node (a twin) to nodes.json and returns its index.
+    pub fn targets_path(&self) -> PathBuf {
+        self.root.join("targets.json")
+    }
+
+    /// `targets.json`: every node's metrics address in Prometheus' file
+    /// service discovery format (`file_sd_configs`), labelled with the
+    /// cluster and node; `devnet` itself is added when its own endpoint is up.
+    pub fn write_targets(&self) -> anyhow::Result<()> {
+        let orchestrator = self.orchestrator_metrics;
+        let cluster = self.spec.name.clone();
+        let mut groups: Vec<serde_json::Value> = self
+            .nodes
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                let m = n.metrics?;
+                Some(serde_json::json!({"targets": [m.to_string()], "labels": {"cluster": cluster, "node": n.id, "job": "devnet-node"}}))
+            })
+            .collect();
+        if let Some(a) = orchestrator {
+            groups
+                .push(serde_json::json!({"targets": [a.to_string()], "labels": {"cluster": cluster, "job": "devnet"}}));
+        }
+        write_json(&self.targets_path(), &groups)
+    }
+
     pub fn add_node(&mut self, id: String, validator: u32) -> anyhow::Result<usize> {
-        let addr = pick_addrs(0, 1)?[0];
-        self.nodes.nodes.push(NodeEntry { id, addr, validator: Some(validator) });
+        let addrs = pick_addrs(0, 2)?;
+        self.nodes.nodes.push(NodeEntry { id, addr: addrs[0], validator: Some(validator), metrics: Some(addrs[1]) });
+        self.write_targets()?;
         write_json(&self.nodes_path(), &self.nodes)?;
         Ok(self.nodes.nodes.len() - 1)
     }
@@ -114,15 +144,20 @@ impl ClusterDir {
             (create(cfg, &root)?, false)
         };
         let addrs = pick_addrs(cfg.base_port, cfg.nodes)?;
+        // Metrics ports: the next block after the gRPC ones with a base port, else free ones.
+        let metrics_base = if cfg.base_port == 0 { 0 } else { cfg.base_port + cfg.nodes as u16 };
+        let metrics = pick_addrs(metrics_base, cfg.nodes)?;
         let nodes = ClusterNodes {
             nodes: addrs
                 .into_iter()
+                .zip(metrics)
                 .enumerate()
-                .map(|(i, addr)| NodeEntry { id: node_id(i), addr, validator: Some(i as u32) })
+                .map(|(i, (addr, m))| NodeEntry { id: node_id(i), addr, validator: Some(i as u32), metrics: Some(m) })
                 .collect(),
         };
-        let dir = ClusterDir { root, spec, nodes, resumed };
+        let dir = ClusterDir { root, spec, nodes, resumed, orchestrator_metrics: None };
         write_json(&dir.nodes_path(), &dir.nodes)?;
+        dir.write_targets()?;
         Ok(dir)
     }
 }

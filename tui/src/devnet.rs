@@ -10,6 +10,7 @@ use crate::cluster_dir::ClusterDir;
 use crate::config::DevnetConfig;
 use crate::control::{self, ControlReq};
 use crate::faults::FaultState;
+use crate::metrics::ClusterMetrics;
 use crate::supervisor::{NodeCommand, Supervisor, node_binary};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -37,6 +38,7 @@ pub struct Devnet {
     /// Seeds node i's fault shim with `seed + i` (scenarios' `seed`).
     pub(crate) seed: Option<u64>,
     watchdog: Watchdog,
+    metrics: ClusterMetrics,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -53,7 +55,7 @@ impl Devnet {
         fresh: bool,
         seed: Option<u64>,
     ) -> anyhow::Result<Devnet> {
-        let dir = ClusterDir::prepare(cfg, data_dir, fresh)?;
+        let mut dir = ClusterDir::prepare(cfg, data_dir, fresh)?;
         let program = node_binary()?;
         let token = dir.token()?;
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
@@ -72,12 +74,19 @@ impl Devnet {
         let (addr, server) = control::serve(token.clone(), control_tx).await?;
         tasks.push(server);
         std::fs::write(dir.control_addr_path(), addr.to_string())?;
+        // devnet's own /metrics, listed in targets.json beside the nodes'.
+        let (metrics, registry) = ClusterMetrics::new();
+        let listener = devnet_node::metrics::bind(([127, 0, 0, 1], 0).into()).await?;
+        dir.orchestrator_metrics = Some(listener.local_addr()?);
+        dir.write_targets()?;
+        tasks.push(tokio::spawn(devnet_node::metrics::serve(listener, std::sync::Arc::new(registry))));
         supervisor.start_all()?;
         tasks.extend(watch::spawn_watchers(&dir.nodes.nodes, tx.clone()));
         let s = &dir.spec;
         let mut view =
             ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
         view.validators = std::mem::take(&mut view.validators).with_spec(s);
+        view.txs.max_block_txs = s.ledger().max_block_txs;
         let mut faults = FaultState::new(dir.nodes.nodes.len());
         if s.consensus == "pow" {
             let shares = s.pow.as_ref().map(|p| p.hashrate.clone()).filter(|h| !h.is_empty());
@@ -95,6 +104,7 @@ impl Devnet {
             event_tx: tx,
             seed,
             watchdog: Watchdog::default(),
+            metrics,
             tasks,
         })
     }
@@ -109,6 +119,7 @@ impl Devnet {
         self.view.apply(ev, now);
         let stakes: Vec<u64> = self.dir.spec.validators.iter().map(|v| v.stake).collect();
         self.watchdog.check(&mut self.view, &self.faults, &stakes, now);
+        self.metrics.update(&self.view);
     }
 
     /// Answers a request from the control endpoint.

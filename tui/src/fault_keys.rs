@@ -72,7 +72,12 @@ mod tests {
 
     fn view() -> ClusterView {
         let nodes: Vec<NodeEntry> = (0..4)
-            .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i) })
+            .map(|i| NodeEntry {
+                id: format!("n{i}"),
+                addr: "127.0.0.1:1".parse().unwrap(),
+                validator: Some(i),
+                metrics: None,
+            })
             .collect();
         ClusterView::new("t", "gasper", 100, 4, 0, &nodes)
     }

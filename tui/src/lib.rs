@@ -5,7 +5,8 @@
 //! what nodes report into a `ClusterView`; `devnet` ties those together for
 //! `headless` and for the dashboard (`app` + `keys` + `ui`); `faults` is the
 //! one executor of injected faults and `control` the endpoint other terminals
-//! reach it through.
+//! reach it through. `tx_cli` (`devnet tx`) and `load` (`devnet load`) are
+//! clients of a running devnet's Transactions service, through `node_client`.
 
 pub mod alarms;
 pub mod app;
@@ -14,10 +15,15 @@ pub mod cluster_dir;
 pub mod config;
 pub mod control;
 pub mod devnet;
+pub mod duration;
 pub mod fault_keys;
 pub mod faults;
 pub mod headless;
 pub mod keys;
+pub mod load;
+pub mod metrics;
+pub mod node_client;
 pub mod scenario;
 pub mod supervisor;
+pub mod tx_cli;
 pub mod ui;

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use devnet::cluster_dir::default_data_dir;
 use devnet::config::DevnetConfig;
 use devnet::devnet::Devnet;
+use devnet::duration::parse_duration;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -99,6 +100,92 @@ enum Command {
         #[arg(long, requires = "headless")]
         json: bool,
     },
+    /// Look at the test accounts and send transfers on the running devnet: `tx accounts`,
+    /// `tx transfer FROM TO AMOUNT`, `tx status ID`, `tx account N`.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
+    /// Open-loop transfer load on the running devnet, e.g. `devnet load --rate 500 --for 30s`,
+    /// then a report that accounts for every transfer: admitted, rejected by reason, final,
+    /// pending, expired, lost; finalized TPS; submit→included and submit→final latency.
+    /// Ctrl-C stops sending and reports what it has.
+    Load {
+        #[command(flatten)]
+        target: Target,
+        /// Transfers a second, sent on schedule whatever the replies.
+        #[arg(long)]
+        rate: f64,
+        /// How long to send for (e.g. 30s, 2m).
+        #[arg(long = "for", value_parser = parse_duration)]
+        duration: Duration,
+        /// Sending accounts 0..N (default: the genesis accounts, at most 100).
+        #[arg(long)]
+        accounts: Option<u32>,
+        /// Nodes to send to, round-robin (default: every node).
+        #[arg(long, value_delimiter = ',', value_name = "n0,n2")]
+        node: Vec<String>,
+        /// After the window, wait at most this long for outstanding transfers.
+        #[arg(long, value_parser = parse_duration, default_value = "30s")]
+        drain: Duration,
+        /// One JSON object {"type":"load",...} instead of the text report.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `devnet tx` subcommands. Exit codes: 0 done (transfer: final); 1 admitted but rejected,
+/// expired or not final in time, or the node was full or unreachable; 2 refused as given.
+#[derive(Subcommand, Debug)]
+enum TxCommand {
+    /// The accounts: index, balance and nonce at the final state, public key.
+    Accounts {
+        #[command(flatten)]
+        opts: TxOpts,
+        /// Show at most this many (from account 0).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Sign a transfer with FROM's test key, submit it, and wait until it is final.
+    Transfer {
+        #[command(flatten)]
+        opts: TxOpts,
+        from: u32,
+        to: u32,
+        amount: u64,
+        /// The sender's nonce (default: its next nonce on the node).
+        #[arg(long)]
+        nonce: Option<u64>,
+        /// Print the id and exit without waiting.
+        #[arg(long)]
+        no_wait: bool,
+        /// Give up waiting for finality after this long.
+        #[arg(long, value_parser = parse_duration, default_value = "30s")]
+        timeout: Duration,
+    },
+    /// What became of a transfer, by its id (64 hex digits).
+    Status {
+        #[command(flatten)]
+        opts: TxOpts,
+        id: String,
+    },
+    /// One account: final balance and nonce, and counting the node's pending transfers.
+    Account {
+        #[command(flatten)]
+        opts: TxOpts,
+        account: u32,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct TxOpts {
+    #[command(flatten)]
+    target: Target,
+    /// The node to ask.
+    #[arg(long, default_value = "n0")]
+    node: String,
+    #[arg(long)]
+    json: bool,
 }
 
 /// Which running devnet a command talks to: its cluster directory is
@@ -157,21 +244,6 @@ impl Drop for RunDir {
             let _ = std::fs::remove_dir_all(&self.path);
         }
     }
-}
-
-/// `500ms`, `20s`, `2m`, `1h`, or a bare number of seconds.
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, "s"), |i| s.split_at(i));
-    let n: f64 = num.parse().map_err(|_| format!("expected a duration like 500ms, 20s or 2m, found {s:?}"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        "h" => n * 3600.0,
-        _ => return Err(format!("unknown unit {unit:?} in {s:?}; use ms, s, m or h")),
-    };
-    Ok(Duration::from_secs_f64(secs))
 }
 
 fn main() {
@@ -247,6 +319,22 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 println!("{}", devnet::headless::status_from_summary(&v));
             }
             Ok(0)
+        }
+        Command::Tx { command } => {
+            use devnet::tx_cli::TxRequest;
+            let (opts, req) = match command {
+                TxCommand::Accounts { opts, limit } => (opts, TxRequest::Accounts { limit }),
+                TxCommand::Transfer { opts, from, to, amount, nonce, no_wait, timeout } => {
+                    (opts, TxRequest::Transfer { from, to, amount, nonce, wait: (!no_wait).then_some(timeout) })
+                }
+                TxCommand::Status { opts, id } => (opts, TxRequest::Status { id }),
+                TxCommand::Account { opts, account } => (opts, TxRequest::Account { account }),
+            };
+            devnet::tx_cli::run(&opts.target.cluster_dir()?, &opts.node, opts.json, req).await
+        }
+        Command::Load { target, rate, duration, accounts, node, drain, json } => {
+            let opts = devnet::load::LoadOpts { rate, window: duration, accounts, nodes: node, drain, json };
+            devnet::load::run(&target.cluster_dir()?, opts).await
         }
         Command::Up { config, engine, data_dir, fresh, headless, duration, json } => {
             let cfg = DevnetConfig::load_as(&config, engine.as_deref())?;

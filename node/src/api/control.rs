@@ -20,6 +20,7 @@ pub enum ControlCmd {
     Behaviour(Behaviour),
     AddPeer(PeerAddr),
     Hashrate(u32),
+    Censor(crate::ledger::Censorship),
 }
 
 /// Above this a `SetHashrate` is refused: ten times the whole genesis cluster.
@@ -132,6 +133,21 @@ impl pb::control_server::Control for ControlService {
             )));
         }
         self.run(ControlCmd::Hashrate(percent)).await
+    }
+
+    async fn set_censorship(
+        &self,
+        req: Request<pb::SetCensorshipRequest>,
+    ) -> Result<Response<pb::ControlReply>, Status> {
+        use crate::ledger::Censorship;
+        self.authorize(&req)?;
+        let r = req.get_ref();
+        let c = match (r.all, r.accounts.is_empty()) {
+            (true, _) => Censorship::All,
+            (false, true) => Censorship::None,
+            (false, false) => Censorship::Accounts(r.accounts.iter().copied().collect()),
+        };
+        self.run(ControlCmd::Censor(c)).await
     }
 
     async fn add_peer(&self, req: Request<pb::AddPeerRequest>) -> Result<Response<pb::ControlReply>, Status> {

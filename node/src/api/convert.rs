@@ -103,6 +103,7 @@ pub fn status(
             _ => None,
         },
         txs: Some(tx_stats(&s.txs)),
+        traffic: Vec::new(),
         skew_ms: 0,
         dropped_messages: 0,
         seq: 0,
@@ -118,6 +119,7 @@ pub fn tx_stats(c: &TxCounters) -> pb::TxStats {
         expired: c.expired,
         mempool_txs: c.mempool_txs,
         mempool_bytes: c.mempool_bytes,
+        submitted: c.submitted,
     }
 }
 

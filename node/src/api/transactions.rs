@@ -21,8 +21,16 @@ pub struct TransactionsService {
     pub requests: mpsc::Sender<TxRequest>,
 }
 
-/// The status code a refusal travels as.
+/// The status code a refusal travels as, with the reason as a stable word
+/// in the `devnet-reason` metadata (`TxError::reason`: `nonce-too-low`,
+/// `full`, ...), so clients need not parse the message.
 pub fn status_of(e: &TxError) -> Status {
+    let mut s = status_code_of(e);
+    s.metadata_mut().insert("devnet-reason", tonic::metadata::MetadataValue::from_static(e.reason()));
+    s
+}
+
+fn status_code_of(e: &TxError) -> Status {
     let msg = e.to_string();
     match e {
         TxError::Malformed(_) | TxError::BadSignature(_) | TxError::UnknownAccount(_) | TxError::ZeroAmount => {
@@ -33,7 +41,6 @@ pub fn status_of(e: &TxError) -> Status {
         }
         TxError::Duplicate | TxError::NonceTaken { .. } => Status::already_exists(msg),
         TxError::Full(_) => Status::resource_exhausted(msg),
-        TxError::Unsupported(_) => Status::unimplemented(msg),
     }
 }
 

@@ -131,6 +131,8 @@ pub enum Input {
     SetHashrate {
         percent: u32,
     },
+    /// Leave these senders' transfers out of own blocks (`ledger::Censorship`).
+    SetCensorship(crate::ledger::Censorship),
 }
 
 /// Tables of the node's store. Engines choose keys and values; the store only

@@ -39,6 +39,8 @@ pub struct AccountView {
 /// Running totals for the dashboard and `/metrics`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TxCounters {
+    /// Client submissions (admitted or not); `admitted` counts peers' too.
+    pub submitted: u64,
     pub admitted: u64,
     pub rejected: u64,
     pub included: u64,
@@ -48,8 +50,36 @@ pub struct TxCounters {
     pub mempool_bytes: u64,
 }
 
+/// Whose transfers this node leaves out of the blocks it builds (the
+/// `censor` behaviour); it still votes for others' blocks that carry them.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum Censorship {
+    #[default]
+    None,
+    All,
+    Accounts(std::collections::BTreeSet<u32>),
+}
+
+impl Censorship {
+    pub fn censors(&self, sender: u32) -> bool {
+        match self {
+            Censorship::None => false,
+            Censorship::All => true,
+            Censorship::Accounts(a) => a.contains(&sender),
+        }
+    }
+    pub fn label(&self) -> String {
+        match self {
+            Censorship::None => "none".into(),
+            Censorship::All => "all".into(),
+            Censorship::Accounts(a) => a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(","),
+        }
+    }
+}
+
 pub struct TxLayer {
     pub accounts: Accounts,
+    pub censor: Censorship,
     pub params: LedgerParams,
     pub pool: Mempool,
     pub index: TxIndex,
@@ -62,6 +92,7 @@ impl TxLayer {
         params.check().map_err(|e| format!("ledger: {e}"))?;
         Ok(TxLayer {
             accounts: Accounts::from_spec(spec),
+            censor: Censorship::None,
             pool: Mempool::new(PoolLimits::from_params(&params)),
             params,
             index: TxIndex::default(),
@@ -85,9 +116,18 @@ impl TxLayer {
     /// A transfer from a client or a peer: decode, verify, admit (T5).
     /// A client's refusal is remembered so `status` can say why.
     pub fn admit(&mut self, now: Millis, bytes: &[u8], state: &State, client: bool) -> Result<Transfer, TxError> {
-        let t = Transfer::decode(bytes).map_err(|e| TxError::Malformed(e.to_string()))?;
+        if client {
+            self.counters.submitted += 1;
+        }
+        let t = match Transfer::decode(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                self.counters.rejected += 1;
+                return Err(TxError::Malformed(e.to_string()));
+            }
+        };
         let id = t.id();
-        if self.pool.contains(&id) || self.pool.seen(&id) {
+        if self.pool.contains(&id) {
             return Err(TxError::Duplicate);
         }
         let r = self.verify(&t).and_then(|()| self.pool.admit(now, t, id, state, true));
@@ -134,7 +174,7 @@ impl TxLayer {
 
     /// What this node puts in a block built on `state` (T5).
     pub fn reap(&self, state: &State) -> Vec<Transfer> {
-        self.pool.reap(state, self.params.max_block_txs as usize)
+        self.pool.reap(state, self.params.max_block_txs as usize, |from| self.censor.censors(from))
     }
 
     /// A block with `txs` joined the canonical chain, giving `state`.

@@ -118,7 +118,7 @@ impl Mempool {
         state: &State,
         check_seen: bool,
     ) -> Result<(), TxError> {
-        if self.ids.contains_key(&id) || (check_seen && self.seen.contains(&id)) {
+        if self.ids.contains_key(&id) {
             return Err(TxError::Duplicate);
         }
         let from = state.account(tx.from).ok_or(TxError::UnknownAccount(tx.from))?;
@@ -136,6 +136,10 @@ impl Mempool {
                 next: from.nonce,
                 max_gap: MAX_NONCE_GAP,
             });
+        }
+        // After the nonce checks, so a replay of an included transfer says its nonce is used.
+        if check_seen && self.seen.contains(&id) {
+            return Err(TxError::Duplicate);
         }
         if self.senders.get(&tx.from).is_some_and(|q| q.contains_key(&tx.nonce)) {
             return Err(TxError::NonceTaken { from: tx.from, nonce: tx.nonce });
@@ -187,11 +191,12 @@ impl Mempool {
 
     /// Up to `max` transfers for a block on `state` (T5): every sender's
     /// executable head, oldest arrival first; each sender in nonce order
-    /// while its spend stays within its balance at `state`.
-    pub fn reap(&self, state: &State, max: usize) -> Vec<Transfer> {
+    /// while its spend stays within its balance at `state`. Senders for
+    /// which `skip` holds are left out (censorship).
+    pub fn reap(&self, state: &State, max: usize, skip: impl Fn(u32) -> bool) -> Vec<Transfer> {
         let mut heap = BinaryHeap::new();
         let mut cursor: BTreeMap<u32, (u64, u128)> = BTreeMap::new();
-        for (from, q) in &self.senders {
+        for (from, q) in self.senders.iter().filter(|(from, _)| !skip(**from)) {
             let Some(acc) = state.account(*from) else { continue };
             if let Some(e) = q.get(&acc.nonce) {
                 heap.push(Reverse((e.seq, *from)));

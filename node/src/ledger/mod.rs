@@ -63,7 +63,7 @@ mod tests;
 pub use accounts::Accounts;
 pub use fork::{BlockSource, ForkLedger};
 pub use index::{Inclusion, TxIndex};
-pub use layer::{AccountView, TxCounters, TxLayer, TxStatus};
+pub use layer::{AccountView, Censorship, TxCounters, TxLayer, TxStatus};
 pub use mempool::{Mempool, PoolLimits};
 pub use state::{Account, State};
 pub use transfer::{Transfer, TxError, TxId};

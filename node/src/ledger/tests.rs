@@ -63,9 +63,9 @@ fn mempool_parks_nonce_gaps_and_reaps_them_once_filled() {
     let s = State::genesis(4, 100);
     let mut p = pool(100);
     admit(&mut p, 0, pay(0, 1, 1, 1), &s).expect("nonce 1 waits for 0");
-    assert!(p.reap(&s, 10).is_empty(), "a gap parks later nonces");
+    assert!(p.reap(&s, 10, |_| false).is_empty(), "a gap parks later nonces");
     admit(&mut p, 0, pay(0, 1, 1, 0), &s).expect("nonce 0");
-    let reaped = p.reap(&s, 10);
+    let reaped = p.reap(&s, 10, |_| false);
     assert_eq!(reaped.iter().map(|t| t.nonce).collect::<Vec<_>>(), vec![0, 1]);
     assert_eq!(p.next_nonce(0, &s), 2);
     let far = pay(0, 1, 1, MAX_NONCE_GAP + 1);
@@ -121,13 +121,13 @@ fn reap_is_oldest_first_across_senders_and_bounded() {
     for (i, t) in order.iter().enumerate() {
         admit(&mut p, i as u64, *t, &s).expect("admit");
     }
-    assert_eq!(p.reap(&s, 10), order.to_vec());
-    assert_eq!(p.reap(&s, 2), order[..2].to_vec());
+    assert_eq!(p.reap(&s, 10, |_| false), order.to_vec());
+    assert_eq!(p.reap(&s, 2, |_| false), order[..2].to_vec());
     let mut again = pool(100);
     for (i, t) in order.iter().enumerate().rev() {
         admit(&mut again, i as u64, *t, &s).expect("admit");
     }
-    let reaped = again.reap(&s, 10);
+    let reaped = again.reap(&s, 10, |_| false);
     assert_eq!(reaped.len(), 4, "arrival order differs, the reap is still every executable transfer");
     let mut st = s.clone();
     st.apply_all(&reaped).expect("a reaped list always applies");

@@ -41,8 +41,6 @@ pub enum TxError {
     Full(&'static str),
     #[error("amount must be positive")]
     ZeroAmount,
-    #[error("{0} does not carry transactions yet")]
-    Unsupported(&'static str),
 }
 
 impl TxError {
@@ -59,7 +57,6 @@ impl TxError {
             TxError::NonceTaken { .. } => "nonce-taken",
             TxError::Full(_) => "full",
             TxError::ZeroAmount => "zero-amount",
-            TxError::Unsupported(_) => "unsupported",
         }
     }
 }

@@ -64,7 +64,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let nodes: Vec<NodeEntry> = (0..NODES)
-        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i as u32) })
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i as u32),
+            metrics: None,
+        })
         .collect();
     let mut view = ClusterView::new("bench", "gasper", SLOT_MS, 32, 0, &nodes);
     for i in 0..NODES {

@@ -74,6 +74,10 @@ pub struct NodeSummary {
     pub reorgs: u64,
     pub faults: Vec<String>,
     pub dropped_messages: u64,
+    /// Transactions through the node: its `TxStats` (names as there).
+    pub txs: Value,
+    /// Messages and bytes to and from peers by kind, since the node started.
+    pub traffic: Value,
 }
 
 /// The `{"type":"summary"}` line: the cluster as it is now.
@@ -81,7 +85,8 @@ pub fn summary(view: &ClusterView, now_ms: u64) -> Value {
     let nodes: Vec<NodeSummary> = view
         .nodes
         .iter()
-        .map(|n| NodeSummary {
+        .enumerate()
+        .map(|(i, n)| NodeSummary {
             id: n.id.clone(),
             addr: n.addr.clone(),
             state: n.state_label().to_string(),
@@ -96,14 +101,39 @@ pub fn summary(view: &ClusterView, now_ms: u64) -> Value {
             reorgs: n.reorgs,
             faults: n.faults.clone(),
             dropped_messages: n.dropped,
+            txs: view.txs.nodes.get(i).map_or(Value::Null, |x| {
+                let s = &x.stats;
+                json!({"submitted": s.submitted, "admitted": s.admitted, "rejected": s.rejected,
+                       "included": s.included, "finalized": s.finalized, "expired": s.expired,
+                       "mempool_txs": s.mempool_txs, "mempool_bytes": s.mempool_bytes})
+            }),
+            traffic: view.txs.nodes.get(i).map_or(Value::Null, |x| {
+                x.traffic
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.kind.clone(),
+                            json!({"messages_sent": t.messages_sent, "bytes_sent": t.bytes_sent,
+                            "messages_received": t.messages_received, "bytes_received": t.bytes_received}),
+                        )
+                    })
+                    .collect::<serde_json::Map<_, _>>()
+                    .into()
+            }),
         })
         .collect();
+    let (offered, finalized) = view.txs.tps();
+    let (per_block, fill) = view.txs.fullness();
+    let load = view.txs.load.as_ref().map(|l| {
+        json!({"rate": l.rate, "submitted": l.submitted, "final": l.final_, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms})
+    });
     json!({
         "type": "summary",
         "cluster": view.name,
         "engine": view.engine,
         "slot": view.current_slot(now_ms),
         "nodes": nodes,
+        "txs": {"offered_tps": offered, "finalized_tps": finalized, "txs_per_block": per_block, "block_fill": fill, "load": load},
         "alarms": view.alarms,
     })
 }

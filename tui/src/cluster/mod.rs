@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod history;
 pub mod json;
+pub mod txs;
 pub mod validators;
 pub mod view;
 pub mod watch;

@@ -34,6 +34,7 @@
 
 use super::engine::{self, EngineKind, FailedRounds};
 use super::history::History;
+use super::txs::TxFigures;
 use super::validators::ValidatorSet;
 use crate::supervisor::{ProcEvent, ProcState};
 use devnet_node::chain::Hash32;
@@ -221,6 +222,8 @@ pub struct ClusterView {
     pub failed_rounds: FailedRounds,
     /// pow: every time a node's k-deep block was reverted.
     pub reverts: Vec<FinalRevert>,
+    /// Transactions: counters, rates, block fullness (`txs`).
+    pub txs: TxFigures,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -255,6 +258,7 @@ impl ClusterView {
             log: VecDeque::new(),
             alarms: vec![],
             reverts: vec![],
+            txs: TxFigures::new(nodes.len()),
             logged_justified: 0,
             logged_finalized: 0,
             slashed_logged: BTreeSet::new(),
@@ -338,6 +342,7 @@ impl ClusterView {
         let slot = self.current_slot(now_ms);
         self.validators.on_slot(slot);
         self.history.sample(slot, &self.nodes);
+        self.txs.sample(now_ms);
     }
 
     fn apply_event(&mut self, ev: ClusterEvent, now_ms: u64) {
@@ -396,6 +401,7 @@ impl ClusterView {
             return;
         }
         self.validators.on_status(node, s);
+        self.txs.on_status(node, s);
         let fin = checkpoint(&s.finalized);
         let newer = self.nodes.get(node).is_some_and(|n| self.finality_index(&fin) > self.finality_index(&n.finalized));
         let Some(n) = self.nodes.get_mut(node) else { return };
@@ -484,6 +490,9 @@ impl ClusterView {
         match kind {
             Kind::BlockImported(b) => {
                 let block = block_ref(&b.block);
+                if new_block {
+                    self.txs.on_block(b.txs);
+                }
                 let entry = self.blocks.entry(block.hash).or_insert_with(|| BlockView {
                     block,
                     parent: hash_of(&b.parent),

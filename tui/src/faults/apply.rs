@@ -23,6 +23,7 @@ enum Push {
     Behaviour(String, u64),
     AddPeer(u32, String, String),
     Hashrate(u32),
+    Censor(Option<Vec<u32>>),
 }
 
 async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, String> {
@@ -41,6 +42,13 @@ async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, Strin
             Push::Behaviour(behaviour, slots) => c.set_behaviour(pb::SetBehaviourRequest { behaviour, slots }).await,
             Push::AddPeer(index, id, addr) => c.add_peer(pb::AddPeerRequest { index, id, addr }).await,
             Push::Hashrate(percent) => c.set_hashrate(pb::SetHashrateRequest { percent }).await,
+            Push::Censor(accounts) => {
+                let req = match accounts {
+                    None => pb::SetCensorshipRequest { all: true, accounts: vec![] },
+                    Some(a) => pb::SetCensorshipRequest { all: false, accounts: a },
+                };
+                c.set_censorship(req).await
+            }
         };
         r.map(|r| r.into_inner().message).map_err(|s| s.message().to_string())
     };
@@ -55,7 +63,10 @@ impl Devnet {
         let text = self.apply_fault(&fault).await?;
         let node = match &fault {
             Fault::Process(_, n) if n.len() == 1 => Some(n[0]),
-            Fault::Skew { node, .. } | Fault::Behaviour { node, .. } | Fault::Hashrate { node, .. } => Some(*node),
+            Fault::Skew { node, .. }
+            | Fault::Behaviour { node, .. }
+            | Fault::Hashrate { node, .. }
+            | Fault::Censor { node, .. } => Some(*node),
             _ => None,
         };
         self.view.log(now_ms(), node, LogKind::Fault, format!("{}: {text}", words.join(" ")));
@@ -102,6 +113,10 @@ impl Devnet {
             Fault::Skew { node, ms } => {
                 self.faults.skew_ms[*node] = *ms;
                 self.push_to(*node, Push::Skew(*ms)).await
+            }
+            Fault::Censor { node, accounts } => {
+                self.faults.censor[*node] = accounts.clone();
+                self.push_to(*node, Push::Censor(accounts.clone())).await
             }
             Fault::Behaviour { node, name, slots } => {
                 self.faults.behaviour[*node] = (name.clone(), *slots);
@@ -196,6 +211,9 @@ impl Devnet {
             && now != was
         {
             pushes.push(Push::Hashrate(*now));
+        }
+        if self.faults.censor[node].as_ref().is_none_or(|a| !a.is_empty()) {
+            pushes.push(Push::Censor(self.faults.censor[node].clone()));
         }
         // Twins joined after this node started: tell it about them again.
         for (j, e) in self.dir.nodes.nodes.iter().enumerate().skip(self.dir.spec.validators.len()) {

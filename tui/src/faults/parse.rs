@@ -17,6 +17,7 @@
 //! withhold NODE SLOTS
 //! selfish NODE                                 pow: selfish mining
 //! hashrate NODE PERCENT                        pow: 60% (the others share the rest)
+//! censor NODE ACCOUNTS|all|off                 leave those senders' transfers out of NODE's blocks
 //! twin NODE                                    a second process with NODE's key
 //! ```
 //!
@@ -84,6 +85,11 @@ pub enum Fault {
         percent: u32,
     },
     Twin(usize),
+    /// `node` leaves these senders' transfers out of its blocks (`None`: all; empty: stop).
+    Censor {
+        node: usize,
+        accounts: Option<Vec<u32>>,
+    },
 }
 
 /// Usage lines, shown with every parse error.
@@ -91,6 +97,7 @@ pub const USAGE: &str = "crash|restart|pause|resume|stop NODES · partition n0,n
 partition isolate NODE|halves|majority|bridge|ring · cut FROM TO · heal · \
 latency FROM TO 200ms [--jitter 50ms] · loss FROM TO 30% · filter FROM TO block,vote,evidence,status,sync · \
 clear FROM TO · skew NODE +500ms · equivocate|silent|honest NODE · withhold NODE SLOTS · twin NODE · \
+censor NODE 3,5|all|off · \
 pow only: selfish NODE · hashrate NODE 60%";
 
 /// Resolves `n3` (or `3`) to an index among `n` nodes.
@@ -320,6 +327,22 @@ pub fn parse(words: &[String], n: usize) -> Result<Fault, String> {
         "twin" => {
             want(1, "NODE")?;
             Fault::Twin(node(args[0], n)?)
+        }
+        "censor" => {
+            want(2, "NODE ACCOUNTS (like 3,5), all, or off")?;
+            let accounts = match args[1] {
+                "all" => None,
+                "off" | "none" => Some(Vec::new()),
+                list => Some(
+                    list.split(',')
+                        .filter(|w| !w.is_empty())
+                        .map(|w| {
+                            w.parse::<u32>().map_err(|_| format!("expected account numbers like 3,5, found {w:?}"))
+                        })
+                        .collect::<Result<Vec<u32>, String>>()?,
+                ),
+            };
+            Fault::Censor { node: node(args[0], n)?, accounts }
         }
         other => return Err(format!("unknown fault {other:?}; expected one of: {USAGE}")),
     };

@@ -27,6 +27,8 @@ pub struct FaultState {
     pub skew_ms: Vec<i64>,
     /// Behaviour name ("honest", "equivocate", ...) and, for withhold, slots.
     pub behaviour: Vec<(String, u64)>,
+    /// Per node: the senders it censors (`None`: all), or nothing to censor (`Some([])`).
+    pub censor: Vec<Option<Vec<u32>>>,
     /// Validators made to equivocate (or twinned), with when (unix ms); they stay
     /// Byzantine for the accountability check even after `honest`.
     pub equivocating: std::collections::BTreeMap<u32, u64>,
@@ -46,6 +48,7 @@ impl FaultState {
             links: vec![vec![LinkView::default(); n]; n],
             skew_ms: vec![0; n],
             behaviour: vec![("honest".into(), 0); n],
+            censor: vec![Some(Vec::new()); n],
             equivocating: Default::default(),
             hashrate: vec![],
             genesis_hashrate: vec![],
@@ -116,6 +119,7 @@ impl FaultState {
         self.links.push(vec![LinkView::default(); n]);
         self.skew_ms.push(0);
         self.behaviour.push(("honest".into(), 0));
+        self.censor.push(Some(Vec::new()));
     }
 
     /// Which directed pairs a partition or shape blocks.
@@ -229,6 +233,13 @@ impl FaultState {
             && now != was
         {
             out.push(format!("hashrate {now}%"));
+        }
+        match &self.censor[node] {
+            None => out.push("censor all".to_string()),
+            Some(a) if !a.is_empty() => {
+                out.push(format!("censor {}", a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")))
+            }
+            Some(_) => {}
         }
         let (b, slots) = &self.behaviour[node];
         match b.as_str() {

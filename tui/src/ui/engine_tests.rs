@@ -10,7 +10,12 @@ use devnet_proto::v1 as pb;
 
 fn view(engine: &str) -> ClusterView {
     let nodes: Vec<NodeEntry> = (0..4)
-        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i) })
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i),
+            metrics: None,
+        })
         .collect();
     let mut v = ClusterView::new("devnet", engine, 1000, 4, 0, &nodes);
     for i in 0..4 {

@@ -3,7 +3,7 @@
 //!
 //! Layout (`areas`): the full layout from `FULL_WIDTH`x`FULL_HEIGHT` on shows
 //! every pane: header; nodes | validators; fork tree (with the selected
-//! block's details); lag chart | links | events. Below that, the compact
+//! block's details); lag chart | transactions | links | events. Below that, the compact
 //! layout shows the header, the nodes table and one more pane: the focused
 //! one, or the fork tree while the nodes table has focus; a tab line names
 //! the others. `?` lays the help on top, Enter the node detail.
@@ -22,6 +22,7 @@ mod prompt;
 pub mod state;
 mod tendermint;
 pub mod theme;
+pub mod txs;
 mod validators;
 
 use crate::cluster::ClusterView;
@@ -57,10 +58,11 @@ pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
         ])
         .areas(size);
         let [nodes, vals] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
-        let [lag, links, log] = Layout::horizontal([
-            Constraint::Percentage(30),
-            Constraint::Length((n + 10).clamp(36, size.width / 3)),
-            Constraint::Min(30),
+        let [lag, txs, links, log] = Layout::horizontal([
+            Constraint::Percentage(20),
+            Constraint::Length(38),
+            Constraint::Length((n + 10).clamp(36, size.width / 4)),
+            Constraint::Min(20),
         ])
         .areas(bottom);
         let panes = vec![
@@ -68,6 +70,7 @@ pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
             (Pane::Validators, vals),
             (Pane::Tree, tree),
             (Pane::Lag, lag),
+            (Pane::Txs, txs),
             (Pane::Links, links),
             (Pane::Log, log),
         ];
@@ -105,6 +108,7 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
             Pane::Tree => fork_tree::draw(frame, *r, view, ui, now_ms),
             Pane::Validators => validators::draw(frame, *r, view, ui, now_ms),
             Pane::Lag => lag::draw(frame, *r, view, ui),
+            Pane::Txs => txs::draw(frame, *r, view, ui),
             Pane::Links => links::draw(frame, *r, view, ui),
             Pane::Log => log::draw(frame, *r, view, ui),
         }

@@ -1,5 +1,5 @@
 //! The nodes table: state (with Byzantine behaviour), head, justified,
-//! finalized, lag, peers, reorgs, and the faults in force on the node.
+//! finalized, lag, peers, mempool size, reorgs, and the faults in force on the node.
 //! States are words, so they read without colour. Tendermint and pow draw
 //! their own columns (`super::tendermint`, `super::pow`) in the same frame
 //! (`draw_table`): node, state first, faults last.
@@ -43,6 +43,12 @@ pub(super) fn state_cell(view: &ClusterView, ui: &UiState, n: &NodeView) -> Cell
     Cell::from(state_text(view, n)).style(state_style(ui, n))
 }
 
+/// Transfers in the node's mempool.
+pub(super) fn pool_cell(view: &ClusterView, i: usize) -> Cell<'static> {
+    let n = view.txs.nodes.get(i).map_or(0, |x| x.stats.mempool_txs);
+    Cell::from(super::txs::short(n as f64))
+}
+
 pub(super) fn faults_cell(ui: &UiState, n: &NodeView) -> Cell<'static> {
     Cell::from(n.faults.join(", ")).style(ui.theme.warn())
 }
@@ -73,7 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         EngineKind::Pow => return super::pow::draw_nodes(frame, area, view, ui),
         EngineKind::Gasper => {}
     }
-    let header = ["node", "state", "head", "just.", "finalized", "lag", "peers", "reorgs", "faults"];
+    let header = ["node", "state", "head", "just.", "finalized", "lag", "peers", "pool", "reorgs", "faults"];
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         Row::new([
             id_cell(ui, i, n),
@@ -83,6 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
             Cell::from(format!("e{} h{} {}", n.finalized.epoch, n.finalized.block.height, n.finalized.block.hash)),
             Cell::from(n.lag_slots().to_string()),
             Cell::from(n.peers_up.len().to_string()),
+            pool_cell(view, i),
             Cell::from(if n.deepest_reorg > 0 {
                 format!("{}/{}", n.reorgs, n.deepest_reorg)
             } else {
@@ -98,6 +105,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         Constraint::Length(5),
         Constraint::Length(18),
         Constraint::Length(4),
+        Constraint::Length(5),
         Constraint::Length(5),
         Constraint::Length(6),
         Constraint::Min(6),

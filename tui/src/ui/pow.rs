@@ -45,7 +45,7 @@ pub fn confirmations(n: &NodeView) -> u64 {
 }
 
 pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = ["node", "state", "head", "k-deep conf", "hash%", "diff", "priv", "reorgs", "peers", "faults"];
+    let header = ["node", "state", "head", "k-deep conf", "hash%", "diff", "priv", "reorgs", "peers", "pool", "faults"];
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         let d = detail(n);
         let conf = confirmations(n);
@@ -64,6 +64,7 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
                 .style(if d.is_some_and(|d| d.private_blocks > 0) { ui.theme.bad() } else { Default::default() }),
             Cell::from(reorgs),
             Cell::from(n.peers_up.len().to_string()),
+            super::nodes::pool_cell(view, i),
             nodes::faults_cell(ui, n),
         ])
     });
@@ -76,6 +77,7 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
         Constraint::Length(6),
         Constraint::Length(4),
         Constraint::Length(7),
+        Constraint::Length(5),
         Constraint::Length(5),
         Constraint::Min(6),
     ];

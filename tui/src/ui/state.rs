@@ -12,12 +12,14 @@ pub enum Pane {
     Tree,
     Validators,
     Lag,
+    Txs,
     Links,
     Log,
 }
 
 impl Pane {
-    pub const ORDER: [Pane; 6] = [Pane::Nodes, Pane::Tree, Pane::Validators, Pane::Lag, Pane::Links, Pane::Log];
+    pub const ORDER: [Pane; 7] =
+        [Pane::Nodes, Pane::Tree, Pane::Validators, Pane::Lag, Pane::Txs, Pane::Links, Pane::Log];
     fn step(self, forward: bool) -> Pane {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
         let n = Self::ORDER.len();
@@ -29,6 +31,7 @@ impl Pane {
             Pane::Tree => "fork tree",
             Pane::Validators => "validators",
             Pane::Lag => "finality lag",
+            Pane::Txs => "transactions",
             Pane::Links => "links",
             Pane::Log => "events",
         }

@@ -33,7 +33,7 @@ fn lock(d: &TendermintDetail) -> String {
 }
 
 pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = ["node", "state", "h/r", "step", "lock", "committed", "peers", "faults"];
+    let header = ["node", "state", "h/r", "step", "lock", "committed", "peers", "pool", "faults"];
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         let d = detail(n);
         Row::new([
@@ -47,6 +47,7 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
             Cell::from(d.map_or("-".into(), lock)),
             Cell::from(format!("h{} {}", n.head.height, n.head.hash)),
             Cell::from(n.peers_up.len().to_string()),
+            super::nodes::pool_cell(view, i),
             nodes::faults_cell(ui, n),
         ])
     });
@@ -57,6 +58,7 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
         Constraint::Length(9),
         Constraint::Length(7),
         Constraint::Length(14),
+        Constraint::Length(5),
         Constraint::Length(5),
         Constraint::Min(6),
     ];

@@ -41,7 +41,12 @@ pub(super) fn import(node: usize, slot: u64, byte: u8, parent: u8, proposer: u32
 
 fn base_view() -> ClusterView {
     let nodes: Vec<NodeEntry> = (0..4)
-        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i) })
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i),
+            metrics: None,
+        })
         .collect();
     // Genesis at t=0, 1 s slots, 4-slot epochs.
     let mut v = ClusterView::new("devnet", "gasper", 1000, 4, 0, &nodes);

@@ -7,3 +7,4 @@ mod cluster;
 mod procs;
 mod scenarios;
 mod tmux;
+mod txs;

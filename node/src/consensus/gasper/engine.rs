@@ -327,6 +327,7 @@ impl Engine for Gasper {
             }
             Input::SetBehaviour(b) => self.behaviour = b,
             Input::SetHashrate { .. } => {}
+            Input::SetCensorship(c) => self.ledger.layer.censor = c,
         }
         self.update_head(&mut fx);
         self.schedule(now, &mut fx);

@@ -316,6 +316,7 @@ impl Engine for Pow {
                 self.percent = if self.miner.is_some() { percent } else { 0 };
                 self.attempt = None;
             }
+            Input::SetCensorship(c) => self.ledger.layer.censor = c,
         }
         self.update_head(&mut fx);
         self.react(now, &mut fx);

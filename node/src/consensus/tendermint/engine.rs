@@ -375,6 +375,7 @@ impl Engine for Tendermint {
             }
             Input::SetBehaviour(b) => self.behaviour = b,
             Input::SetHashrate { .. } => {}
+            Input::SetCensorship(c) => self.ledger.censor = c,
         }
         self.progress(now, &mut fx);
         // A decision with no commit pause starts the next height now (R9);

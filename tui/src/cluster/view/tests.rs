@@ -29,7 +29,12 @@ fn ev(kind: pb::event::Kind) -> pb::Event {
 
 fn view(n: usize) -> ClusterView {
     let nodes: Vec<NodeEntry> = (0..n)
-        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i as u32) })
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i as u32),
+            metrics: None,
+        })
         .collect();
     ClusterView::new("t", "gasper", 100, 4, 0, &nodes)
 }
@@ -128,7 +133,12 @@ fn a_resumed_node_is_connected_again_once_it_is_heard_from() {
 #[test]
 fn tendermint_status_and_failed_rounds_are_kept_and_slots_are_heights() {
     let nodes: Vec<NodeEntry> = (0..2)
-        .map(|i| NodeEntry { id: format!("n{i}"), addr: "127.0.0.1:1".parse().unwrap(), validator: Some(i) })
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i),
+            metrics: None,
+        })
         .collect();
     let mut v = ClusterView::new("t", "tendermint", 100, 4, 0, &nodes);
     let tm = pb::TendermintStatus { height: 8, round: 1, step: "prevote".into(), ..Default::default() };

@@ -1,0 +1,179 @@
+//! A client's view of a running cluster, for `devnet tx` and `devnet load`:
+//! `genesis.json` and `nodes.json` read as `ClusterDir` writes them, gRPC
+//! channels to a node (set up like `cluster::watch`: TCP_NODELAY, short
+//! connect timeout), and words for what a node's refusals mean.
+
+use anyhow::Context;
+use devnet_node::chain::{ChainSpec, Hash32};
+use devnet_node::config::{ClusterNodes, NodeEntry, read_json};
+use devnet_proto::v1 as pb;
+use pb::transactions_client::TransactionsClient;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tonic::transport::{Channel, Endpoint};
+
+/// The longest a unary call (submit, status, account) may take.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct ClusterFiles {
+    pub root: PathBuf,
+    pub spec: ChainSpec,
+    pub nodes: Vec<NodeEntry>,
+}
+
+impl ClusterFiles {
+    pub fn read(root: &Path) -> anyhow::Result<ClusterFiles> {
+        let genesis = root.join("genesis.json");
+        if !genesis.exists() {
+            anyhow::bail!(
+                "no devnet in {}: {} is missing (start one with `devnet up`)",
+                root.display(),
+                genesis.display()
+            );
+        }
+        let spec: ChainSpec = read_json(&genesis)?;
+        let nodes: ClusterNodes = read_json(&root.join("nodes.json"))?;
+        Ok(ClusterFiles { root: root.to_path_buf(), spec, nodes: nodes.nodes })
+    }
+
+    /// The chain id transfers sign over (ledger T1/T2): the genesis seed.
+    pub fn chain_id(&self) -> Hash32 {
+        self.spec.genesis_seed()
+    }
+
+    /// The node called `id` (`n0`, ...), or a message listing the ones there are.
+    pub fn node(&self, id: &str) -> Result<&NodeEntry, String> {
+        self.nodes.iter().find(|n| n.id == id).ok_or_else(|| {
+            let ids: Vec<&str> = self.nodes.iter().map(|n| n.id.as_str()).collect();
+            format!("no node {id:?} in {}; nodes are {}", self.root.join("nodes.json").display(), ids.join(", "))
+        })
+    }
+}
+
+fn endpoint(node: &NodeEntry) -> anyhow::Result<Endpoint> {
+    Ok(Endpoint::from_shared(format!("http://{}", node.addr))?
+        .connect_timeout(Duration::from_millis(500))
+        .tcp_nodelay(true))
+}
+
+/// A channel for unary calls, each bounded by `CALL_TIMEOUT`.
+pub async fn unary_channel(node: &NodeEntry) -> anyhow::Result<Channel> {
+    endpoint(node)?
+        .timeout(CALL_TIMEOUT)
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach {} at {} (is the devnet running?)", node.id, node.addr))
+}
+
+/// A channel for a `Watch` stream: no per-call timeout.
+pub async fn stream_channel(node: &NodeEntry) -> anyhow::Result<Channel> {
+    endpoint(node)?
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach {} at {} (is the devnet running?)", node.id, node.addr))
+}
+
+pub async fn transactions(node: &NodeEntry) -> anyhow::Result<TransactionsClient<Channel>> {
+    Ok(TransactionsClient::new(unary_channel(node).await?))
+}
+
+/// The lower-case name of a `TxState` value: `pending`, `final`, ...
+pub fn state_word(state: i32) -> &'static str {
+    match pb::TxState::try_from(state) {
+        Ok(pb::TxState::Unknown) | Err(_) => "unknown",
+        Ok(pb::TxState::Pending) => "pending",
+        Ok(pb::TxState::Included) => "included",
+        Ok(pb::TxState::Final) => "final",
+        Ok(pb::TxState::Expired) => "expired",
+        Ok(pb::TxState::Rejected) => "rejected",
+    }
+}
+
+/// A node's refusal of a submitted transfer, classified.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Refusal {
+    /// full, nonce, overdraft, duplicate, bad-signature or other.
+    pub word: &'static str,
+    /// The gRPC status code in snake case: `resource_exhausted`, ...
+    pub code: &'static str,
+    /// The node surely did not take the transfer's nonce (pool full,
+    /// overdraft, bad signature, nonce too far ahead), so the sender may use
+    /// it again. False where the nonce is spent or the outcome unknown
+    /// (timeout, lost connection).
+    pub nonce_unused: bool,
+}
+
+/// Classifies a refusal by its code and the node's message (node.proto
+/// lists the codes; the messages are `ledger::TxError`'s).
+pub fn refusal(s: &tonic::Status) -> Refusal {
+    use tonic::Code;
+    let msg = s.message();
+    let (word, nonce_unused) = match s.code() {
+        Code::ResourceExhausted => ("full", true),
+        Code::FailedPrecondition if msg.contains("cannot send") => ("overdraft", true),
+        Code::FailedPrecondition if msg.contains("too far ahead") => ("nonce", true),
+        Code::FailedPrecondition if msg.contains("nonce") => ("nonce", false),
+        Code::AlreadyExists if msg.contains("nonce") => ("nonce", false),
+        Code::AlreadyExists => ("duplicate", false),
+        Code::InvalidArgument if msg.contains("bad signature") => ("bad-signature", true),
+        Code::InvalidArgument => ("other", true),
+        _ => ("other", false),
+    };
+    Refusal { word, code: code_name(s.code()), nonce_unused }
+}
+
+pub fn code_name(c: tonic::Code) -> &'static str {
+    use tonic::Code;
+    match c {
+        Code::Ok => "ok",
+        Code::Cancelled => "cancelled",
+        Code::Unknown => "unknown",
+        Code::InvalidArgument => "invalid_argument",
+        Code::DeadlineExceeded => "deadline_exceeded",
+        Code::NotFound => "not_found",
+        Code::AlreadyExists => "already_exists",
+        Code::PermissionDenied => "permission_denied",
+        Code::ResourceExhausted => "resource_exhausted",
+        Code::FailedPrecondition => "failed_precondition",
+        Code::Aborted => "aborted",
+        Code::OutOfRange => "out_of_range",
+        Code::Unimplemented => "unimplemented",
+        Code::Internal => "internal",
+        Code::Unavailable => "unavailable",
+        Code::DataLoss => "data_loss",
+        Code::Unauthenticated => "unauthenticated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devnet_node::api::transactions::status_of;
+    use devnet_node::ledger::TxError;
+
+    fn word(e: TxError) -> (&'static str, &'static str, bool) {
+        let r = refusal(&status_of(&e));
+        (r.word, r.code, r.nonce_unused)
+    }
+
+    /// The node's own refusals, through its own status mapping.
+    #[test]
+    fn refusals_get_their_word() {
+        assert_eq!(word(TxError::Full("transfers")), ("full", "resource_exhausted", true));
+        assert_eq!(
+            word(TxError::Overdraft { from: 7, available: 5, amount: 10 }),
+            ("overdraft", "failed_precondition", true)
+        );
+        assert_eq!(word(TxError::NonceTooLow { from: 1, got: 0, next: 3 }), ("nonce", "failed_precondition", false));
+        assert_eq!(
+            word(TxError::NonceTooHigh { from: 1, got: 99, next: 3, max_gap: 64 }),
+            ("nonce", "failed_precondition", true)
+        );
+        assert_eq!(word(TxError::NonceTaken { from: 1, nonce: 4 }), ("nonce", "already_exists", false));
+        assert_eq!(word(TxError::Duplicate), ("duplicate", "already_exists", false));
+        assert_eq!(word(TxError::BadSignature(3)), ("bad-signature", "invalid_argument", true));
+        assert_eq!(word(TxError::UnknownAccount(3)), ("other", "invalid_argument", true));
+        let r = refusal(&tonic::Status::deadline_exceeded("timeout"));
+        assert_eq!((r.word, r.code, r.nonce_unused), ("other", "deadline_exceeded", false));
+    }
+}
