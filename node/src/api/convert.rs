@@ -29,6 +29,18 @@ pub fn event_kind(ev: &Event, peer_name: impl Fn(u32) -> String) -> pb::event::K
             count: ids.len() as u32,
             ids: ids.iter().map(|i| i.0.to_vec()).collect(),
         }),
+        Event::TxsReverted { block, ids } => Kind::TxsReverted(pb::TxsReverted {
+            block: Some(block_ref(block)),
+            ids: ids.iter().map(|i| i.0.to_vec()).collect(),
+        }),
+        Event::DoubleSpend { paid, spent, from, payee, elsewhere, amount } => Kind::DoubleSpend(pb::DoubleSpend {
+            paid: paid.0.to_vec(),
+            spent: spent.0.to_vec(),
+            from: *from,
+            payee: *payee,
+            elsewhere: *elsewhere,
+            amount: *amount,
+        }),
         Event::TxsFinal { block, ids } => Kind::TxsFinal(pb::TxsFinal {
             block: Some(block_ref(block)),
             count: ids.len() as u32,

@@ -246,6 +246,24 @@ pub enum Event {
         block: BlockRef,
         ids: Vec<TxId>,
     },
+    /// Transfers of `block` gone from this node's view when the block left
+    /// the canonical chain: not on the new chain and no longer valid (a
+    /// conflicting transfer took their nonce).
+    TxsReverted {
+        block: BlockRef,
+        ids: Vec<TxId>,
+    },
+    /// pow `Withhold`: this attacker released a private chain that spends,
+    /// to `elsewhere`, the coins of `paid` (to `payee`), which the public
+    /// chain held `k` deep.
+    DoubleSpend {
+        paid: TxId,
+        spent: TxId,
+        from: u32,
+        payee: u32,
+        elsewhere: u32,
+        amount: u64,
+    },
     /// A message that failed to decode or validate; never a crash.
     Rejected {
         from: Option<PeerId>,

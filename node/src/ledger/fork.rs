@@ -122,8 +122,22 @@ impl ForkLedger {
     /// The transfers and state root of a block built on `parent` (not the head:
     /// a private or equivocating branch), or an empty block's.
     pub fn build_on(&self, parent: &Hash32, src: &impl BlockSource) -> (Vec<Transfer>, Hash32) {
+        self.build_with(parent, src, None)
+    }
+
+    /// As `build_on`, with `first` leading the block and its sender's other
+    /// transfers left out (a double spend's private half).
+    pub fn build_with(
+        &self,
+        parent: &Hash32,
+        src: &impl BlockSource,
+        first: Option<Transfer>,
+    ) -> (Vec<Transfer>, Hash32) {
         let Some(pre) = self.state_of(parent, src) else { return (Vec::new(), Hash32::ZERO) };
-        let txs = self.layer.reap(&pre);
+        let mut txs: Vec<Transfer> = first.into_iter().collect();
+        let skip = first.map(|t| t.from);
+        let room = (self.layer.params.max_block_txs as usize).saturating_sub(txs.len());
+        txs.extend(self.layer.pool.reap(&pre, room, |from| Some(from) == skip || self.layer.censor.censors(from)));
         match self.layer.execute(&pre, &txs) {
             Ok(post) => (txs, post.root()),
             Err(_) => (Vec::new(), pre.root()),
@@ -174,7 +188,10 @@ impl ForkLedger {
         for blk in &left {
             if let Some(txs) = src.txs(blk) {
                 let txs = txs.to_vec();
-                self.layer.reverted(now, &txs, blk, &new_state);
+                let ids = self.layer.reverted(now, &txs, blk, &new_state);
+                if !ids.is_empty() {
+                    fx.push(Effect::Report(Event::TxsReverted { block: Self::block_ref(blk, src), ids }));
+                }
             }
         }
         self.head = new;

@@ -196,14 +196,21 @@ impl TxLayer {
 
     /// A block with `txs` left the canonical chain (T6): its transfers go
     /// back to the mempool if they still apply on the new head's `state`.
-    pub fn reverted(&mut self, now: Millis, txs: &[Transfer], block: &Hash32, state: &State) {
+    /// Returns the ids of those that are gone: on neither the new chain nor
+    /// the mempool (a conflicting transfer took their nonce: a double spend).
+    pub fn reverted(&mut self, now: Millis, txs: &[Transfer], block: &Hash32, state: &State) -> Vec<TxId> {
+        let mut gone = Vec::new();
         for t in txs {
             let id = t.id();
             self.index.exclude(&id, block);
             self.counters.included = self.counters.included.saturating_sub(1);
-            let _ = self.pool.admit(now, *t, id, state, false);
+            if self.index.included(&id).is_none() && self.pool.admit(now, *t, id, state, false).is_err() {
+                self.index.set_outcome(id, Outcome::Rejected("reverted: a conflicting transfer took its nonce".into()));
+                gone.push(id);
+            }
         }
         self.sync_gauges();
+        gone
     }
 
     /// Expires what waited too long.

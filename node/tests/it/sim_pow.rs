@@ -207,7 +207,8 @@ fn selfish_mining_pays_above_a_third_of_the_hashrate() {
 }
 
 /// With 60% of the hashrate and a private chain, an attacker reverts blocks
-/// the honest nodes held k-deep (PoW allows it), and the checker sees it.
+/// the honest nodes held k-deep (PoW allows it), and the checker sees it;
+/// the payment it made on the public chain is gone on every honest node.
 #[test]
 fn a_majority_attacker_reverts_k_deep_blocks() {
     let k = spec(ForkChoiceRule::Heaviest).pow.map(|p| p.k).unwrap_or(0);
@@ -217,7 +218,13 @@ fn a_majority_attacker_reverts_k_deep_blocks() {
         eprintln!("deepest reorg on an honest node: {d} blocks (k = {k})");
         if d >= k { Ok(()) } else { Err(format!("deepest honest reorg {d} < k = {k}")) }
     });
-    assert!(deepest.is_ok(), "{:?}", deepest.err());
+    let outcome = deepest.unwrap_or_else(|e| panic!("{e}"));
+    assert!(outcome.stats.get("DoubleSpend").is_some_and(|n| *n >= 1), "a double spend released: {:?}", outcome.stats);
+    assert!(
+        outcome.stats.get("TxsReverted").is_some_and(|n| *n >= 3),
+        "the payment reverted on the honest nodes: {:?}",
+        outcome.stats
+    );
     let mut strict = sc();
     strict.checker.finality_grace = None;
     let caught = run(1, strict, |_| Ok(()));

@@ -50,6 +50,15 @@ pub fn node_event(node: &str, e: &pb::Event) -> Value {
         Some(Kind::RoundFailed(r)) => ("round_failed", json!({"height": r.height, "round": r.round})),
         Some(Kind::TxsIncluded(t)) => ("txs_included", json!({"block": block(&t.block), "count": t.count})),
         Some(Kind::TxsFinal(t)) => ("txs_final", json!({"block": block(&t.block), "count": t.count})),
+        Some(Kind::TxsReverted(t)) => (
+            "txs_reverted",
+            json!({"block": block(&t.block), "ids": t.ids.iter().map(|i| hex32(i)).collect::<Vec<_>>()}),
+        ),
+        Some(Kind::DoubleSpend(d)) => (
+            "double_spend",
+            json!({"paid": hex32(&d.paid), "spent": hex32(&d.spent), "from": d.from, "payee": d.payee,
+                   "elsewhere": d.elsewhere, "amount": d.amount}),
+        ),
     };
     let mut v = json!({"type": ty, "node": node, "seq": e.seq, "slot": e.slot, "time_ms": e.time_ms});
     if let (Value::Object(m), Value::Object(b)) = (&mut v, body) {

@@ -14,11 +14,27 @@
 //!   does not know when a client sent it): it comes from a load generator
 //!   run by this devnet (`load`), when one runs.
 
+use devnet_node::chain::Hash32;
 use devnet_proto::v1 as pb;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub const TX_SAMPLES: usize = 600;
 pub const RECENT_BLOCKS: usize = 64;
+/// Reverted transfer ids remembered (they come only from double spends).
+pub const REVERTED_MAX: usize = 10_000;
+
+/// A pow attacker's double spend, as it reported releasing it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoubleSpendSeen {
+    pub time_ms: u64,
+    pub node: usize,
+    pub paid: Hash32,
+    pub spent: Hash32,
+    pub from: u32,
+    pub payee: u32,
+    pub elsewhere: u32,
+    pub amount: u64,
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NodeTxs {
@@ -52,6 +68,9 @@ pub struct TxFigures {
     pub samples: VecDeque<TxSample>,
     recent_blocks: VecDeque<u32>,
     pub load: Option<LoadFigures>,
+    pub double_spends: Vec<DoubleSpendSeen>,
+    /// Transfer id -> the nodes that saw it reverted (`TxsReverted`).
+    pub reverted: BTreeMap<Hash32, BTreeSet<usize>>,
 }
 
 /// Per-node differences between two counters, clipped at zero.
@@ -69,6 +88,16 @@ impl TxFigures {
             self.nodes.resize(node + 1, NodeTxs::default());
         }
         self.nodes[node] = NodeTxs { stats: s.txs.unwrap_or_default(), traffic: s.traffic.clone() };
+    }
+
+    pub fn on_reverted(&mut self, node: usize, ids: &[Vec<u8>]) {
+        for id in ids {
+            let Some(id) = Hash32::from_slice(id) else { continue };
+            if self.reverted.len() >= REVERTED_MAX && !self.reverted.contains_key(&id) {
+                continue;
+            }
+            self.reverted.entry(id).or_default().insert(node);
+        }
     }
 
     /// A block first seen, with this many transfers.

@@ -549,6 +549,37 @@ impl ClusterView {
             Kind::Attested(_) => {}
             // Transaction figures come with each node's status (`TxStats`).
             Kind::TxsIncluded(_) | Kind::TxsFinal(_) => {}
+            Kind::TxsReverted(t) => {
+                self.txs.on_reverted(node, &t.ids);
+                let b = block_ref(&t.block);
+                let text = format!(
+                    "{id}: {} transfer{} gone with block {} at height {} (a conflicting transfer took the nonce)",
+                    t.ids.len(),
+                    if t.ids.len() == 1 { "" } else { "s" },
+                    b.hash,
+                    b.height
+                );
+                self.log(now_ms, Some(node), LogKind::Warning, text);
+            }
+            Kind::DoubleSpend(d) => {
+                let seen = super::txs::DoubleSpendSeen {
+                    time_ms: now_ms,
+                    node,
+                    paid: hash_of(&d.paid),
+                    spent: hash_of(&d.spent),
+                    from: d.from,
+                    payee: d.payee,
+                    elsewhere: d.elsewhere,
+                    amount: d.amount,
+                };
+                let text = format!(
+                    "{id} double spend: paid {} from account {} to {} (tx {}) on the public chain, k deep; released a \
+                     chain that sends the same coins to {} (tx {})",
+                    d.amount, d.from, d.payee, seen.paid, d.elsewhere, seen.spent
+                );
+                self.txs.double_spends.push(seen);
+                self.log(now_ms, Some(node), LogKind::Warning, text);
+            }
             Kind::EquivocationSeen(q) => {
                 let text = format!("{id} saw {} by validator {} at slot {}", q.kind, q.validator, q.slot);
                 self.log(now_ms, Some(node), LogKind::Warning, text);

@@ -16,6 +16,7 @@
 //!   those conditions do not hold the check says why it was not judged.
 
 mod chain;
+mod txs;
 
 use super::file::{Check, Scenario};
 use super::timeline::Timeline;
@@ -200,6 +201,7 @@ impl Context<'_> {
             Check::FinalReverted { by, after } => self.judge_final_reverted(*by, *after)?,
             Check::NoCommitsDuring { during, grace } => self.judge_no_commits(*during, *grace)?,
             Check::ChainShare { node, after } => self.judge_chain_share(*node, *after)?,
+            Check::DoubleSpend { after } => self.judge_double_spend(*after)?,
             Check::AllHeadsAgree { after, within } => {
                 let t0 = self.start(*after)?;
                 let deadline = t0 + within.as_millis() as u64;

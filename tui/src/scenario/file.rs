@@ -115,6 +115,9 @@ pub enum Check {
     /// Reports `node`'s share of the best chain's blocks after the step
     /// against its share of the hashrate (or stake); holds when blocks were made.
     ChainShare { node: usize, after: Option<usize> },
+    /// pow: after the step, an attacker released a double spend, and every
+    /// other running node lost the payment (it was k deep there before).
+    DoubleSpend { after: Option<usize> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -138,7 +141,7 @@ pub struct Scenario {
 }
 
 pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
-reorg, final_reverted, no_commits_during, chain_share";
+reorg, final_reverted, no_commits_during, chain_share, double_spend";
 
 /// Names `engines = [...]` may list: every engine with a devnet.toml meaning,
 /// whether or not this build has it yet (a file may be written ahead of it).
@@ -358,6 +361,7 @@ impl Scenario {
                 },
                 "reorg" => Check::Reorg { depth: x.depth.unwrap_or(1).max(1), node: node_key(false)?, after },
                 "final_reverted" => Check::FinalReverted { by: x.by.unwrap_or(1).max(1), after },
+                "double_spend" => Check::DoubleSpend { after },
                 "no_commits_during" => {
                     let grace = match &x.grace {
                         Some(g) => parse_duration(g, "grace", &err)?,

@@ -65,6 +65,9 @@ pub struct Pow {
     /// Transactions on the best chain (ledger T6); `now` of the input being handled.
     pub(super) ledger: ForkLedger,
     pub(super) now: Millis,
+    /// R11: the payment this attacker made on the public chain and the
+    /// private transfer that spends the same coins elsewhere.
+    pub(super) payment: Option<(Transfer, Transfer)>,
 }
 
 /// The blocks the ledger can ask about: the tree's and the private branch's.
@@ -171,6 +174,7 @@ impl Pow {
             wake: None,
             ledger,
             now: 0,
+            payment: None,
         })
     }
 

@@ -16,6 +16,10 @@ use super::types::Block;
 use super::wire::Message;
 use crate::chain::Hash32;
 use crate::consensus::engine::*;
+use crate::ledger::{Transfer, TxStatus};
+
+/// What a withholding attacker pays on the public chain (R11), at most half its balance.
+pub const PAYMENT: u64 = 1000;
 
 impl Pow {
     /// What this node mines on now, if it mines at all.
@@ -64,8 +68,13 @@ impl Pow {
     pub(super) fn found(&mut self, now: Millis, fx: &mut Vec<Effect>) {
         let (Some(a), Some(miner)) = (self.attempt.take(), self.miner) else { return };
         let Some(parent) = self.lookup(&a.parent).cloned() else { return };
-        // Ledger T5: the mempool's transfers on the parent's state.
-        let (txs, state_root) = self.ledger.build_on(&a.parent, &self.blocks());
+        // Ledger T5: the mempool's transfers on the parent's state; R11: a
+        // new private branch opens with the double spend's private half.
+        let first = match self.behaviour {
+            Behaviour::Withhold { .. } if self.branch.blocks.is_empty() => self.pay_publicly(miner, fx),
+            _ => None,
+        };
+        let (txs, state_root) = self.ledger.build_with(&a.parent, &self.blocks(), first);
         let template = Block {
             parent: a.parent,
             height: parent.height + 1,
@@ -111,6 +120,36 @@ impl Pow {
                 Self::send(fx, Dest::All, &Message::Block(block));
             }
         }
+    }
+
+    /// R11: the double spend's two halves, from this miner's account (its
+    /// validator index) at its next nonce: a payment of `PAYMENT` (or half
+    /// the balance) to the last account, sent to every peer now, and a
+    /// transfer of the same amount with the same nonce to the account
+    /// before it, returned for the private branch.
+    fn pay_publicly(&mut self, miner: u32, fx: &mut Vec<Effect>) -> Option<Transfer> {
+        let state = self.ledger.head_state();
+        let accounts = state.len();
+        let balance = state.account(miner)?.balance;
+        let amount = PAYMENT.min(balance / 2);
+        if amount == 0 || accounts < 3 || miner >= accounts - 2 {
+            return None;
+        }
+        let nonce = self.ledger.layer.pool.next_nonce(miner, state);
+        let chain = *self.ledger.layer.accounts.chain();
+        let key = crate::ledger::accounts::account_key(&chain, miner);
+        let paid = Transfer::sign(&chain, &key, miner, accounts - 1, amount, nonce);
+        let spent = Transfer::sign(&chain, &key, miner, accounts - 2, amount, nonce);
+        fx.push(Effect::Send { to: Dest::All, kind: MsgKind::Tx, bytes: paid.encode() });
+        self.payment = Some((paid, spent));
+        Some(spent)
+    }
+
+    /// R11: the public chain holds the payment `k` deep (or there is none).
+    fn payment_confirmed(&self) -> bool {
+        self.payment
+            .as_ref()
+            .is_none_or(|(paid, _)| matches!(self.ledger.status(&paid.id()), TxStatus::Included { final_: true, .. }))
     }
 
     fn keep_private(&mut self, parent: Hash32, hash: Hash32, block: Block) {
@@ -172,11 +211,22 @@ impl Pow {
                     // block of its own k deep (the merchant's k confirmations).
                     let fork_h = self.branch.blocks.first().map_or(0, |(_, b, _)| b.height.saturating_sub(1));
                     let k_deep_public = pub_h.saturating_sub(fork_h) >= self.params.k;
-                    if delta >= slots.max(1) as i128 && k_deep_public {
+                    if delta >= slots.max(1) as i128 && k_deep_public && self.payment_confirmed() {
                         self.publish_branch(fx);
                         self.branch = Branch::default();
+                        if let Some((paid, spent)) = self.payment.take() {
+                            fx.push(Effect::Report(Event::DoubleSpend {
+                                paid: paid.id(),
+                                spent: spent.id(),
+                                from: paid.from,
+                                payee: paid.to,
+                                elsewhere: spent.to,
+                                amount: paid.amount,
+                            }));
+                        }
                     } else if -delta > self.params.k as i128 {
                         self.branch = Branch::default(); // hopeless: rejoin the public chain
+                        self.payment = None;
                     }
                 }
                 _ => {}
@@ -191,6 +241,9 @@ impl Pow {
         if !keeps_branch && !self.branch.blocks.is_empty() {
             self.publish_branch(fx);
             self.branch = Branch::default();
+        }
+        if !matches!(b, Behaviour::Withhold { .. }) {
+            self.payment = None;
         }
         self.behaviour = b;
         self.attempt = None;

@@ -52,7 +52,13 @@
 //!   the public chain has `k` blocks above the fork, so the release reverts a
 //!   block the honest nodes held k-deep: Nakamoto's double spend (section 11),
 //!   where the merchant waits for `k` confirmations and the attacker publishes
-//!   a longer chain after that. It gives up when the public chain leads by
+//!   a longer chain after that. The double spend is real: when a branch
+//!   starts, the attacker pays `PAYMENT` from its account (its validator
+//!   index) to the last genesis account on the public chain, and opens its
+//!   private branch with a transfer of the same coins, same nonce, to the
+//!   account before it; it publishes only once the payment is `k` deep, and
+//!   reports `DoubleSpend`. Honest nodes that reorg onto the private chain
+//!   find the payment gone (`TxsReverted`: its nonce is used). It gives up when the public chain leads by
 //!   more than `k`; an attacker with a majority almost never has to.
 //!   `Equivocate` double-mines (twin blocks to each half of the peers);
 //!   `Silent` does not mine.
