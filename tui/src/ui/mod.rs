@@ -3,7 +3,7 @@
 //!
 //! Layout (`areas`): the full layout from `FULL_WIDTH`x`FULL_HEIGHT` on shows
 //! every pane: header; nodes | validators; fork tree (with the selected
-//! block's details); lag chart | transactions | links | events. Below that, the compact
+//! block's details); lag chart over transactions | links | events. Below that, the compact
 //! layout shows the header, the nodes table and one more pane: the focused
 //! one, or the fork tree while the nodes table has focus; a tab line names
 //! the others. `?` lays the help on top, Enter the node detail.
@@ -57,14 +57,17 @@ pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
             Constraint::Min(5),
         ])
         .areas(size);
-        let [nodes, vals] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
-        let [lag, txs, links, log] = Layout::horizontal([
-            Constraint::Percentage(20),
-            Constraint::Length(38),
-            Constraint::Length((n + 10).clamp(36, size.width / 4)),
-            Constraint::Min(20),
+        let [nodes, vals] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
+        let [left, links, log] = Layout::horizontal([
+            Constraint::Percentage(30),
+            Constraint::Length((n + 10).clamp(36, size.width / 3)),
+            Constraint::Min(30),
         ])
         .areas(bottom);
+        // The lag chart over the transactions pane (4 lines of figures, a
+        // line per node, and the TPS sparkline).
+        let txs_h = (n + 6).min(left.height / 2).max(left.height.saturating_sub(left.height * 6 / 10));
+        let [lag, txs] = Layout::vertical([Constraint::Min(4), Constraint::Length(txs_h)]).areas(left);
         let panes = vec![
             (Pane::Nodes, nodes),
             (Pane::Validators, vals),

@@ -106,9 +106,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         Constraint::Length(18),
         Constraint::Length(4),
         Constraint::Length(5),
-        Constraint::Length(5),
+        Constraint::Length(4),
         Constraint::Length(6),
-        Constraint::Min(6),
+        Constraint::Min(0),
     ];
     draw_table(frame, area, view, ui, &header, rows.collect(), &widths);
 }

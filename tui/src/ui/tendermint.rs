@@ -59,8 +59,8 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiStat
         Constraint::Length(7),
         Constraint::Length(14),
         Constraint::Length(5),
-        Constraint::Length(5),
-        Constraint::Min(6),
+        Constraint::Length(4),
+        Constraint::Min(0),
     ];
     nodes::draw_table(frame, area, view, ui, &header, rows.collect(), &widths);
 }

@@ -13,9 +13,15 @@
 //!    nodes and the ClusterView) is reported apart, because a user's cluster
 //!    runs without it in `devnet up --headless` just the same.
 //!
+//! `devnet-bench tx` runs the transaction throughput cases (`tx`), and
+//! `devnet-bench tx-tendermint` (`tx-gasper`, `tx-pow`) one of them; the
+//! plain invocation runs everything.
+//!
 //! Each figure is the median over the runs; targets are checked on the
 //! worst run where the issue asks for "every run", on the median otherwise.
 //! Nothing here asserts: the figures are printed for people to read.
+
+mod tx;
 
 use devnet::cluster::ClusterEvent;
 use devnet::config::DevnetConfig;
@@ -232,6 +238,22 @@ fn summarise(case: &Case, runs: &[Run]) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let only = std::env::args().nth(1);
+    let tx_cases: Vec<&tx::TxCase> = tx::CASES
+        .iter()
+        .filter(|c| match only.as_deref() {
+            None | Some("tx") => true,
+            Some(o) => o.strip_prefix("tx-") == Some(c.engine),
+        })
+        .collect();
+    if only.as_deref().is_some_and(|o| o == "tx" || o.starts_with("tx-")) {
+        if tx_cases.is_empty() {
+            anyhow::bail!("no transaction bench for {:?}: expected tx, tx-tendermint, tx-gasper or tx-pow", only);
+        }
+        for c in tx_cases {
+            tx::run(c).await?;
+        }
+        return Ok(());
+    }
     let cases: Vec<Case> = cases()?.into_iter().filter(|c| only.as_deref().is_none_or(|o| o == c.engine)).collect();
     if cases.is_empty() {
         anyhow::bail!("no bench case for engine {:?}: expected gasper or tendermint", only.unwrap_or_default());
@@ -255,6 +277,12 @@ async fn main() -> anyhow::Result<()> {
     println!();
     for (case, runs) in &results {
         summarise(case, runs);
+    }
+    if only.is_none() {
+        println!();
+        for c in tx_cases {
+            tx::run(c).await?;
+        }
     }
     Ok(())
 }
