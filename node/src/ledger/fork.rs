@@ -62,6 +62,18 @@ impl ForkLedger {
         &self.head_state
     }
 
+    /// A client's transfer, admitted against the head's state (`TxLayer::submit`).
+    pub fn submit(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, super::TxError>, Vec<Effect>) {
+        let state = self.head_state.clone();
+        self.layer.submit(now, bytes, &state)
+    }
+
+    /// A peer's transfer, admitted against the head's state (`TxLayer::gossiped`).
+    pub fn gossiped(&mut self, now: Millis, from: crate::consensus::PeerId, bytes: &[u8]) -> Option<Effect> {
+        let state = self.head_state.clone();
+        self.layer.gossiped(now, from, bytes, &state)
+    }
+
     /// The state after block `h`, rebuilt if it is no longer kept.
     pub fn state_of(&self, h: &Hash32, src: &impl BlockSource) -> Option<State> {
         let mut path = Vec::new();

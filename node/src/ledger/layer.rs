@@ -144,6 +144,22 @@ impl TxLayer {
         r.map(|()| t)
     }
 
+    /// A client's transfer (`Engine::submit_tx`): admitted against `state`
+    /// and, once admitted, gossiped to every peer.
+    pub fn submit(&mut self, now: Millis, bytes: &[u8], state: &State) -> (Result<TxId, TxError>, Vec<Effect>) {
+        match self.admit(now, bytes, state, true) {
+            Ok(t) => {
+                let send = Effect::Send {
+                    to: crate::consensus::Dest::All,
+                    kind: crate::consensus::MsgKind::Tx,
+                    bytes: t.encode(),
+                };
+                (Ok(t.id()), vec![send])
+            }
+            Err(e) => (Err(e), Vec::new()),
+        }
+    }
+
     /// A transfer from a peer. What an honest peer can cause (a duplicate, a
     /// nonce raced by another transfer, a full pool) passes in silence; a
     /// malformed or forged transfer is reported.

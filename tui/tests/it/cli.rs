@@ -100,7 +100,7 @@ fn inject(data_dir: &std::path::Path, cfg: &std::path::Path, words: &[&str]) -> 
     devnet().args(["inject", "--config"]).arg(cfg).arg("--data-dir").arg(data_dir).args(words).output().unwrap()
 }
 
-fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
+pub(crate) fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
         if f() {

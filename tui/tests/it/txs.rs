@@ -3,12 +3,13 @@
 //! every node holds the same final balances; malformed transfers sent with
 //! the stock generated gRPC client get a clear status and change nothing.
 
+use crate::cli::wait_for;
 use crate::procs::wait_none_left;
 use devnet_proto::v1 as pb;
 use serde_json::Value;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn devnet() -> Command {
     Command::new(env!("CARGO_BIN_EXE_devnet"))
@@ -67,17 +68,6 @@ fn up(dir: &Path, cfg: &Path) -> Running {
 fn status(dir: &Path, cfg: &Path) -> Option<Value> {
     let out = devnet().args(["status", "--json", "--config"]).arg(cfg).arg("--data-dir").arg(dir).output().ok()?;
     serde_json::from_slice(&out.stdout).ok()
-}
-
-fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    false
 }
 
 /// Account `a`'s final (balance, nonce) as node `node` reports it.

@@ -273,8 +273,7 @@ impl Gasper {
 
     fn on_message(&mut self, now: Millis, from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
         if kind == MsgKind::Tx {
-            let state = self.ledger.head_state().clone();
-            fx.extend(self.ledger.layer.gossiped(now, from, bytes, &state));
+            fx.extend(self.ledger.gossiped(now, from, bytes));
             return;
         }
         let msg = match Message::decode(kind, bytes) {
@@ -380,11 +379,7 @@ impl Engine for Gasper {
     }
 
     fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>) {
-        let state = self.ledger.head_state().clone();
-        match self.ledger.layer.admit(now, bytes, &state, true) {
-            Ok(t) => (Ok(t.id()), vec![Effect::Send { to: Dest::All, kind: MsgKind::Tx, bytes: t.encode() }]),
-            Err(e) => (Err(e), Vec::new()),
-        }
+        self.ledger.submit(now, bytes)
     }
 
     fn tx_status(&self, id: &TxId) -> TxStatus {

@@ -430,10 +430,7 @@ impl Engine for Tendermint {
     }
 
     fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>) {
-        match self.ledger.admit(now, bytes, &self.state, true) {
-            Ok(t) => (Ok(t.id()), vec![Effect::Send { to: Dest::All, kind: MsgKind::Tx, bytes: t.encode() }]),
-            Err(e) => (Err(e), Vec::new()),
-        }
+        self.ledger.submit(now, bytes, &self.state)
     }
 
     fn tx_status(&self, id: &TxId) -> TxStatus {
