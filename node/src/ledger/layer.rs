@@ -127,7 +127,10 @@ impl TxLayer {
             }
         };
         let id = t.id();
-        if self.pool.contains(&id) {
+        // A peer's copy of a transfer already seen (pending, included or
+        // expired) is refused before its signature costs a check; a
+        // client's goes on to the nonce checks, whose answer says more.
+        if self.pool.contains(&id) || (!client && self.pool.seen(&id)) {
             return Err(TxError::Duplicate);
         }
         let r = self.verify(&t).and_then(|()| self.pool.admit(now, t, id, state, true));
