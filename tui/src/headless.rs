@@ -2,7 +2,10 @@
 //!
 //! Without `--json`: one status line per second on stdout. With `--json`: one
 //! JSON object per line for every node event, process change and alarm, then a
-//! final `{"type":"summary"}` line. Runs until `--for` elapses or SIGINT/SIGTERM.
+//! final `{"type":"summary"}` line. A load the devnet ran (`devnet inject
+//! load 500/s`, then `load stop`) prints its report when it has drained:
+//! the text of `devnet load`, or its `{"type":"load"}` object.
+//! Runs until `--for` elapses or SIGINT/SIGTERM.
 //! Exit code: 0, or 1 when a safety alarm fired.
 
 use crate::cluster::engine::EngineKind;
@@ -55,6 +58,9 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
                         print(json!({"type": "alarm", "kind": a.kind, "detail": a.detail, "time_ms": a.time_ms}).to_string());
                     }
                 }
+                for load in devnet.take_fresh_loads() {
+                    print(load_lines(&load, as_json));
+                }
             }
             Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
             _ = second.tick(), if !as_json => print(status_line(&devnet.view, now_ms())),
@@ -75,6 +81,16 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
         }
     }
     Ok(code)
+}
+
+/// A finished load (`devnet inject load stop`): its report as `devnet load` prints it.
+fn load_lines(load: &Result<crate::load::LoadReport, String>, as_json: bool) -> String {
+    match (load, as_json) {
+        (Ok(r), true) => r.to_json().to_string(),
+        (Ok(r), false) => r.to_text(),
+        (Err(e), true) => json!({"type": "load", "error": e, "time_ms": now_ms()}).to_string(),
+        (Err(e), false) => format!("load failed: {e}"),
+    }
 }
 
 /// One cluster event as a JSON line (None for events that are not printed).
@@ -123,6 +139,10 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
             n.peers_up.len()
         ));
     }
+    let (offered, finalized) = view.txs.tps();
+    if offered > 0.0 || finalized > 0.0 {
+        s.push_str(&format!(" | tx/s offered {offered:.0} final {finalized:.0}"));
+    }
     if !view.alarms.is_empty() {
         s.push_str(&format!(" | ALARMS {}", view.alarms.len()));
     }
@@ -158,6 +178,20 @@ pub fn status_from_summary(v: &serde_json::Value) -> String {
             },
             n["peers"].to_string(),
             faults.unwrap_or_default().join(", "),
+        ));
+    }
+    let t = &v["txs"];
+    if let (Some(o), Some(f)) = (t["offered_tps"].as_f64(), t["finalized_tps"].as_f64()) {
+        let pools: Vec<String> = v["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| format!("{} {}", n["id"].as_str().unwrap_or("?"), n["txs"]["mempool_txs"]))
+            .collect();
+        out.push_str(&format!(
+            "transactions: offered {o:.0}/s, finalized {f:.0}/s, {:.1} per block; mempools {}\n",
+            t["txs_per_block"].as_f64().unwrap_or(0.0),
+            pools.join(", ")
         ));
     }
     for a in v["alarms"].as_array().into_iter().flatten() {
