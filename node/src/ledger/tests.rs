@@ -179,3 +179,32 @@ fn commit_removes_included_and_stale_and_a_reorg_puts_them_back() {
     assert!(layer.execute(&genesis, &[sign(2, 0, 1), sign(2, 0, 1)]).unwrap_err().contains("nonce 0 is used"));
     assert!(matches!(layer.admit(0, &[1, 2, 3], &genesis, true), Err(TxError::Malformed(_))));
 }
+
+#[test]
+fn a_censoring_node_leaves_the_censored_senders_out_of_its_blocks() {
+    let spec = crate::chain::ChainSpec {
+        name: "c".into(),
+        consensus: "tendermint".into(),
+        slot_ms: 100,
+        epoch_slots: 1,
+        genesis_time_ms: 0,
+        validators: vec![],
+        tendermint: None,
+        pow: None,
+        ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
+    };
+    let mut layer = TxLayer::new(&spec).expect("layer");
+    let chain = *layer.accounts.chain();
+    let genesis = layer.genesis();
+    for from in 0..4 {
+        let t = Transfer::sign(&chain, &account_key(&chain, from), from, (from + 1) % 4, 1, 0);
+        layer.admit(0, &t.encode(), &genesis, true).expect("admitted");
+    }
+    let senders = |l: &TxLayer| l.reap(&genesis).iter().map(|t| t.from).collect::<Vec<_>>();
+    assert_eq!(senders(&layer), vec![0, 1, 2, 3]);
+    layer.censor = Censorship::Accounts([1, 3].into_iter().collect());
+    assert_eq!(senders(&layer), vec![0, 2], "censored senders are left out");
+    layer.censor = Censorship::All;
+    assert!(senders(&layer).is_empty());
+    assert_eq!(layer.pool.len(), 4, "censoring keeps them pending: another proposer includes them");
+}
