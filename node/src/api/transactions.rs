@@ -10,8 +10,12 @@ use devnet_proto::v1 as pb;
 use tokio::sync::{mpsc, oneshot};
 use tonic::{Request, Response, Status};
 
+/// Most transfers one `SubmitTransactions` call may carry.
+pub const MAX_BATCH: usize = 1024;
+
 pub enum TxRequest {
     Submit(Vec<u8>, oneshot::Sender<Result<TxId, TxError>>),
+    SubmitBatch(Vec<Vec<u8>>, oneshot::Sender<Vec<Result<TxId, TxError>>>),
     Status(TxId, oneshot::Sender<TxStatus>),
     Account(u32, oneshot::Sender<Option<AccountView>>),
 }
@@ -93,6 +97,61 @@ impl pb::transactions_server::Transactions for TransactionsService {
             Ok(id) => Ok(Response::new(pb::SubmitTransactionReply { id: id.0.to_vec() })),
             Err(e) => Err(status_of(&e)),
         }
+    }
+
+    async fn submit_transactions(
+        &self,
+        req: Request<pb::SubmitTransactionsRequest>,
+    ) -> Result<Response<pb::SubmitTransactionsReply>, Status> {
+        let transfers = &req.get_ref().transfers;
+        if transfers.len() > MAX_BATCH {
+            return Err(Status::invalid_argument(format!(
+                "{} transfers in one call, more than {MAX_BATCH}",
+                transfers.len()
+            )));
+        }
+        // A transfer whose signature is not 64 bytes is refused alone; the others go on.
+        let mut results: Vec<Option<pb::SubmitResult>> = Vec::with_capacity(transfers.len());
+        let mut bytes = Vec::with_capacity(transfers.len());
+        for t in transfers {
+            match canonical(t) {
+                Ok(b) => {
+                    results.push(None);
+                    bytes.push(b);
+                }
+                Err(s) => results.push(Some(pb::SubmitResult {
+                    code: s.code() as i32,
+                    message: s.message().to_string(),
+                    reason: "malformed".into(),
+                    ..Default::default()
+                })),
+            }
+        }
+        let mut answers = self.ask(|tx| TxRequest::SubmitBatch(bytes, tx)).await?.into_iter();
+        let results = results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| match answers.next() {
+                    Some(Ok(id)) => pb::SubmitResult { id: id.0.to_vec(), ..Default::default() },
+                    Some(Err(e)) => {
+                        let s = status_code_of(&e);
+                        pb::SubmitResult {
+                            code: s.code() as i32,
+                            message: s.message().to_string(),
+                            reason: e.reason().into(),
+                            ..Default::default()
+                        }
+                    }
+                    None => pb::SubmitResult {
+                        code: tonic::Code::Internal as i32,
+                        message: "no answer".into(),
+                        reason: "other".into(),
+                        ..Default::default()
+                    },
+                })
+            })
+            .collect();
+        Ok(Response::new(pb::SubmitTransactionsReply { results }))
     }
 
     async fn get_transaction(

@@ -158,7 +158,7 @@ fn malformed_transfers_get_a_clear_status_and_change_nothing() {
             (sign(3, 4, info.genesis_balance + 1, 0), tonic::Code::FailedPrecondition, "cannot send"),
             (sign(3, 1_000_000, 1, 0), tonic::Code::InvalidArgument, "does not exist"),
             (pb::Transfer { signature: vec![1, 2, 3], ..sign(3, 4, 1, 0) }, tonic::Code::InvalidArgument, "64 bytes"),
-            (pb::Transfer { signature: vec![0; 8192], ..sign(3, 4, 1, 0) }, tonic::Code::OutOfRange, ""),
+            (pb::Transfer { signature: vec![0; 200_000], ..sign(3, 4, 1, 0) }, tonic::Code::OutOfRange, ""),
         ];
         for (t, code, words) in cases {
             let e = c.submit_transaction(t).await.expect_err("refused");
@@ -177,6 +177,15 @@ fn malformed_transfers_get_a_clear_status_and_change_nothing() {
         assert_eq!(e.code(), tonic::Code::InvalidArgument, "{e:?}");
         let after = c.get_account(pb::GetAccountRequest { account: 3 }).await.unwrap().into_inner();
         assert_eq!((before.balance, before.nonce, before.next_nonce), (after.balance, after.nonce, after.next_nonce));
+        // A batch: each transfer answered alone, in order.
+        let mut forged = sign(6, 7, 1, 0);
+        forged.signature[0] ^= 1;
+        let batch = vec![sign(5, 6, 1, 0), forged, pb::Transfer { signature: vec![7; 3], ..sign(5, 6, 1, 1) }];
+        let r = c.submit_transactions(pb::SubmitTransactionsRequest { transfers: batch }).await.unwrap().into_inner();
+        let got: Vec<(bool, i32, &str)> =
+            r.results.iter().map(|x| (x.id.len() == 32, x.code, x.reason.as_str())).collect();
+        let invalid = tonic::Code::InvalidArgument as i32;
+        assert_eq!(got, vec![(true, 0, ""), (false, invalid, "bad-signature"), (false, invalid, "malformed")]);
         // The node still takes a good transfer and the cluster still commits.
         let id = c.submit_transaction(sign(3, 4, 10, 0)).await.unwrap().into_inner().id;
         let mut state = 0;
