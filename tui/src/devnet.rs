@@ -10,6 +10,7 @@ use crate::cluster_dir::ClusterDir;
 use crate::config::DevnetConfig;
 use crate::control::{self, ControlReq};
 use crate::faults::FaultState;
+use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
 use crate::supervisor::{NodeCommand, Supervisor, node_binary};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub struct Devnet {
     pub(crate) event_tx: mpsc::Sender<ClusterEvent>,
     /// Seeds node i's fault shim with `seed + i` (scenarios' `seed`).
     pub(crate) seed: Option<u64>,
+    /// A transfer load this devnet runs (`load 500/s`), and stopped ones still draining.
+    pub(crate) loads: DevnetLoads,
     watchdog: Watchdog,
     metrics: ClusterMetrics,
     tasks: Vec<JoinHandle<()>>,
@@ -103,6 +106,7 @@ impl Devnet {
             program,
             event_tx: tx,
             seed,
+            loads: DevnetLoads::default(),
             watchdog: Watchdog::default(),
             metrics,
             tasks,
@@ -119,6 +123,7 @@ impl Devnet {
         self.view.apply(ev, now);
         let stakes: Vec<u64> = self.dir.spec.validators.iter().map(|v| v.stake).collect();
         self.watchdog.check(&mut self.view, &self.faults, &stakes, now);
+        self.refresh_loads();
         self.metrics.update(&self.view);
     }
 
@@ -140,8 +145,10 @@ impl Devnet {
         self.tasks.push(watch::spawn_watcher(node, &entry, self.event_tx.clone()));
     }
 
-    /// Stops every node (SIGTERM, then SIGKILL after the grace period) and the watchers.
+    /// Stops every node (SIGTERM, then SIGKILL after the grace period) and
+    /// the watchers; a load still running is dropped without a report.
     pub async fn shutdown(mut self) {
+        self.loads = DevnetLoads::default();
         for t in &self.tasks {
             t.abort();
         }

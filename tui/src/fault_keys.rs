@@ -12,6 +12,7 @@
 //! | `k` | prompt, prefilled: `skew TARGET +500ms` |
 //! | `e` | prompt, prefilled: `equivocate TARGET` (edit to silent, withhold N, honest); on pow: `selfish TARGET` |
 //! | `m` | pow only: prompt, prefilled: `hashrate TARGET 60%` |
+//! | `L` | start a transfer load of `LOAD_KEY_RATE` (`load 200/s`), or stop the running one (`load stop`) |
 //! | `:` | empty prompt for any fault |
 //!
 //! Prompts take the words of `devnet inject`; Enter injects, Esc cancels.
@@ -32,10 +33,18 @@ fn ids(view: &ClusterView, nodes: &[usize]) -> String {
     nodes.iter().filter_map(|i| view.nodes.get(*i)).map(|n| n.id.clone()).collect::<Vec<_>>().join(",")
 }
 
+/// The rate `L` starts a load at: enough to see latency and full-ish
+/// blocks on a laptop devnet, far from what it can take.
+pub const LOAD_KEY_RATE: &str = "200/s";
+
 /// The action of fault key `key` on `targets` (never empty), or None for other keys.
 pub fn fault_action(key: char, targets: &[usize], view: &ClusterView) -> Option<FaultAction> {
     let t = ids(view, targets);
     let words = |w: &[&str]| FaultAction::Inject(w.iter().map(|s| s.to_string()).collect());
+    if key == 'L' {
+        // The cluster's, not the targets': toggles the devnet's one load.
+        return Some(words(&["load", if view.txs.load.is_some() { "stop" } else { LOAD_KEY_RATE }]));
+    }
     let first = view.nodes.get(*targets.first()?)?.id.clone();
     Some(match key {
         'c' => words(&["crash", &t]),
@@ -103,6 +112,20 @@ mod tests {
         assert_eq!(fault_action('m', &[3], &pow), Some(FaultAction::Prompt("hashrate n3 60%".into())));
         assert_eq!(fault_action('e', &[1], &pow), Some(FaultAction::Prompt("selfish n1".into())));
         assert_eq!(fault_action('c', &[], &v), None);
+    }
+
+    #[test]
+    fn shift_l_starts_or_stops_the_load() {
+        let mut v = view();
+        assert_eq!(fault_action('L', &[1], &v), inject("load 200/s"));
+        v.txs.load = Some(Default::default());
+        assert_eq!(fault_action('L', &[1, 2], &v), inject("load stop"));
+        assert_eq!(fault_action('l', &[1], &v), Some(FaultAction::Prompt("latency n1 * 200ms --jitter 50ms".into())));
+        assert!(crate::faults::parse(&words(&["load", LOAD_KEY_RATE]), 4).is_ok());
+    }
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]

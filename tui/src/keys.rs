@@ -1,9 +1,10 @@
 //! Keys -> `Action`s, k9s/lazydocker style. Pure, so it is tested without a
 //! terminal. Only key presses count (not repeats or releases).
 //!
-//! The single letters c, r, p, x, l, k, e and h are kept free for fault
-//! actions (crash, restart, pause, partition, link rules, clock skew,
-//! Byzantine, heal), so navigation is arrows and punctuation (no hjkl).
+//! The single letters c, r, p, x, l, k, e, h, m and L are kept free for
+//! fault actions (crash, restart, pause, partition, link rules, clock skew,
+//! Byzantine, heal, hashrate, a transfer load), so navigation is arrows and
+//! punctuation (no hjkl).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -132,6 +133,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("c / r / p", "crash / restart / pause or resume"),
     ("x / l / k / e", "partition / links / skew / Byzantine (prompt)"),
     ("m", "pow: a node's share of the hashrate (prompt)"),
+    ("L", "start / stop a load of 200 transfers/s (`load 200/s`)"),
     (":", "prompt for any fault, as `devnet inject`"),
     ("h", "heal every link"),
 ];
@@ -166,7 +168,7 @@ mod tests {
 
     #[test]
     fn letters_reserved_for_faults_stay_unbound() {
-        for c in ['c', 'r', 'p', 'x', 'l', 'k', 'e', 'h', 'j'] {
+        for c in ['c', 'r', 'p', 'x', 'l', 'k', 'e', 'h', 'j', 'm', 'L'] {
             assert_eq!(action_for(press(KeyCode::Char(c)), Mode::Normal), None, "{c} is bound");
         }
     }

@@ -92,7 +92,8 @@ pub fn state_word(state: i32) -> &'static str {
 /// A node's refusal of a submitted transfer, classified.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Refusal {
-    /// full, nonce, overdraft, duplicate, bad-signature or other.
+    /// The node's reason word (`REASONS`), or `other` (no reply, a timeout,
+    /// a refusal from something other than the ledger).
     pub word: &'static str,
     /// The gRPC status code in snake case: `resource_exhausted`, ...
     pub code: &'static str,
@@ -103,23 +104,50 @@ pub struct Refusal {
     pub nonce_unused: bool,
 }
 
-/// Classifies a refusal by its code and the node's message (node.proto
-/// lists the codes; the messages are `ledger::TxError`'s).
+/// The words a node puts in the `devnet-reason` metadata of a refusal
+/// (node.proto), and whether the refused transfer's nonce is still unused.
+pub const REASONS: &[(&str, bool)] = &[
+    ("malformed", true),
+    ("unknown-account", true),
+    ("bad-signature", true),
+    ("nonce-too-low", false),
+    ("nonce-too-high", true),
+    ("overdraft", true),
+    ("duplicate", false),
+    ("nonce-taken", false),
+    ("full", true),
+    ("zero-amount", true),
+];
+
+/// The metadata key of a refusal's reason word.
+pub const REASON_KEY: &str = "devnet-reason";
+
+/// Classifies a refusal by the node's reason word; a status without one (an
+/// older node, or not the ledger's) by its code and message
+/// (`ledger::TxError`'s wording).
 pub fn refusal(s: &tonic::Status) -> Refusal {
+    let said = s.metadata().get(REASON_KEY).and_then(|v| v.to_str().ok());
+    let (word, nonce_unused) = match said.and_then(|w| REASONS.iter().find(|(r, _)| *r == w)) {
+        Some(&(word, unused)) => (word, unused),
+        None => by_message(s),
+    };
+    Refusal { word, code: code_name(s.code()), nonce_unused }
+}
+
+fn by_message(s: &tonic::Status) -> (&'static str, bool) {
     use tonic::Code;
     let msg = s.message();
-    let (word, nonce_unused) = match s.code() {
+    match s.code() {
         Code::ResourceExhausted => ("full", true),
         Code::FailedPrecondition if msg.contains("cannot send") => ("overdraft", true),
-        Code::FailedPrecondition if msg.contains("too far ahead") => ("nonce", true),
-        Code::FailedPrecondition if msg.contains("nonce") => ("nonce", false),
-        Code::AlreadyExists if msg.contains("nonce") => ("nonce", false),
+        Code::FailedPrecondition if msg.contains("too far ahead") => ("nonce-too-high", true),
+        Code::FailedPrecondition if msg.contains("nonce") => ("nonce-too-low", false),
+        Code::AlreadyExists if msg.contains("nonce") => ("nonce-taken", false),
         Code::AlreadyExists => ("duplicate", false),
         Code::InvalidArgument if msg.contains("bad signature") => ("bad-signature", true),
         Code::InvalidArgument => ("other", true),
         _ => ("other", false),
-    };
-    Refusal { word, code: code_name(s.code()), nonce_unused }
+    }
 }
 
 pub fn code_name(c: tonic::Code) -> &'static str {
@@ -156,7 +184,7 @@ mod tests {
         (r.word, r.code, r.nonce_unused)
     }
 
-    /// The node's own refusals, through its own status mapping.
+    /// The node's own refusals, through its own status mapping (with the reason word).
     #[test]
     fn refusals_get_their_word() {
         assert_eq!(word(TxError::Full("transfers")), ("full", "resource_exhausted", true));
@@ -164,16 +192,57 @@ mod tests {
             word(TxError::Overdraft { from: 7, available: 5, amount: 10 }),
             ("overdraft", "failed_precondition", true)
         );
-        assert_eq!(word(TxError::NonceTooLow { from: 1, got: 0, next: 3 }), ("nonce", "failed_precondition", false));
+        assert_eq!(
+            word(TxError::NonceTooLow { from: 1, got: 0, next: 3 }),
+            ("nonce-too-low", "failed_precondition", false)
+        );
         assert_eq!(
             word(TxError::NonceTooHigh { from: 1, got: 99, next: 3, max_gap: 64 }),
-            ("nonce", "failed_precondition", true)
+            ("nonce-too-high", "failed_precondition", true)
         );
-        assert_eq!(word(TxError::NonceTaken { from: 1, nonce: 4 }), ("nonce", "already_exists", false));
+        assert_eq!(word(TxError::NonceTaken { from: 1, nonce: 4 }), ("nonce-taken", "already_exists", false));
         assert_eq!(word(TxError::Duplicate), ("duplicate", "already_exists", false));
         assert_eq!(word(TxError::BadSignature(3)), ("bad-signature", "invalid_argument", true));
-        assert_eq!(word(TxError::UnknownAccount(3)), ("other", "invalid_argument", true));
+        assert_eq!(word(TxError::UnknownAccount(3)), ("unknown-account", "invalid_argument", true));
+        assert_eq!(word(TxError::ZeroAmount), ("zero-amount", "invalid_argument", true));
         let r = refusal(&tonic::Status::deadline_exceeded("timeout"));
         assert_eq!((r.word, r.code, r.nonce_unused), ("other", "deadline_exceeded", false));
+    }
+
+    /// Every word a node can say is known here, with the node's own words.
+    #[test]
+    fn every_node_reason_is_known() {
+        for e in [
+            TxError::Malformed("x".into()),
+            TxError::UnknownAccount(1),
+            TxError::BadSignature(1),
+            TxError::NonceTooLow { from: 1, got: 0, next: 3 },
+            TxError::NonceTooHigh { from: 1, got: 99, next: 3, max_gap: 64 },
+            TxError::Overdraft { from: 1, available: 0, amount: 1 },
+            TxError::Duplicate,
+            TxError::NonceTaken { from: 1, nonce: 4 },
+            TxError::Full("transfers"),
+            TxError::ZeroAmount,
+        ] {
+            assert_eq!(refusal(&status_of(&e)).word, e.reason(), "{e:?}");
+        }
+    }
+
+    /// Without the metadata the message still tells (a node from before it).
+    #[test]
+    fn a_refusal_without_a_reason_word_reads_the_message() {
+        let plain = |e: TxError| {
+            let s = status_of(&e);
+            let r = refusal(&tonic::Status::new(s.code(), s.message()));
+            (r.word, r.nonce_unused)
+        };
+        assert_eq!(plain(TxError::NonceTooLow { from: 1, got: 0, next: 3 }), ("nonce-too-low", false));
+        assert_eq!(plain(TxError::NonceTooHigh { from: 1, got: 99, next: 3, max_gap: 64 }), ("nonce-too-high", true));
+        assert_eq!(plain(TxError::NonceTaken { from: 1, nonce: 4 }), ("nonce-taken", false));
+        assert_eq!(plain(TxError::Duplicate), ("duplicate", false));
+        assert_eq!(plain(TxError::Overdraft { from: 7, available: 5, amount: 10 }), ("overdraft", true));
+        let mut odd = tonic::Status::already_exists("duplicate transfer");
+        odd.metadata_mut().insert(REASON_KEY, tonic::metadata::MetadataValue::from_static("something-new"));
+        assert_eq!(refusal(&odd).word, "duplicate", "an unknown word falls back to the message");
     }
 }

@@ -2,8 +2,10 @@
 //! faults, skew and behaviour are recorded in `FaultState` and pushed to the
 //! nodes' Control services (concurrently, each call bounded by a timeout, so a
 //! paused node delays nothing; it gets the rules again when it reconnects).
+//! A load (`load 500/s`, `load stop`) is started and stopped here too, in
+//! the background (`load::in_devnet`).
 
-use super::parse::{Fault, ProcessFault, check_engine, parse};
+use super::parse::{Fault, LoadWords, ProcessFault, check_engine, parse};
 use crate::cluster::LogKind;
 use crate::control::bearer;
 use crate::devnet::{Devnet, STOP_GRACE, node_command, now_ms};
@@ -154,6 +156,8 @@ impl Devnet {
                 Ok(text)
             }
             Fault::Twin(of) => self.start_twin(*of).await,
+            Fault::Load(LoadWords::Start { rate, accounts }) => self.start_load(*rate, *accounts),
+            Fault::Load(LoadWords::Stop) => self.stop_load(),
             link => {
                 self.faults.apply_links(link);
                 let groups = self.faults.components();

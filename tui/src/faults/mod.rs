@@ -5,11 +5,12 @@
 //! Process faults (crash, restart, pause, resume, stop, twin) belong to the
 //! supervisor; network faults (partitions, cuts, latency, loss, filters) and
 //! clock skew and Byzantine behaviour are set through each node's Control
-//! service with the cluster token.
+//! service with the cluster token. A load (`load 500/s`) is run by the
+//! devnet itself (`load::in_devnet`).
 
 mod apply;
 pub mod parse;
 pub mod state;
 
-pub use parse::{Fault, ProcessFault, Shape, check_engine, parse, words};
+pub use parse::{Fault, LoadWords, ProcessFault, Shape, check_engine, parse, words};
 pub use state::FaultState;

@@ -19,7 +19,13 @@
 //! hashrate NODE PERCENT                        pow: 60% (the others share the rest)
 //! censor NODE ACCOUNTS|all|off                 leave those senders' transfers out of NODE's blocks
 //! twin NODE                                    a second process with NODE's key
+//! load RATE/s [ACCOUNTS]                       a transfer load run by this devnet: 500/s, 200/s 50
+//! load stop                                    stop it; its report goes into the event log
 //! ```
+//!
+//! `load` is not a fault of the cluster but traffic on it; it is a word of
+//! the same language so that scenarios, `devnet inject` and the dashboard
+//! can start and stop it. One load runs at a time: a new one replaces it.
 //!
 //! Words that only mean something to one engine (`hashrate`, `selfish` for
 //! pow) parse everywhere; `check_engine` refuses them on other clusters.
@@ -90,6 +96,18 @@ pub enum Fault {
         node: usize,
         accounts: Option<Vec<u32>>,
     },
+    /// A transfer load this devnet runs (`load 500/s`, `load stop`).
+    Load(LoadWords),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadWords {
+    /// `rate` transfers a second from accounts 0..`accounts` (default: min(genesis accounts, 100)).
+    Start {
+        rate: f64,
+        accounts: Option<u32>,
+    },
+    Stop,
 }
 
 /// Usage lines, shown with every parse error.
@@ -97,7 +115,7 @@ pub const USAGE: &str = "crash|restart|pause|resume|stop NODES · partition n0,n
 partition isolate NODE|halves|majority|bridge|ring · cut FROM TO · heal · \
 latency FROM TO 200ms [--jitter 50ms] · loss FROM TO 30% · filter FROM TO block,vote,evidence,status,sync · \
 clear FROM TO · skew NODE +500ms · equivocate|silent|honest NODE · withhold NODE SLOTS · twin NODE · \
-censor NODE 3,5|all|off · \
+censor NODE 3,5|all|off · load 500/s [ACCOUNTS] · load stop · \
 pow only: selfish NODE · hashrate NODE 60%";
 
 /// Resolves `n3` (or `3`) to an index among `n` nodes.
@@ -168,6 +186,15 @@ fn percent(word: &str) -> Result<u32, String> {
     match word.strip_suffix('%').unwrap_or(word).parse::<u32>() {
         Ok(p) if p <= 100 => Ok(p),
         _ => Err(format!("expected a share of the hashrate from 0% to 100%, like 60%, found {word:?}")),
+    }
+}
+
+/// `500/s` (or `500`): transfers a second, above 0 and at most 1000000.
+fn rate(word: &str) -> Result<f64, String> {
+    let r = word.strip_suffix("/s").unwrap_or(word).parse::<f64>();
+    match r {
+        Ok(r) if r.is_finite() && r > 0.0 && r <= crate::load::handle::MAX_RATE => Ok(r),
+        _ => Err(format!("expected a rate like 500/s (above 0, at most 1000000/s), found {word:?}")),
     }
 }
 
@@ -344,6 +371,17 @@ pub fn parse(words: &[String], n: usize) -> Result<Fault, String> {
             };
             Fault::Censor { node: node(args[0], n)?, accounts }
         }
+        "load" => match args {
+            ["stop"] => Fault::Load(LoadWords::Stop),
+            [r] if *r != "stop" => Fault::Load(LoadWords::Start { rate: rate(r)?, accounts: None }),
+            [r, a] if *r != "stop" => {
+                let accounts = a.parse::<u32>().ok().filter(|a| *a >= 2);
+                let accounts =
+                    accounts.ok_or_else(|| format!("`load` needs at least 2 sending accounts, found {a:?}"))?;
+                Fault::Load(LoadWords::Start { rate: rate(r)?, accounts: Some(accounts) })
+            }
+            _ => return Err(format!("`load` takes RATE/s [ACCOUNTS] or stop, found {:?}", args.join(" "))),
+        },
         other => return Err(format!("unknown fault {other:?}; expected one of: {USAGE}")),
     };
     Ok(fault)

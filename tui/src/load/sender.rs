@@ -33,17 +33,19 @@ pub fn spawn(s: Arc<Senders>, leg: Leg, nonce: u64, permit: OwnedSemaphorePermit
         let mut client = s.clients[leg.node].clone();
         super::lock(&s.tracker).sent(id, leg.node, Instant::now());
         let msg = pb::Transfer { from: leg.from, to: leg.to, amount: 1, nonce, signature: t.signature.0.to_vec() };
-        let reply = match client.submit_transaction(msg).await {
-            Ok(_) => Reply::Admitted,
+        let (reply, give_back) = match client.submit_transaction(msg).await {
+            Ok(_) => (Reply::Admitted, false),
             Err(status) => {
                 let r = refusal(&status);
-                if r.nonce_unused {
-                    s.nonces.lock().unwrap_or_else(|e| e.into_inner()).give_back(leg.from, nonce);
-                }
-                Reply::Refused(r)
+                let unused = r.nonce_unused;
+                (Reply::Refused(r), unused)
             }
         };
+        // The reply first: a nonce given back may be re-signed into the same id at once.
         super::lock(&s.tracker).replied(&id, reply);
+        if give_back {
+            s.nonces.lock().unwrap_or_else(|e| e.into_inner()).give_back(leg.from, nonce);
+        }
         drop(permit);
     });
 }

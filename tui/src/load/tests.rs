@@ -1,6 +1,6 @@
 use super::plan::{NonceBook, count, due, leg};
 use super::report::{Latency, LoadReport, percentile};
-use super::tracker::{EndState, Reply, Tracker, Window};
+use super::tracker::{EndState, Live, Reply, Tracker, Window, live};
 use crate::node_client::Refusal;
 use devnet_node::chain::Hash32;
 use std::time::Duration;
@@ -160,4 +160,47 @@ fn a_missing_reply_is_reported() {
     t.tally(Window { start: t0, end: t0, settled: t0 }, &mut r);
     r.check().expect("adds up");
     assert_eq!((r.rejected_by_reason[0].reason, r.rejected_by_reason[0].code), ("other", "no_reply"));
+}
+
+/// The live figures (two selections) agree with the report's (a sort),
+/// and a final transfer leaves nothing open.
+#[test]
+fn live_figures_agree_with_the_report() {
+    let t0 = Instant::now();
+    let mut t = Tracker::new(1);
+    let lat = |n: u8| u64::from(n) * 37 % 1000 + 1;
+    for n in 0..200u8 {
+        t.sent(id(n), 0, t0);
+        t.replied(&id(n), Reply::Admitted);
+        t.finalized(0, &[id(n).0.to_vec()], ms(t0, lat(n)));
+    }
+    t.sent(id(250), 0, t0);
+    assert_eq!(t.outstanding(), 1, "only the one still waiting for its reply");
+    let (submitted, fin, latencies) = t.live_parts();
+    let l = live(submitted, fin, latencies);
+    assert_eq!((l.submitted, l.final_), (201, 200));
+    let mut r = LoadReport { scheduled: 201, ..Default::default() };
+    t.replied(&id(250), Reply::Admitted);
+    t.settle(&id(250), EndState::Pending);
+    t.tally(Window { start: t0, end: ms(t0, 2000), settled: ms(t0, 2000) }, &mut r);
+    r.check().expect("adds up");
+    assert_eq!((r.final_, r.pending_at_end), (200, 1));
+    assert_eq!((l.p50_ms, l.p99_ms), (r.latency_final_ms.p50, r.latency_final_ms.p99));
+    assert_eq!(live(0, 0, Vec::new()), Live::default());
+    assert_eq!(live(1, 1, vec![7000]).p99_ms, Some(7.0));
+}
+
+/// A final seen before the submit's reply counts once the reply comes.
+#[test]
+fn a_final_before_the_reply_counts() {
+    let t0 = Instant::now();
+    let mut t = Tracker::new(1);
+    t.sent(id(1), 0, t0);
+    t.finalized(0, &[id(1).0.to_vec()], ms(t0, 50));
+    t.replied(&id(1), Reply::Admitted);
+    assert_eq!(t.outstanding(), 0);
+    let mut r = LoadReport { scheduled: 1, ..Default::default() };
+    t.tally(Window { start: t0, end: ms(t0, 100), settled: ms(t0, 100) }, &mut r);
+    r.check().expect("adds up");
+    assert_eq!((r.final_, r.latency_final_ms.p50), (1, Some(50.0)));
 }

@@ -1,6 +1,8 @@
 //! `devnet compare SCENARIO`: the same scenario once per engine, each on a
 //! fresh cluster, one after another, then a side-by-side report of the
-//! figures in `metrics` and each engine's verdict.
+//! figures in `metrics` and each engine's verdict. When the scenario runs a
+//! load, two more rows: finalized TPS under it and p99 submit→final (`-`
+//! for an engine whose run had no load report).
 //!
 //! The scenario's `[devnet] consensus` is overridden per engine, and its
 //! `[devnet.tendermint]` / `[devnet.pow]` tables apply only to their engine,
@@ -110,7 +112,7 @@ pub async fn run(scns: &[Scenario], data_dir: &Path, as_json: bool) -> anyhow::R
 /// The side-by-side table: a row per figure, a column per engine.
 pub fn table(cols: &[(&str, &Metrics, bool, usize, usize)]) -> Vec<String> {
     type Row = (&'static str, fn(&Metrics) -> String);
-    let rows: [Row; 7] = [
+    let mut rows: Vec<Row> = vec![
         ("time to first finality", |m| secs(m.first_finality_ms)),
         ("longest finality stall in the fault", |m| secs(m.longest_stall_ms)),
         ("fault in force", |m| {
@@ -121,6 +123,10 @@ pub fn table(cols: &[(&str, &Metrics, bool, usize, usize)]) -> Vec<String> {
         ("k-deep blocks reverted", |m| m.kdeep_reverted.map_or("-".into(), |n| n.to_string())),
         ("finalized height at the end", |m| m.finalized_height.to_string()),
     ];
+    if cols.iter().any(|c| c.1.load.is_some()) {
+        rows.push(("finalized TPS under load", |m| m.finalized_tps.map_or("-".into(), |t| format!("{t:.1}"))));
+        rows.push(("p99 submit→final", |m| m.p99_final_ms.map_or("-".into(), |p| format!("{p:.0}ms"))));
+    }
     let w = 38;
     let cw = 14;
     let mut out = vec![format!("{:<w$}{}", "", cols.iter().map(|c| format!("{:<cw$}", c.0)).collect::<String>())];
@@ -166,5 +172,23 @@ mod tests {
         assert_eq!(t[0].trim(), "gasper        tendermint");
         assert_eq!(t[1], format!("{:<38}{:<14}0.45s", "time to first finality", "2.40s"));
         assert_eq!(t.last().unwrap(), &format!("{:<38}{:<14}FAIL 1/5", "checks", "PASS 5/5"));
+        assert!(!t.iter().any(|l| l.contains("under load")), "no load, no load rows");
+    }
+
+    #[test]
+    fn load_rows_appear_when_a_run_had_load() {
+        use crate::load::LoadReport;
+        let mut report = LoadReport { finalized_tps: 98.44, ..Default::default() };
+        report.latency_final_ms.p99 = Some(612.4);
+        let a = Metrics::default().with_load(Some(report));
+        let b = Metrics::default();
+        let t = table(&[("tendermint", &a, true, 0, 5), ("pow", &b, true, 0, 5)]);
+        let row = |name: &str| t.iter().find(|l| l.starts_with(name)).cloned().unwrap_or_default();
+        assert_eq!(row("finalized TPS under load"), format!("{:<38}{:<14}-", "finalized TPS under load", "98.4"));
+        assert_eq!(row("p99 submit→final"), format!("{:<38}{:<14}-", "p99 submit→final", "612ms"));
+        assert_eq!((a.finalized_tps, a.p99_final_ms), (Some(98.44), Some(612.4)));
+        let j = serde_json::to_value(&a).unwrap();
+        assert_eq!((j["finalized_tps"].as_f64(), j["p99_final_ms"].as_f64()), (Some(98.44), Some(612.4)));
+        assert_eq!(j["load"]["final"], 0);
     }
 }

@@ -4,12 +4,19 @@
 //! lost. "Finality" is each engine's own: a finalized checkpoint (gasper), a
 //! committed height (tendermint), a block k deep (pow).
 //!
-//! The fault window runs from the first step to the first `heal` after it
-//! (or the end of the run when nothing heals).
+//! The fault window runs from the first fault step (a `load` step is
+//! traffic, not a fault) to the first `heal` after it (or the end of the
+//! run when nothing heals).
+//!
+//! When the scenario runs a load (`load 500/s`), its report is here too,
+//! with the two figures the comparison shows: finalized TPS (final
+//! transfers over first submit to last finalization) and p99 submit→final.
+//! With several loads in one run, the last one's.
 
 use super::checks::Context;
 use super::timeline::Timeline;
 use crate::faults::Fault;
+use crate::load::LoadReport;
 use serde::Serialize;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -28,13 +35,24 @@ pub struct Metrics {
     pub kdeep_reverted: Option<usize>,
     /// Highest finalized height (any node) at the end.
     pub finalized_height: u64,
+    /// Under the scenario's load: final transfers a second.
+    pub finalized_tps: Option<f64>,
+    /// Under the scenario's load: p99 of submit→final, ms.
+    pub p99_final_ms: Option<f64>,
+    /// The load's whole report (accounting and latencies).
+    pub load: Option<LoadReport>,
 }
 
 impl Metrics {
     pub fn of(ctx: &Context) -> Metrics {
         let tl = ctx.timeline;
         let steps = &ctx.scenario.steps;
-        let start = tl.steps.iter().flatten().copied().min();
+        let start = steps
+            .iter()
+            .zip(&tl.steps)
+            .filter(|(s, _)| !matches!(s.fault, Fault::Load(_)))
+            .filter_map(|(_, t)| *t)
+            .min();
         let heal = steps
             .iter()
             .zip(&tl.steps)
@@ -50,6 +68,17 @@ impl Metrics {
             safety_violations: ctx.view.alarms.iter().filter(|a| a.kind == "safety").count(),
             kdeep_reverted: ctx.view.probabilistic().then(|| ctx.reverted_since(0).0),
             finalized_height: ctx.view.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0),
+            ..Default::default()
+        }
+    }
+
+    /// Adds the run's load, if it ran one.
+    pub fn with_load(self, load: Option<LoadReport>) -> Metrics {
+        Metrics {
+            finalized_tps: load.as_ref().map(|l| l.finalized_tps),
+            p99_final_ms: load.as_ref().and_then(|l| l.latency_final_ms.p99),
+            load,
+            ..self
         }
     }
 }

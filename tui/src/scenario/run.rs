@@ -2,7 +2,12 @@
 //! record the timeline, then judge every expectation and the always-on checks
 //! and report. Human report by default; with `json`, the node events as JSON
 //! lines (as `devnet up --headless --json`), a line per step, and a closing
-//! `{"type":"verdict","passed":bool,"checks":[...]}`.
+//! `{"type":"verdict","passed":bool,"checks":[...],"metrics":{...}}`.
+//!
+//! A load a step started (`load 500/s`) runs until a `load stop` step or the
+//! end of the run, when it drains for at most `STOP_DRAIN` after the checks
+//! are judged; its report is printed, goes into `metrics.load`, and adds a
+//! check that its accounting adds up.
 
 use super::checks::{CheckResult, Context};
 use super::file::{Scenario, When};
@@ -10,6 +15,8 @@ use super::metrics::Metrics;
 use super::timeline::Timeline;
 use crate::devnet::{Devnet, now_ms};
 use crate::headless::event_line;
+use crate::load::LoadReport;
+use crate::load::in_devnet::STOP_DRAIN;
 use serde_json::json;
 use std::io::Write;
 use std::path::Path;
@@ -124,12 +131,26 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
         })
         .collect();
     checks.extend(ctx.always_on());
-    let passed = checks.iter().all(|c| c.passed);
     let metrics = Metrics::of(&ctx);
+    let loads = devnet.finish_loads(STOP_DRAIN).await;
     devnet.shutdown().await;
+    checks.extend(load_checks(&loads));
+    let last_load = loads.iter().rev().find_map(|l| l.as_ref().ok()).cloned();
+    let metrics = metrics.with_load(last_load);
+    let passed = checks.iter().all(|c| c.passed);
     if as_json {
-        print(&json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks}).to_string());
+        for r in loads.iter().flatten() {
+            print(&r.to_json().to_string());
+        }
+        let verdict =
+            json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks, "metrics": metrics});
+        print(&verdict.to_string());
     } else if human {
+        for r in loads.iter().flatten() {
+            for line in r.to_text().lines() {
+                print(&format!("  {line}"));
+            }
+        }
         print("checks:");
         for c in &checks {
             print(&format!("  {} {} — {}", if c.passed { "PASS" } else { "FAIL" }, c.name, c.detail));
@@ -142,4 +163,36 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
         ));
     }
     Ok(Outcome { passed, checks, metrics })
+}
+
+/// A check per load the run ran: its report's accounting adds up (or why it has none).
+fn load_checks(loads: &[Result<LoadReport, String>]) -> Vec<CheckResult> {
+    let n = loads.len();
+    loads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let name =
+                if n == 1 { "load accounting".to_string() } else { format!("load accounting ({} of {n})", i + 1) };
+            match l {
+                Ok(r) => match r.check() {
+                    Ok(()) => CheckResult {
+                        name,
+                        passed: true,
+                        detail: format!(
+                            "submitted {} = admitted {} + rejected {}; final {}, {:.1} final/s, p99 submit→final {}",
+                            r.submitted,
+                            r.admitted,
+                            r.rejected,
+                            r.final_,
+                            r.finalized_tps,
+                            r.latency_final_ms.p99.map_or("-".into(), |p| format!("{p:.0} ms"))
+                        ),
+                    },
+                    Err(e) => CheckResult { name, passed: false, detail: e },
+                },
+                Err(e) => CheckResult { name, passed: false, detail: format!("the load gave no report: {e}") },
+            }
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 
 mod cli;
 mod cluster;
+mod load_run;
 mod procs;
 mod scenarios;
 mod tmux;

@@ -74,3 +74,32 @@ fn errors_say_what_was_expected() {
         assert!(e.contains(want), "{line:?}: {e:?} does not contain {want:?}");
     }
 }
+
+#[test]
+fn load_words_parse() {
+    let start = |rate, accounts| Ok(Fault::Load(LoadWords::Start { rate, accounts }));
+    assert_eq!(p("load 500/s"), start(500.0, None));
+    assert_eq!(p("load 200/s 50"), start(200.0, Some(50)));
+    assert_eq!(p("load 2.5/s"), start(2.5, None));
+    assert_eq!(p("load 100"), start(100.0, None), "a bare number is a rate a second");
+    assert_eq!(p("load stop"), Ok(Fault::Load(LoadWords::Stop)));
+    for (line, says) in [
+        ("load", "`load` takes RATE/s [ACCOUNTS] or stop"),
+        ("load 0/s", "expected a rate like 500/s"),
+        ("load -5/s", "expected a rate like 500/s"),
+        ("load 2000000/s", "at most 1000000/s"),
+        ("load fast", "expected a rate like 500/s"),
+        ("load 500/m", "expected a rate like 500/s"),
+        ("load 500/s 1", "at least 2 sending accounts"),
+        ("load 500/s many", "at least 2 sending accounts"),
+        ("load 500/s 10 n1", "`load` takes RATE/s [ACCOUNTS] or stop"),
+        ("load stop now", "`load` takes RATE/s [ACCOUNTS] or stop"),
+    ] {
+        let e = p(line).unwrap_err();
+        assert!(e.contains(says), "{line}: {e}");
+    }
+    // Engine-neutral: every engine takes a load.
+    for engine in ["gasper", "tendermint", "pow"] {
+        assert_eq!(check_engine(&p("load 500/s").unwrap(), engine), Ok(()));
+    }
+}

@@ -119,3 +119,13 @@ fn chain_checks_parse() {
     let e = parse(&(OK.to_string() + "[[expect]]\ncheck = \"no_commits_during\"\n")).unwrap_err();
     assert!(e.contains("`no_commits_during` needs `during = \"STEP NAME\"`"), "{e}");
 }
+
+#[test]
+fn load_steps_parse_and_name_their_line() {
+    let text = "duration = \"20s\"\n[[step]]\nat = \"2s\"\ninject = \"load 500/s 50\"\n[[step]]\nat = \"12s\"\ninject = \"load stop\"\n";
+    let s = parse(text).unwrap();
+    assert_eq!(s.steps[0].fault, Fault::Load(crate::faults::LoadWords::Start { rate: 500.0, accounts: Some(50) }));
+    assert_eq!(s.steps[1].fault, Fault::Load(crate::faults::LoadWords::Stop));
+    let bad = parse("duration = \"20s\"\n[[step]]\nat = \"2s\"\ninject = \"load 0/s\"\n").unwrap_err();
+    assert!(bad.contains("s.toml:4: step 1: expected a rate like 500/s"), "{bad}");
+}
