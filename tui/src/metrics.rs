@@ -2,7 +2,8 @@
 //! it (served at `/metrics` on a loopback port listed in `targets.json`).
 //! The nodes serve their own (`devnet_node::metrics`); these are the
 //! figures only the orchestrator has: how many nodes run, the highest
-//! finalized height, alarms, the cluster's TPS and a load it runs.
+//! finalized height, alarms, the cluster's TPS, and the latency of a load
+//! it runs (`load 200/s`, `L`).
 
 use crate::cluster::ClusterView;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -24,6 +25,9 @@ pub struct ClusterMetrics {
     pub alarms: Family<AlarmLabel, Counter>,
     pub offered_tps: Gauge<f64, AtomicU64>,
     pub finalized_tps: Gauge<f64, AtomicU64>,
+    pub load_rate: Gauge<f64, AtomicU64>,
+    pub load_p50_seconds: Gauge<f64, AtomicU64>,
+    pub load_p99_seconds: Gauge<f64, AtomicU64>,
     counted_alarms: usize,
 }
 
@@ -36,6 +40,9 @@ impl ClusterMetrics {
         r.register("alarms", "Alarms raised (safety, liveness, reverted, ...)", m.alarms.clone());
         r.register("offered_tps", "Client submissions a second, all nodes", m.offered_tps.clone());
         r.register("finalized_tps", "Transfers finalized a second (the fastest node)", m.finalized_tps.clone());
+        r.register("load_rate", "Offered rate of the load devnet runs (0: none)", m.load_rate.clone());
+        r.register("load_p50_seconds", "Median submit-to-final of the load devnet runs", m.load_p50_seconds.clone());
+        r.register("load_p99_seconds", "p99 submit-to-final of the load devnet runs", m.load_p99_seconds.clone());
         (m, r)
     }
 
@@ -51,5 +58,9 @@ impl ClusterMetrics {
         let (offered, finalized) = view.txs.tps();
         self.offered_tps.set(offered);
         self.finalized_tps.set(finalized);
+        let load = view.txs.load.as_ref();
+        self.load_rate.set(load.map_or(0.0, |l| l.rate));
+        self.load_p50_seconds.set(load.and_then(|l| l.p50_ms).unwrap_or(0.0) / 1000.0);
+        self.load_p99_seconds.set(load.and_then(|l| l.p99_ms).unwrap_or(0.0) / 1000.0);
     }
 }

@@ -20,6 +20,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub const TX_SAMPLES: usize = 600;
 pub const RECENT_BLOCKS: usize = 64;
+/// Samples (seconds) the current TPS is taken over.
+pub const TPS_WINDOW: usize = 3;
 /// Reverted transfer ids remembered (they come only from double spends).
 pub const REVERTED_MAX: usize = 10_000;
 
@@ -128,7 +130,12 @@ impl TxFigures {
 
     /// (offered, finalized) transfers a second between samples `i - 1` and `i`.
     fn rates_at(&self, i: usize) -> Option<(f64, f64)> {
-        let (a, b) = (self.samples.get(i.checked_sub(1)?)?, self.samples.get(i)?);
+        self.rates_between(i.checked_sub(1)?, i)
+    }
+
+    /// (offered, finalized) transfers a second from sample `from` to sample `to`.
+    fn rates_between(&self, from: usize, to: usize) -> Option<(f64, f64)> {
+        let (a, b) = (self.samples.get(from)?, self.samples.get(to)?);
         let dt = (b.time_ms.saturating_sub(a.time_ms)) as f64 / 1000.0;
         if dt <= 0.0 {
             return None;
@@ -138,9 +145,13 @@ impl TxFigures {
         Some((offered as f64 / dt, fin as f64 / dt))
     }
 
-    /// The latest (offered, finalized) TPS; zeros before two samples.
+    /// The (offered, finalized) TPS over the last `TPS_WINDOW` samples; zeros
+    /// before two. Node statuses arrive on their own schedule, so one second
+    /// can hold two of a node's updates and the next none: a few seconds
+    /// together read steady.
     pub fn tps(&self) -> (f64, f64) {
-        self.samples.len().checked_sub(1).and_then(|i| self.rates_at(i)).unwrap_or((0.0, 0.0))
+        let Some(last) = self.samples.len().checked_sub(1) else { return (0.0, 0.0) };
+        self.rates_between(last.saturating_sub(TPS_WINDOW), last).unwrap_or((0.0, 0.0))
     }
 
     /// The last `n` (offered, finalized) TPS, oldest first.

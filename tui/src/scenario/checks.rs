@@ -49,6 +49,17 @@ impl Context<'_> {
         self.scenario.devnet.slot_ms * self.scenario.devnet.epoch_slots
     }
 
+    /// When the first fault step after step `i` ran (or the run's end).
+    /// A `load` step is not a fault: it neither ends a fault's window nor
+    /// counts as the last change for liveness.
+    pub(super) fn next_fault_step(&self, i: usize) -> u64 {
+        let fault_steps = self.timeline.steps.iter().zip(&self.scenario.steps).skip(i + 1);
+        fault_steps
+            .filter(|(_, s)| !matches!(s.fault, Fault::Load(_)))
+            .find_map(|(t, _)| *t)
+            .unwrap_or(self.end)
+    }
+
     /// The time a check counts from: its step's time, or slot 0.
     pub(super) fn start(&self, after: Option<usize>) -> Result<u64, String> {
         match after {
@@ -132,7 +143,7 @@ impl Context<'_> {
             }
             Check::FinalityStalls { during } => {
                 let ta = self.start(Some(*during))?;
-                let tb = self.timeline.steps.iter().skip(during + 1).flatten().next().copied().unwrap_or(self.end);
+                let tb = self.next_fault_step(*during);
                 let from = ta + 2 * self.epoch_ms();
                 if from >= tb {
                     return Ok((
@@ -274,7 +285,11 @@ impl Context<'_> {
     fn liveness(&self) -> CheckResult {
         let name = "liveness".to_string();
         let u = self.unit();
-        let last = self.timeline.steps.iter().flatten().copied().max().unwrap_or(0);
+        let last = (self.timeline.steps.iter().zip(&self.scenario.steps))
+            .filter(|(_, s)| !matches!(s.fault, Fault::Load(_)))
+            .filter_map(|(t, _)| *t)
+            .max()
+            .unwrap_or(0);
         let stakes = &self.scenario.devnet.stake;
         let total: u64 = stakes.iter().sum();
         let honest = self.honest_running();

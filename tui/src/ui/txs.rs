@@ -30,8 +30,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     let (mean, full) = f.fullness();
     let latency = match &f.load {
         Some(l) => match (l.p50_ms, l.p99_ms) {
-            (Some(a), Some(b)) => format!("p50 {a:.0}ms p99 {b:.0}ms"),
-            _ => "waiting for the first final".into(),
+            (Some(a), Some(b)) => format!("p50 {a:.0}ms p99 {b:.0}ms (load {}/s)", short(l.rate)),
+            _ => format!("load {}/s: waiting for the first final", short(l.rate)),
         },
         None => "- (L runs a load)".into(),
     };

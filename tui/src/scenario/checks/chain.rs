@@ -94,7 +94,7 @@ impl Context<'_> {
     pub(super) fn judge_no_commits(&self, during: usize, grace: Duration) -> Verdict {
         let u = self.unit();
         let ta = self.start(Some(during))?;
-        let tb = self.timeline.steps.iter().skip(during + 1).flatten().next().copied().unwrap_or(self.end);
+        let tb = self.next_fault_step(during);
         let from = ta + grace.as_millis() as u64;
         let name = &self.scenario.steps[during].name;
         if from >= tb {
