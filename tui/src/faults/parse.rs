@@ -10,7 +10,7 @@
 //! heal                                         remove every link rule
 //! latency FROM TO DURATION [--jitter DURATION] FROM/TO: NODES or * (directed)
 //! loss FROM TO PROBABILITY                     0.3 or 30%
-//! filter FROM TO KINDS                         KINDS: block,vote,evidence,status,sync
+//! filter FROM TO KINDS                         KINDS: block,vote,evidence,status,sync,tx
 //! clear FROM TO                                remove the rules on those links
 //! skew NODE OFFSET                             +500ms, -2s, 0
 //! equivocate|silent|honest NODE
@@ -113,7 +113,7 @@ pub enum LoadWords {
 /// Usage lines, shown with every parse error.
 pub const USAGE: &str = "crash|restart|pause|resume|stop NODES · partition n0,n1/n2,n3 · \
 partition isolate NODE|halves|majority|bridge|ring · cut FROM TO · heal · \
-latency FROM TO 200ms [--jitter 50ms] · loss FROM TO 30% · filter FROM TO block,vote,evidence,status,sync · \
+latency FROM TO 200ms [--jitter 50ms] · loss FROM TO 30% · filter FROM TO block,vote,evidence,status,sync,tx · \
 clear FROM TO · skew NODE +500ms · equivocate|silent|honest NODE · withhold NODE SLOTS · twin NODE · \
 censor NODE 3,5|all|off · load 500/s [ACCOUNTS] · load stop · \
 pow only: selfish NODE · hashrate NODE 60%";
@@ -222,12 +222,15 @@ fn kinds(word: &str) -> Result<Vec<MsgKind>, String> {
             "vote" | "votes" | "attestation" | "attestations" => out.insert(MsgKind::Vote),
             "evidence" => out.insert(MsgKind::Evidence),
             "status" => out.insert(MsgKind::Status),
+            "tx" | "txs" | "transfers" => out.insert(MsgKind::Tx),
             "sync" => {
                 out.insert(MsgKind::SyncRequest);
                 out.insert(MsgKind::SyncResponse)
             }
             other => {
-                return Err(format!("unknown message kind {other:?}; expected block, vote, evidence, status or sync"));
+                return Err(format!(
+                    "unknown message kind {other:?}; expected block, vote, evidence, status, sync or tx"
+                ));
             }
         };
     }

@@ -42,6 +42,8 @@ pub struct Context<'a> {
     pub faults: &'a FaultState,
     /// Run end, ms since slot 0.
     pub end: u64,
+    /// The reports of the loads the run ran, in order.
+    pub loads: &'a [crate::load::LoadReport],
 }
 
 impl Context<'_> {
@@ -54,10 +56,7 @@ impl Context<'_> {
     /// counts as the last change for liveness.
     pub(super) fn next_fault_step(&self, i: usize) -> u64 {
         let fault_steps = self.timeline.steps.iter().zip(&self.scenario.steps).skip(i + 1);
-        fault_steps
-            .filter(|(_, s)| !matches!(s.fault, Fault::Load(_)))
-            .find_map(|(t, _)| *t)
-            .unwrap_or(self.end)
+        fault_steps.filter(|(_, s)| !matches!(s.fault, Fault::Load(_))).find_map(|(t, _)| *t).unwrap_or(self.end)
     }
 
     /// The time a check counts from: its step's time, or slot 0.
@@ -213,6 +212,7 @@ impl Context<'_> {
             Check::NoCommitsDuring { during, grace } => self.judge_no_commits(*during, *grace)?,
             Check::ChainShare { node, after } => self.judge_chain_share(*node, *after)?,
             Check::DoubleSpend { after } => self.judge_double_spend(*after)?,
+            Check::Censorship { node, after } => self.judge_censorship(*node, *after)?,
             Check::AllHeadsAgree { after, within } => {
                 let t0 = self.start(*after)?;
                 let deadline = t0 + within.as_millis() as u64;

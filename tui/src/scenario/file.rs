@@ -118,6 +118,10 @@ pub enum Check {
     /// pow: after the step, an attacker released a double spend, and every
     /// other running node lost the payment (it was k deep there before).
     DoubleSpend { after: Option<usize> },
+    /// A load ran while `node` censored some senders: every transfer of
+    /// theirs was still included (other proposers took them), and the report
+    /// gives their inclusion delay against everyone else's.
+    Censorship { node: usize, after: Option<usize> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -141,7 +145,7 @@ pub struct Scenario {
 }
 
 pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
-reorg, final_reverted, no_commits_during, chain_share, double_spend";
+reorg, final_reverted, no_commits_during, chain_share, double_spend, censorship";
 
 /// Names `engines = [...]` may list: every engine with a devnet.toml meaning,
 /// whether or not this build has it yet (a file may be written ahead of it).
@@ -362,6 +366,10 @@ impl Scenario {
                 "reorg" => Check::Reorg { depth: x.depth.unwrap_or(1).max(1), node: node_key(false)?, after },
                 "final_reverted" => Check::FinalReverted { by: x.by.unwrap_or(1).max(1), after },
                 "double_spend" => Check::DoubleSpend { after },
+                "censorship" => match node_key(true)? {
+                    Some(node) => Check::Censorship { node, after },
+                    None => return Err(err(at, "`censorship` needs `node = \"n1\"` (the censoring node)".into())),
+                },
                 "no_commits_during" => {
                     let grace = match &x.grace {
                         Some(g) => parse_duration(g, "grace", &err)?,

@@ -121,7 +121,11 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
     }
     let end = since_genesis();
     tl.sample(&devnet.view, end);
-    let ctx = Context { scenario: scn, timeline: &tl, view: &devnet.view, faults: &devnet.faults, end };
+    // Loads end before the checks, which may read their reports.
+    let loads = devnet.finish_loads(STOP_DRAIN).await;
+    let reports: Vec<LoadReport> = loads.iter().filter_map(|l| l.as_ref().ok().cloned()).collect();
+    let ctx =
+        Context { scenario: scn, timeline: &tl, view: &devnet.view, faults: &devnet.faults, end, loads: &reports };
     let mut checks: Vec<CheckResult> = scn
         .expects
         .iter()
@@ -132,7 +136,6 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
         .collect();
     checks.extend(ctx.always_on());
     let metrics = Metrics::of(&ctx);
-    let loads = devnet.finish_loads(STOP_DRAIN).await;
     devnet.shutdown().await;
     checks.extend(load_checks(&loads));
     let last_load = loads.iter().rev().find_map(|l| l.as_ref().ok()).cloned();

@@ -200,3 +200,41 @@ fn malformed_transfers_get_a_clear_status_and_change_nothing() {
     });
     drop(running);
 }
+
+/// `GET /metrics` over plain HTTP/1.1, as Prometheus scrapes: the body.
+fn scrape(target: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(target).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET /metrics HTTP/1.1\r\nHost: {target}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{target}: {out}");
+    out
+}
+
+#[test]
+fn every_target_in_targets_json_serves_prometheus_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = config(tmp.path(), "tendermint");
+    let running = up(tmp.path(), &cfg);
+    let targets: Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("tx-tendermint/targets.json")).unwrap()).unwrap();
+    let groups = targets.as_array().expect("file_sd: a list of target groups");
+    assert_eq!(groups.len(), 5, "four nodes and devnet: {targets}");
+    for g in groups {
+        let target = g["targets"][0].as_str().unwrap();
+        let body = scrape(target);
+        if g["labels"]["job"] == "devnet" {
+            assert!(body.contains("devnet_cluster_nodes_running 4"), "{body}");
+        } else {
+            assert!(g["labels"]["node"].as_str().is_some_and(|n| n.starts_with('n')), "{g}");
+            for name in
+                ["devnet_height", "devnet_finalized_height", "devnet_p2p_messages_sent_total", "devnet_mempool_txs"]
+            {
+                assert!(body.contains(name), "{target} lacks {name}:\n{body}");
+            }
+        }
+    }
+    drop(running);
+}

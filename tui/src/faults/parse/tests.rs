@@ -25,6 +25,12 @@ fn every_form_parses() {
     assert_eq!(change.drop_kinds, Some(vec![MsgKind::Vote]));
     let Fault::Link { change, .. } = p("filter n2 n3 sync").unwrap() else { panic!() };
     assert_eq!(change.drop_kinds, Some(vec![MsgKind::SyncRequest, MsgKind::SyncResponse]));
+    let Fault::Link { change, .. } = p("filter n0 n1 tx").unwrap() else { panic!() };
+    assert_eq!(change.drop_kinds, Some(vec![MsgKind::Tx]));
+    assert_eq!(p("censor n1 3,5"), Ok(Fault::Censor { node: 1, accounts: Some(vec![3, 5]) }));
+    assert_eq!(p("censor n1 all"), Ok(Fault::Censor { node: 1, accounts: None }));
+    assert_eq!(p("censor n1 off"), Ok(Fault::Censor { node: 1, accounts: Some(vec![]) }));
+    assert!(p("censor n1 x").unwrap_err().contains("account numbers"));
     assert_eq!(p("skew n1 -2s"), Ok(Fault::Skew { node: 1, ms: -2000 }));
     assert_eq!(p("skew n1 +500ms"), Ok(Fault::Skew { node: 1, ms: 500 }));
     assert_eq!(p("equivocate n3"), Ok(Fault::Behaviour { node: 3, name: "equivocate".into(), slots: 0 }));

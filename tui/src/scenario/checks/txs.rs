@@ -1,6 +1,9 @@
-//! Checks on transactions: a pow double spend that honest nodes felt.
+//! Checks on transactions: a pow double spend that honest nodes felt, and
+//! what a censoring proposer does to the senders it leaves out.
 
 use super::{Context, secs};
+use crate::faults::Fault;
+use std::collections::BTreeSet;
 
 type Verdict = Result<(bool, String), String>;
 
@@ -52,5 +55,49 @@ impl Context<'_> {
                 partial.join("; ")
             ),
         ))
+    }
+}
+
+impl Context<'_> {
+    /// `censorship`: the accounts `node` censored (its last `censor` step at
+    /// or after `after`), and the last load's inclusion delay for them
+    /// against the other senders. Holds when the load ran with them as
+    /// senders and every transfer it sent was included and final (none
+    /// pending, expired or lost): the leader rule let other proposers take
+    /// what the censor left out.
+    pub(super) fn judge_censorship(&self, node: usize, after: Option<usize>) -> Verdict {
+        let from = after.unwrap_or(0);
+        let who = self.view.nodes.get(node).map_or("?", |n| n.id.as_str());
+        let censored = self.scenario.steps.iter().enumerate().skip(from).rev().find_map(|(_, s)| match &s.fault {
+            Fault::Censor { node: n, accounts } if *n == node => Some(accounts.clone()),
+            _ => None,
+        });
+        let accounts: BTreeSet<u32> = match censored {
+            None => return Ok((false, format!("no `censor {who} ...` step at or after the check's step"))),
+            Some(None) => return Ok((false, format!("{who} censors every sender: there is no one to compare with"))),
+            Some(Some(a)) if a.is_empty() => return Ok((false, format!("{who}'s last censor step turns it off"))),
+            Some(Some(a)) => a.into_iter().collect(),
+        };
+        let Some(load) = self.loads.last() else {
+            return Ok((false, "no load ran: add a `load RATE/s` step".into()));
+        };
+        let them = load.included_latency_of(&accounts);
+        let others = load.included_latency_excluding(&accounts);
+        let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.0} ms"));
+        let list = accounts.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(",");
+        let unresolved = load.pending_at_end + load.expired + load.lost;
+        let detail = format!(
+            "{who} censored accounts {list}: their transfers were included p50 {} / p99 {} after submission \
+             ({} of them), everyone else's p50 {} / p99 {} ({}); {} of {} transfers final, {unresolved} unresolved",
+            ms(them.p50),
+            ms(them.p99),
+            them.count,
+            ms(others.p50),
+            ms(others.p99),
+            others.count,
+            load.final_,
+            load.submitted
+        );
+        Ok((them.count > 0 && unresolved == 0 && load.final_ == load.admitted, detail))
     }
 }
