@@ -37,7 +37,10 @@ pub struct ForkLedger {
     head: Hash32,
     head_state: State,
     finalized: (Hash32, u64),
-    /// The canonical block at each height, genesis to head.
+    /// The canonical block at each height from `KEEP_HEIGHTS` below the
+    /// finalized block (or the head, if lower) to the head; below that, an
+    /// indexed inclusion is taken as canonical (a reorg that deep reverts
+    /// finality itself).
     canonical: BTreeMap<u64, Hash32>,
 }
 
@@ -246,6 +249,10 @@ impl ForkLedger {
     fn prune(&mut self) {
         let head_height = self.canonical.last_key_value().map_or(0, |(h, _)| *h);
         let floor = head_height.saturating_sub(KEEP_HEIGHTS);
+        let canonical_floor = self.finalized.1.min(head_height).saturating_sub(KEEP_HEIGHTS);
+        if self.canonical.first_key_value().is_some_and(|(h, _)| *h + KEEP_HEIGHTS < canonical_floor) {
+            self.canonical = self.canonical.split_off(&canonical_floor);
+        }
         let (genesis, fin) = (self.genesis, self.finalized.0);
         if self.states.len() as u64 > 2 * KEEP_HEIGHTS {
             self.states.retain(|h, (height, _)| *height >= floor || *h == genesis || *h == fin);
@@ -253,16 +260,14 @@ impl ForkLedger {
     }
 
     pub fn status(&self, id: &TxId) -> TxStatus {
-        self.layer.status(id, self.finalized.1, |h| self.canonical.get(&h).copied())
+        let floor = self.canonical.first_key_value().map_or(0, |(h, _)| *h);
+        self.layer.status(id, self.finalized.1, |h| {
+            if h < floor { self.layer.index.included(id).map(|i| i.block) } else { self.canonical.get(&h).copied() }
+        })
     }
 
     pub fn account(&self, index: u32, src: &impl BlockSource) -> Option<super::AccountView> {
         let fin = self.state_of(&self.finalized.0, src)?;
         self.layer.account(index, &fin, &self.head_state)
-    }
-
-    /// The canonical block at `height`, if the head's chain reaches it.
-    pub fn canonical_at(&self, height: u64) -> Option<Hash32> {
-        self.canonical.get(&height).copied()
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::ledger::Transfer;
 
 #[test]
 fn selfish_keeps_its_lead_private_and_publishes_to_win() {
@@ -36,17 +37,45 @@ fn selfish_races_on_a_tie_and_gives_up_when_behind() {
     assert_eq!(detail(&e).private_blocks, 1);
 }
 
+/// The transfers an effect list gossips.
+fn sent_txs(fx: &[Effect]) -> Vec<Transfer> {
+    fx.iter()
+        .filter_map(|f| match f {
+            Effect::Send { kind: MsgKind::Tx, bytes, .. } => Transfer::decode(bytes).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn withhold_publishes_once_it_leads_by_slots_and_the_public_chain_is_k_deep() {
+fn withhold_publishes_once_it_leads_by_slots_and_the_payment_is_k_deep() {
     let mut e = engine(0, ForkChoiceRule::Heaviest); // k = 3
     let _ = e.handle(0, Input::SetBehaviour(Behaviour::Withhold { slots: 2 }));
     let g = genesis(&e);
     let mut now = 0;
-    assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty());
+    let first = mine_one(&mut e, &mut now);
+    assert!(sent_blocks(&first).is_empty());
+    let paid = sent_txs(&first);
+    assert_eq!(paid.len(), 1, "the attacker pays on the public chain when its branch starts");
+    let paid = paid[0];
+    assert_eq!((paid.from, paid.to, paid.amount), (0, 999, super::super::miner::PAYMENT));
     assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty(), "lead 2, but nothing public to revert yet");
-    let mut public = g.clone();
+    // The honest miners include the payment in their first block.
+    let mut state = crate::ledger::State::genesis(1000, 1_000_000_000);
+    state.apply(&paid).expect("the payment applies");
+    let mut public = Block {
+        state_root: state.root(),
+        tx_root: crate::consensus::pow::types::tx_root(&[paid]),
+        txs: vec![paid],
+        nonce: 0,
+        ..child(&e, &g, 1, 10)
+    }
+    .mine(4)
+    .expect("4 bits");
     for ts in [10, 20, 30] {
-        public = child(&e, &public, 1, ts);
+        if ts > 10 {
+            public = child(&e, &public, 1, ts);
+        }
         let own = sent_blocks(&deliver(&mut e, now, 1, &public)).into_iter().filter(|(_, b)| b.miner == 0).count();
         assert_eq!(own, 0, "public height {}", public.height);
     }
@@ -55,8 +84,19 @@ fn withhold_publishes_once_it_leads_by_slots_and_the_public_chain_is_k_deep() {
     assert!(sent_blocks(&mine_one(&mut e, &mut now)).is_empty(), "lead 1 of 2");
     let fx = mine_one(&mut e, &mut now);
     let released: Vec<u64> = sent_blocks(&fx).iter().map(|(_, b)| b.height).collect();
-    assert_eq!(released, vec![1, 2, 3, 4, 5], "lead 2 over a public chain 3 = k deep: the whole branch at once");
+    assert_eq!(released, vec![1, 2, 3, 4, 5], "lead 2 over a payment 3 = k deep: the whole branch at once");
     assert_eq!(e.head().height, 5);
+    let spend = fx.iter().find_map(|f| match f {
+        Effect::Report(Event::DoubleSpend { paid: p, spent, elsewhere, .. }) => Some((*p, *spent, *elsewhere)),
+        _ => None,
+    });
+    let (p, spent, elsewhere) = spend.expect("a DoubleSpend report");
+    assert_eq!((p, elsewhere), (paid.id(), 998));
+    assert!(
+        matches!(e.tx_status(&spent), crate::ledger::TxStatus::Included { .. }),
+        "the private half is on the chain"
+    );
+    assert!(matches!(e.tx_status(&paid.id()), crate::ledger::TxStatus::Rejected(_)), "the payment is gone");
 }
 
 #[test]
