@@ -127,17 +127,29 @@ pub const REASON_KEY: &str = "devnet-reason";
 /// (`ledger::TxError`'s wording).
 pub fn refusal(s: &tonic::Status) -> Refusal {
     let said = s.metadata().get(REASON_KEY).and_then(|v| v.to_str().ok());
-    let (word, nonce_unused) = match said.and_then(|w| REASONS.iter().find(|(r, _)| *r == w)) {
-        Some(&(word, unused)) => (word, unused),
-        None => by_message(s),
-    };
-    Refusal { word, code: code_name(s.code()), nonce_unused }
+    classify(s.code(), s.message(), said)
 }
 
-fn by_message(s: &tonic::Status) -> (&'static str, bool) {
+/// One transfer's answer in a `SubmitTransactions` reply: `None` when it
+/// was admitted (code 0), else its refusal, classified as `refusal` would
+/// classify the status `SubmitTransaction` answers (the result carries the
+/// same code, message and reason word).
+pub fn batch_refusal(r: &pb::SubmitResult) -> Option<Refusal> {
+    let code = tonic::Code::from_i32(r.code);
+    (code != tonic::Code::Ok).then(|| classify(code, &r.message, Some(r.reason.as_str()).filter(|w| !w.is_empty())))
+}
+
+fn classify(code: tonic::Code, message: &str, said: Option<&str>) -> Refusal {
+    let (word, nonce_unused) = match said.and_then(|w| REASONS.iter().find(|(r, _)| *r == w)) {
+        Some(&(word, unused)) => (word, unused),
+        None => by_message(code, message),
+    };
+    Refusal { word, code: code_name(code), nonce_unused }
+}
+
+fn by_message(code: tonic::Code, msg: &str) -> (&'static str, bool) {
     use tonic::Code;
-    let msg = s.message();
-    match s.code() {
+    match code {
         Code::ResourceExhausted => ("full", true),
         Code::FailedPrecondition if msg.contains("cannot send") => ("overdraft", true),
         Code::FailedPrecondition if msg.contains("too far ahead") => ("nonce-too-high", true),
@@ -226,6 +238,41 @@ mod tests {
         ] {
             assert_eq!(refusal(&status_of(&e)).word, e.reason(), "{e:?}");
         }
+    }
+
+    /// A batch reply's result classifies as the single call's status would:
+    /// the node answers each transfer with the same code, message and word.
+    #[test]
+    fn a_batch_result_reads_as_the_single_calls_status() {
+        for e in [
+            TxError::Malformed("x".into()),
+            TxError::BadSignature(1),
+            TxError::NonceTooLow { from: 1, got: 0, next: 3 },
+            TxError::NonceTooHigh { from: 1, got: 99, next: 3, max_gap: 64 },
+            TxError::Overdraft { from: 1, available: 0, amount: 1 },
+            TxError::Duplicate,
+            TxError::NonceTaken { from: 1, nonce: 4 },
+            TxError::Full("transfers"),
+        ] {
+            let s = status_of(&e);
+            let result = pb::SubmitResult {
+                code: s.code() as i32,
+                message: s.message().into(),
+                reason: e.reason().into(),
+                id: vec![],
+            };
+            assert_eq!(batch_refusal(&result), Some(refusal(&s)), "{e:?}");
+            let wordless = pb::SubmitResult { reason: String::new(), ..result };
+            assert_eq!(batch_refusal(&wordless).map(|r| r.nonce_unused), Some(refusal(&s).nonce_unused), "{e:?}");
+        }
+        assert_eq!(batch_refusal(&pb::SubmitResult { id: vec![7; 32], ..Default::default() }), None);
+        let odd = pb::SubmitResult {
+            code: tonic::Code::Internal as i32,
+            message: "no answer".into(),
+            reason: "other".into(),
+            id: vec![],
+        };
+        assert_eq!(batch_refusal(&odd), Some(Refusal { word: "other", code: "internal", nonce_unused: false }));
     }
 
     /// Without the metadata the message still tells (a node from before it).

@@ -3,9 +3,10 @@
 //! the open-loop schedule until the window ends or a stop comes, drain,
 //! ask about what is still unresolved, tally.
 
+use super::batch::{BATCH_MAX, BATCH_WINDOW, Batcher};
 use super::handle::{AbortOnDrop, LoadError, Phase, Stop};
 use super::report::{self, LoadReport};
-use super::sender::{self, Senders};
+use super::sender::{self, Due, Senders};
 use super::tracker::{EndState, Tracker, Window};
 use super::{MAX_IN_FLIGHT, lock, plan, watch};
 use crate::node_client::{CALL_TIMEOUT, transactions};
@@ -16,6 +17,7 @@ use devnet_node::ledger::accounts::account_key;
 use devnet_proto::v1 as pb;
 use pb::transactions_client::TransactionsClient;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, watch as signal};
@@ -32,6 +34,8 @@ const SETUP_CONCURRENCY: usize = 32;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the drain looks whether everything is resolved.
 const DRAIN_POLL: Duration = Duration::from_millis(50);
+/// Transfers the pacing loop takes in one go before it looks for a stop again.
+const PACING_RUN: usize = 1024;
 
 /// Checked settings (`handle::start`).
 pub(super) struct Plan {
@@ -150,39 +154,60 @@ pub(super) async fn drive(
         clients,
         nonces: Mutex::new(plan::NonceBook::new(start)),
         tracker: tracker.clone(),
+        calls: AtomicU64::new(0),
+        max_wait_us: AtomicU64::new(0),
     });
     report.engine = engine;
     report.nodes = nodes.clone();
     phase.send_replace(Phase::Sending { nodes, accounts: p.accounts });
 
-    // The window: send on schedule.
+    // The window: send on schedule, in batches per node.
     let permits = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     let total = p.window.map(|w| plan::count(p.rate, w));
     let (mut spawned, mut max_lag) = (0u64, Duration::ZERO);
     let mut stopped: Option<Stop> = None;
+    let mut batches: Batcher<Due> = Batcher::new(report.nodes.len(), BATCH_WINDOW, BATCH_MAX);
     let t0 = Instant::now();
     let mut i = 0u64;
-    while total.is_none_or(|t| i < t) {
-        let at = t0 + plan::due(i, p.rate);
+    loop {
+        let next = total.is_none_or(|t| i < t).then(|| t0 + plan::due(i, p.rate));
+        let Some(wake) = next.into_iter().chain(batches.next_due()).min() else { break };
         tokio::select! {
             biased;
             s = stop.wait_for(Option::is_some) => {
                 stopped = Some(asked(s));
                 break;
             }
-            _ = tokio::time::sleep_until(at) => {}
+            _ = tokio::time::sleep_until(wake) => {}
         }
-        report.scheduled += 1;
-        max_lag = max_lag.max(Instant::now().saturating_duration_since(at));
-        let leg = plan::leg(i, p.accounts, report.nodes.len());
-        i += 1;
-        let Ok(permit) = permits.clone().try_acquire_owned() else {
-            report.dropped_by_client += 1;
-            continue;
-        };
-        let nonce = lock(&senders.nonces).take(leg.from);
-        sender::spawn(senders.clone(), leg, nonce, permit);
-        spawned += 1;
+        let now = Instant::now();
+        // Everything due by now (a bounded run, so a stop is seen between runs).
+        for _ in 0..PACING_RUN {
+            let at = t0 + plan::due(i, p.rate);
+            if total.is_some_and(|t| i >= t) || at > now {
+                break;
+            }
+            report.scheduled += 1;
+            max_lag = max_lag.max(now.saturating_duration_since(at));
+            let leg = plan::leg(i, p.accounts, report.nodes.len());
+            i += 1;
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                report.dropped_by_client += 1;
+                continue;
+            };
+            let nonce = lock(&senders.nonces).take(leg.from);
+            spawned += 1;
+            if let Some(full) = batches.push(leg.node, Due { leg, nonce, at: now, permit }, now) {
+                sender::submit(senders.clone(), leg.node, full);
+            }
+        }
+        for (node, batch) in batches.take_due(now) {
+            sender::submit(senders.clone(), node, batch);
+        }
+    }
+    // Transfers already due still go (a stop only ends the schedule).
+    for (node, batch) in batches.take_all() {
+        sender::submit(senders.clone(), node, batch);
     }
     if stopped.is_none()
         && let Some(w) = p.window
@@ -231,6 +256,8 @@ pub(super) async fn drive(
     let window = Window { start: t0, end, settled: Instant::now() };
     lock(&tracker).tally(window, &mut report);
     report.max_send_lag_ms = report::ms(max_lag);
+    report.submit_calls = senders.calls.load(Ordering::Relaxed);
+    report.max_batch_wait_ms = senders.max_wait_us.load(Ordering::Relaxed) as f64 / 1000.0;
     Ok(report)
 }
 

@@ -4,13 +4,22 @@
 //! dashboard's `L` and scenario steps; see `in_devnet`).
 //!
 //! - **Open loop.** Transfer i is due at t0 + i/rate on the monotonic clock
-//!   (`plan::due`); the pacing loop only spawns a task per transfer
-//!   (`sender`), so a slow reply never delays a later send. At most
-//!   `MAX_IN_FLIGHT` submits wait for replies at once; a transfer due while
-//!   the bound is full is not sent and counts as `dropped_by_client`.
+//!   (`plan::due`); the pacing loop only puts each transfer into its node's
+//!   open batch (`batch`) and hands batches to a task each (`sender`), so a
+//!   slow reply never delays a later send. At most `MAX_IN_FLIGHT`
+//!   transfers wait for replies at once; a transfer due while the bound is
+//!   full is not sent and counts as `dropped_by_client`.
+//! - **Batches.** A node's transfers due within `batch::BATCH_WINDOW` (1 ms)
+//!   of the first, or until `batch::BATCH_MAX` (256) wait, go in one
+//!   `SubmitTransactions` call; each is answered alone, as a single submit
+//!   would be. A transfer's send time is the moment it came due, so its
+//!   latencies include the batching wait (`max_batch_wait_ms` says how long).
 //! - **Accounts.** Accounts 0..N send amount 1 to each other in turn
 //!   (`plan::leg`); each sender's nonce is read once (GetAccount on its node)
 //!   and then counted locally (`plan::NonceBook`).
+//! - **By sender.** The report keeps each sending account's submit→included
+//!   latencies (`report::BySender`), so a censored set of accounts can be
+//!   compared with the rest (`LoadReport::included_latency_of`).
 //! - **Tracking.** Every target node's `Watch` stream is open before the
 //!   first send (`watch`); `tracker` records submit time, first inclusion on
 //!   any node, and finality on the transfer's own node.
@@ -24,6 +33,7 @@
 //!   rejected; admitted = final + included_not_final + pending_at_end +
 //!   expired + rejected_after_admission + lost.
 
+pub mod batch;
 pub mod drive;
 pub mod handle;
 pub mod in_devnet;
@@ -35,6 +45,10 @@ pub mod watch;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_batching;
+#[cfg(test)]
+mod tests_by_sender;
 
 pub use handle::{Invalid, LoadError, LoadHandle, Phase, Settings, Stop, start};
 pub use report::LoadReport;

@@ -83,7 +83,7 @@ fn every_transfer_lands_in_one_bucket() {
     let t0 = Instant::now();
     let mut t = Tracker::new(2);
     for n in 0..10u8 {
-        t.sent(id(n), usize::from(n % 2), ms(t0, u64::from(n)));
+        t.sent(id(n), usize::from(n % 2), u32::from(n), ms(t0, u64::from(n)));
     }
     let full = Refusal { word: "full", code: "resource_exhausted", nonce_unused: true };
     for n in 0..10u8 {
@@ -155,7 +155,7 @@ fn broken_accounting_is_caught() {
 fn a_missing_reply_is_reported() {
     let t0 = Instant::now();
     let mut t = Tracker::new(1);
-    t.sent(id(1), 0, t0);
+    t.sent(id(1), 0, 0, t0);
     let mut r = LoadReport { scheduled: 1, ..Default::default() };
     t.tally(Window { start: t0, end: t0, settled: t0 }, &mut r);
     r.check().expect("adds up");
@@ -170,11 +170,11 @@ fn live_figures_agree_with_the_report() {
     let mut t = Tracker::new(1);
     let lat = |n: u8| u64::from(n) * 37 % 1000 + 1;
     for n in 0..200u8 {
-        t.sent(id(n), 0, t0);
+        t.sent(id(n), 0, 0, t0);
         t.replied(&id(n), Reply::Admitted);
         t.finalized(0, &[id(n).0.to_vec()], ms(t0, lat(n)));
     }
-    t.sent(id(250), 0, t0);
+    t.sent(id(250), 0, 0, t0);
     assert_eq!(t.outstanding(), 1, "only the one still waiting for its reply");
     let (submitted, fin, latencies) = t.live_parts();
     let l = live(submitted, fin, latencies);
@@ -195,7 +195,7 @@ fn live_figures_agree_with_the_report() {
 fn a_final_before_the_reply_counts() {
     let t0 = Instant::now();
     let mut t = Tracker::new(1);
-    t.sent(id(1), 0, t0);
+    t.sent(id(1), 0, 0, t0);
     t.finalized(0, &[id(1).0.to_vec()], ms(t0, 50));
     t.replied(&id(1), Reply::Admitted);
     assert_eq!(t.outstanding(), 0);

@@ -3,7 +3,7 @@
 //! the node it was sent to. Pure bookkeeping (times are passed in), shared
 //! behind a mutex by the sender tasks and the watch streams.
 //!
-//! A sender registers a transfer (its id is computed locally) before the
+//! A batch task registers its transfers (ids computed locally) before the
 //! submit call leaves, so no inclusion event can come first. A final event
 //! counts from the transfer's own node; from any node once that node's
 //! stream ended or skipped events (a gap in `seq`), since then its own
@@ -12,10 +12,11 @@
 //! A transfer whose fate is settled (refused, or admitted and final) is
 //! folded into running totals and forgotten, so a load left running (the
 //! dashboard's) keeps a record only per open transfer, plus 16 bytes per
-//! final one for its latencies and finalization time. Open records are
-//! folded the same way at the end (`tally`).
+//! final one for its latencies and finalization time, and at most
+//! `report::SENDER_SAMPLES` latencies per sending account. Open records
+//! are folded the same way at the end (`tally`).
 
-use super::report::{Latency, LoadReport, ReasonCount, ms, per_sec};
+use super::report::{BySender, Latency, LoadReport, ReasonCount, ms, per_sec};
 use crate::node_client::Refusal;
 use devnet_node::chain::Hash32;
 use std::collections::{BTreeMap, HashMap};
@@ -43,6 +44,8 @@ pub enum EndState {
 #[derive(Clone, Debug)]
 struct Record {
     node: usize,
+    /// The sending account.
+    from: u32,
     sent: Instant,
     reply: Reply,
     included: Option<Instant>,
@@ -67,6 +70,8 @@ struct Totals {
     lost: u64,
     to_included: Vec<u32>,
     to_final: Vec<u32>,
+    /// Per sending account: its included transfers and their submit→included latencies.
+    by_sender: BySender,
     /// Each final transfer's finalization, µs after the first send (for the in-window count).
     final_at: Vec<u64>,
     last_final: Option<Instant>,
@@ -137,10 +142,12 @@ impl Tracker {
         }
     }
 
-    pub fn sent(&mut self, id: Hash32, node: usize, at: Instant) {
+    /// Transfer `id` from account `from`, sent to `node` at `at` (the moment it came due).
+    pub fn sent(&mut self, id: Hash32, node: usize, from: u32, at: Instant) {
         self.first_sent = Some(self.first_sent.map_or(at, |f| f.min(at)));
         let record = Record {
             node,
+            from,
             sent: at,
             reply: Reply::Waiting,
             included: None,
@@ -283,6 +290,7 @@ impl Tracker {
         report.lost = t.lost;
         report.latency_included_ms = Latency::of(t.to_included);
         report.latency_final_ms = Latency::of(t.to_final);
+        report.by_sender = t.by_sender;
         let window = w.end.saturating_duration_since(w.start);
         let end_us = w.end.saturating_duration_since(first).as_micros() as u64;
         let final_in_window = t.final_at.iter().filter(|at| **at <= end_us).count() as u64;
@@ -311,10 +319,15 @@ fn fold(t: &mut Totals, r: &Record, final_at: Option<Instant>, first: Instant, s
         return;
     }
     t.admitted += 1;
+    let sender = t.by_sender.entry(r.from);
+    sender.admitted += 1;
     if let Some(at) = r.included {
-        t.to_included.push(micros(r.sent, at));
+        let us = micros(r.sent, at);
+        t.to_included.push(us);
+        sender.measure(us);
     }
     if let Some(at) = final_at {
+        sender.included += 1;
         t.final_ += 1;
         t.included += 1;
         t.to_final.push(micros(r.sent, at));
@@ -324,7 +337,9 @@ fn fold(t: &mut Totals, r: &Record, final_at: Option<Instant>, first: Instant, s
     }
     let end = r.end.clone().unwrap_or(EndState::Lost);
     let included_now = matches!(end, EndState::Final | EndState::Included);
-    t.included += u64::from(r.included.is_some() || included_now);
+    let included = u64::from(r.included.is_some() || included_now);
+    t.included += included;
+    t.by_sender.entry(r.from).included += included;
     match end {
         EndState::Final => {
             t.final_ += 1;
