@@ -365,7 +365,7 @@ impl Runtime {
                     self.carry_out(effects);
                     result
                 } else {
-                    Err(crate::ledger::TxError::Full("the chain has not reached genesis yet"))
+                    Err(crate::ledger::TxError::NotStarted)
                 };
                 let _ = reply.send(result);
             }
@@ -375,7 +375,7 @@ impl Runtime {
                     .iter()
                     .map(|bytes| {
                         if !started {
-                            return Err(crate::ledger::TxError::Full("the chain has not reached genesis yet"));
+                            return Err(crate::ledger::TxError::NotStarted);
                         }
                         let (result, effects) = self.engine.submit_tx(now, bytes);
                         self.note_submitted(&result);

@@ -117,6 +117,7 @@ pub const REASONS: &[(&str, bool)] = &[
     ("nonce-taken", false),
     ("full", true),
     ("zero-amount", true),
+    ("not-started", true),
 ];
 
 /// The metadata key of a refusal's reason word.

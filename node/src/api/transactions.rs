@@ -45,6 +45,7 @@ fn status_code_of(e: &TxError) -> Status {
         }
         TxError::Duplicate | TxError::NonceTaken { .. } => Status::already_exists(msg),
         TxError::Full(_) => Status::resource_exhausted(msg),
+        TxError::NotStarted => Status::unavailable(msg),
     }
 }
 

@@ -41,6 +41,8 @@ pub enum TxError {
     Full(&'static str),
     #[error("amount must be positive")]
     ZeroAmount,
+    #[error("the chain has not reached genesis yet; try again after slot 0")]
+    NotStarted,
 }
 
 impl TxError {
@@ -57,6 +59,7 @@ impl TxError {
             TxError::NonceTaken { .. } => "nonce-taken",
             TxError::Full(_) => "full",
             TxError::ZeroAmount => "zero-amount",
+            TxError::NotStarted => "not-started",
         }
     }
 }
