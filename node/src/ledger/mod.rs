@@ -17,7 +17,7 @@
 //!   The wire form is the 24 signed bytes after the chain id plus the 64
 //!   signature bytes (88 bytes); the id is sha256("devnet/v1/tx" || wire form).
 //! - **T3 Execution.** A transfer applies when `from` and `to` are accounts,
-//!   `nonce` is the sender's next nonce and `amount` is at most its balance:
+//!   `nonce` is the sender's next nonce and `amount` is above 0 and at most its balance:
 //!   the sender's nonce goes up by one and `amount` moves. A block is valid
 //!   only if each of its transfers verifies and applies, in order, to its
 //!   parent's state. Total supply never changes (checked in the simulations).
@@ -38,10 +38,13 @@
 //!   first, each sender's in nonce order, while its running spend stays
 //!   within its balance at the parent state. After a block commits, its
 //!   transfers leave the pool and every other pending one of a sender it
-//!   touched is checked again (stale nonces leave).
+//!   touched is checked again (stale nonces leave). A node told to censor
+//!   (`Censorship`) leaves those senders out of the blocks it builds; they
+//!   stay pending for other proposers.
 //! - **T6 Reorgs.** Where the chain can reorg (pow, gasper), state follows
 //!   the canonical head; the transfers of blocks that leave it go back into
-//!   the pool (if still applicable), those of blocks that join it leave.
+//!   the pool (if still applicable), those of blocks that join it leave; one
+//!   that can never come back (its nonce is used) is reported `TxsReverted`.
 //!   `ForkLedger` keeps the state of every block within `KEEP_HEIGHTS` of
 //!   the head and rebuilds older ones by replay, so a reorg of any depth
 //!   executes.
