@@ -125,15 +125,6 @@ impl ForkLedger {
         Ok(())
     }
 
-    /// What a block built on the head carries, and the root it ends at.
-    pub fn build(&self) -> (Vec<Transfer>, Hash32) {
-        let txs = self.layer.reap(&self.head_state);
-        match self.layer.execute(&self.head_state, &txs) {
-            Ok(post) => (txs, post.root()),
-            Err(_) => (Vec::new(), self.head_state.root()),
-        }
-    }
-
     /// The transfers and state root of a block built on `parent` (not the head:
     /// a private or equivocating branch), or an empty block's.
     pub fn build_on(&self, parent: &Hash32, src: &impl BlockSource) -> (Vec<Transfer>, Hash32) {
@@ -149,14 +140,7 @@ impl ForkLedger {
         first: Option<Transfer>,
     ) -> (Vec<Transfer>, Hash32) {
         let Some(pre) = self.state_of(parent, src) else { return (Vec::new(), Hash32::ZERO) };
-        let mut txs: Vec<Transfer> = first.into_iter().collect();
-        let skip = first.map(|t| t.from);
-        let room = (self.layer.params.max_block_txs as usize).saturating_sub(txs.len());
-        txs.extend(self.layer.pool.reap(&pre, room, |from| Some(from) == skip || self.layer.censor.censors(from)));
-        match self.layer.execute(&pre, &txs) {
-            Ok(post) => (txs, post.root()),
-            Err(_) => (Vec::new(), pre.root()),
-        }
+        self.layer.build(&pre, first)
     }
 
     fn block_ref(h: &Hash32, src: &impl BlockSource) -> BlockRef {

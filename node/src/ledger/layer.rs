@@ -196,6 +196,21 @@ impl TxLayer {
         self.pool.reap(state, self.params.max_block_txs as usize, |from| self.censor.censors(from))
     }
 
+    /// The transfers and state root of a block this node builds on `pre`:
+    /// `first` (a double spend's private half) leading, with its sender's
+    /// other transfers left out, then the mempool's (T5). A reaped list
+    /// always applies; were it ever not to, the block goes out empty.
+    pub fn build(&self, pre: &State, first: Option<Transfer>) -> (Vec<Transfer>, Hash32) {
+        let mut txs: Vec<Transfer> = first.into_iter().collect();
+        let skip = first.map(|t| t.from);
+        let room = (self.params.max_block_txs as usize).saturating_sub(txs.len());
+        txs.extend(self.pool.reap(pre, room, |from| Some(from) == skip || self.censor.censors(from)));
+        match self.execute(pre, &txs) {
+            Ok(post) => (txs, post.root()),
+            Err(_) => (Vec::new(), pre.root()),
+        }
+    }
+
     /// A block with `txs` joined the canonical chain, giving `state`.
     pub fn included(&mut self, txs: &[Transfer], at: Inclusion, state: &State) {
         for t in txs {

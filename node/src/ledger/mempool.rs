@@ -247,9 +247,4 @@ impl Mempool {
         }
         dropped
     }
-
-    /// Each pending transfer with its id, in (sender, nonce) order.
-    pub fn pending(&self) -> impl Iterator<Item = (&TxId, &Transfer)> {
-        self.senders.values().flat_map(|q| q.values().map(|e| (&e.id, &e.tx)))
-    }
 }

@@ -15,6 +15,22 @@ fn pool(max_txs: usize) -> Mempool {
     Mempool::new(PoolLimits { max_txs, max_bytes: 1 << 20, ttl_ms: 1000 })
 }
 
+/// A node's transaction layer on a chain of 4 accounts holding 100 each.
+fn four_accounts_of_100() -> TxLayer {
+    let spec = crate::chain::ChainSpec {
+        name: "t".into(),
+        consensus: "pow".into(),
+        slot_ms: 100,
+        epoch_slots: 1,
+        genesis_time_ms: 0,
+        validators: vec![],
+        tendermint: None,
+        pow: None,
+        ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
+    };
+    TxLayer::new(&spec).expect("layer")
+}
+
 fn admit(p: &mut Mempool, now: u64, t: Transfer, s: &State) -> Result<(), TxError> {
     p.admit(now, t, t.id(), s, true)
 }
@@ -135,18 +151,7 @@ fn reap_is_oldest_first_across_senders_and_bounded() {
 
 #[test]
 fn commit_removes_included_and_stale_and_a_reorg_puts_them_back() {
-    let chain_spec = crate::chain::ChainSpec {
-        name: "t".into(),
-        consensus: "pow".into(),
-        slot_ms: 100,
-        epoch_slots: 1,
-        genesis_time_ms: 0,
-        validators: vec![],
-        tendermint: None,
-        pow: None,
-        ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
-    };
-    let mut layer = TxLayer::new(&chain_spec).expect("layer");
+    let mut layer = four_accounts_of_100();
     let chain = *layer.accounts.chain();
     let sign =
         |from: u32, nonce: u64, amount: u64| Transfer::sign(&chain, &account_key(&chain, from), from, 1, amount, nonce);
@@ -182,18 +187,7 @@ fn commit_removes_included_and_stale_and_a_reorg_puts_them_back() {
 
 #[test]
 fn a_censoring_node_leaves_the_censored_senders_out_of_its_blocks() {
-    let spec = crate::chain::ChainSpec {
-        name: "c".into(),
-        consensus: "tendermint".into(),
-        slot_ms: 100,
-        epoch_slots: 1,
-        genesis_time_ms: 0,
-        validators: vec![],
-        tendermint: None,
-        pow: None,
-        ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
-    };
-    let mut layer = TxLayer::new(&spec).expect("layer");
+    let mut layer = four_accounts_of_100();
     let chain = *layer.accounts.chain();
     let genesis = layer.genesis();
     for from in 0..4 {

@@ -57,12 +57,7 @@ impl Tendermint {
     /// committed and the mempool's transfers (ledger T5), unless it censors.
     pub(super) fn new_block(&self, graffiti: u64) -> Block {
         let evidence = self.evidence.values().take(super::types::MAX_BLOCK_EVIDENCE).copied().collect();
-        let txs = self.ledger.reap(&self.state);
-        // A reaped list always applies (T5); were it ever not to, the block goes out empty.
-        let (txs, state_root) = match self.ledger.execute(&self.state, &txs) {
-            Ok(post) => (txs, post.root()),
-            Err(_) => (Vec::new(), self.state.root()),
-        };
+        let (txs, state_root) = self.ledger.build(&self.state, None);
         let proposer = self.me().unwrap_or(0);
         Block { height: self.height, parent: self.head.hash, proposer, graffiti, evidence, state_root, txs }
     }
