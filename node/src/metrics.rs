@@ -2,8 +2,10 @@
 //! registry at `GET /metrics` (text exposition format) on a loopback port.
 //!
 //! Names are `devnet_*` in base units (seconds, bytes, blocks); counters end
-//! in `_total`. The runtime updates the figures as events and flushes pass;
-//! transaction counters follow the engine's `TxCounters` (which only grow).
+//! in `_total`. The runtime updates the figures as events pass; transaction
+//! counters (from the engine's `TxCounters`, which only grow) and p2p
+//! traffic (plain counters per message) are brought up to date once a
+//! second, so the message path never takes a metric family's lock.
 //! The server is hyper's HTTP/1 (the gRPC port is HTTP/2 only, and
 //! Prometheus scrapes HTTP/1.1); it answers `/metrics` and 404 otherwise.
 
@@ -55,6 +57,8 @@ pub struct NodeMetrics {
     last: TxCounters,
     /// The same traffic figures for `Status` (messages out, bytes out, in, in).
     pub traffic: std::collections::BTreeMap<&'static str, [u64; 4]>,
+    /// What the families have been told of `traffic` so far.
+    exported: std::collections::BTreeMap<&'static str, [u64; 4]>,
 }
 
 impl NodeMetrics {
@@ -82,6 +86,7 @@ impl NodeMetrics {
             submit_to_final: Histogram::new(latency_buckets()),
             last: TxCounters::default(),
             traffic: Default::default(),
+            exported: Default::default(),
         };
         r.register("height", "Height of the node's head block", m.height.clone());
         r.register("finalized_height", "Height of the node's finalized block", m.finalized_height.clone());
@@ -125,22 +130,31 @@ impl NodeMetrics {
         self.last = *c;
     }
 
+    /// Counts messages sent; per message only the plain counters move, the
+    /// Prometheus families follow in `export_traffic` (off the message path).
     pub fn sent(&mut self, kind: &'static str, copies: usize, bytes: usize) {
         let t = self.traffic.entry(kind).or_default();
         t[0] += copies as u64;
         t[1] += (copies * bytes) as u64;
-        let l = KindLabel { kind: kind.to_string() };
-        self.messages_sent.get_or_create(&l).inc_by(copies as u64);
-        self.bytes_sent.get_or_create(&l).inc_by((copies * bytes) as u64);
     }
 
     pub fn received(&mut self, kind: &'static str, bytes: usize) {
         let t = self.traffic.entry(kind).or_default();
         t[2] += 1;
         t[3] += bytes as u64;
-        let l = KindLabel { kind: kind.to_string() };
-        self.messages_received.get_or_create(&l).inc();
-        self.bytes_received.get_or_create(&l).inc_by(bytes as u64);
+    }
+
+    /// Brings the p2p families up to the counters.
+    pub fn export_traffic(&mut self) {
+        for (kind, t) in &self.traffic {
+            let was = self.exported.entry(kind).or_default();
+            let l = KindLabel { kind: kind.to_string() };
+            let families = [&self.messages_sent, &self.bytes_sent, &self.messages_received, &self.bytes_received];
+            for (i, f) in families.into_iter().enumerate() {
+                f.get_or_create(&l).inc_by(t[i] - was[i]);
+            }
+            *was = *t;
+        }
     }
 }
 

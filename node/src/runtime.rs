@@ -304,6 +304,7 @@ impl Runtime {
                     self.log_finality(true);
                     let txs = self.engine.status(self.clock.now()).txs;
                     self.metrics.set_txs(&txs);
+                    self.metrics.export_traffic();
                     self.metrics.peers.set(self.peers_up.len() as i64);
                     if self.store.sync_due() {
                         self.store.sync().context("making the store durable")?;

@@ -229,9 +229,15 @@ fn every_target_in_targets_json_serves_prometheus_metrics() {
             assert!(body.contains("devnet_cluster_nodes_running 4"), "{body}");
         } else {
             assert!(g["labels"]["node"].as_str().is_some_and(|n| n.starts_with('n')), "{g}");
-            for name in
-                ["devnet_height", "devnet_finalized_height", "devnet_p2p_messages_sent_total", "devnet_mempool_txs"]
-            {
+            // Counters are exported once a second: the first scrape may come before.
+            let names =
+                ["devnet_height", "devnet_finalized_height", "devnet_p2p_messages_sent_total", "devnet_mempool_txs"];
+            let mut body = body;
+            wait_for(Duration::from_secs(5), || {
+                body = scrape(target);
+                names.iter().all(|n| body.contains(n))
+            });
+            for name in names {
                 assert!(body.contains(name), "{target} lacks {name}:\n{body}");
             }
         }
