@@ -238,6 +238,11 @@ fn summarise(case: &Case, runs: &[Run]) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let only = std::env::args().nth(1);
+    if only.as_deref().is_some_and(|o| o == "-h" || o == "--help") {
+        println!("usage: devnet-bench [gasper|tendermint|tx|tx-tendermint|tx-gasper|tx-pow]");
+        println!("  no argument runs every case; `make bench` runs them all after the dashboard bench");
+        return Ok(());
+    }
     let tx_cases: Vec<&tx::TxCase> = tx::CASES
         .iter()
         .filter(|c| match only.as_deref() {
