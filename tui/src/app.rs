@@ -25,6 +25,9 @@ use tokio::sync::mpsc;
 
 const FRAME: Duration = Duration::from_millis(100);
 const TAIL_BYTES: u64 = 16 * 1024;
+/// The full-screen node log reads this much of the file's end.
+const VIEWER_BYTES: u64 = 2 * 1024 * 1024;
+const VIEWER_LINES: usize = 20_000;
 const TAIL_EVERY: Duration = Duration::from_millis(500);
 
 /// Reads key presses and mouse events on a plain thread; stops when the receiver is gone.
@@ -53,15 +56,20 @@ fn spawn_key_reader() -> mpsc::Receiver<TermEvent> {
 
 /// The last lines of a file (reading at most `TAIL_BYTES` from its end).
 pub fn tail_lines(path: &Path, max_lines: usize) -> Vec<String> {
+    tail_of(path, TAIL_BYTES, max_lines)
+}
+
+/// The last `max_lines` lines within the last `max_bytes` of a file.
+fn tail_of(path: &Path, max_bytes: u64, max_lines: usize) -> Vec<String> {
     let Ok(mut f) = std::fs::File::open(path) else { return vec![format!("(cannot open {})", path.display())] };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut buf = Vec::new();
-    if f.seek(SeekFrom::Start(len.saturating_sub(TAIL_BYTES))).is_err() || f.read_to_end(&mut buf).is_err() {
+    if f.seek(SeekFrom::Start(len.saturating_sub(max_bytes))).is_err() || f.read_to_end(&mut buf).is_err() {
         return vec![format!("(cannot read {})", path.display())];
     }
     let text = String::from_utf8_lossy(&buf);
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if len > TAIL_BYTES && !lines.is_empty() {
+    if len > max_bytes && !lines.is_empty() {
         lines.remove(0); // Cut mid-line.
     }
     lines.split_off(lines.len().saturating_sub(max_lines))
@@ -127,6 +135,23 @@ async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
     true
 }
 
+/// `y`: the selected block's hash where the fork tree has focus, else the
+/// selected node's address, to the clipboard (OSC 52); said in the event log.
+fn copy_selection(ui: &UiState, devnet: &mut Devnet) {
+    let (what, text) = match ui.drawn_block.get() {
+        Some(h) if ui.focus == ui::Pane::Tree && !ui.detail => ("block hash".to_string(), h.to_hex()),
+        _ => match devnet.view.nodes.get(ui.selected) {
+            Some(n) => (format!("{}'s address", n.id), n.addr.clone()),
+            None => return,
+        },
+    };
+    let line = match crate::clipboard::copy(&text) {
+        Ok(()) => format!("copied {what} {text} to the clipboard (OSC 52)"),
+        Err(e) => format!("could not copy {what} {text}: {e}"),
+    };
+    devnet.view.log(now_ms(), None, LogKind::Info, line);
+}
+
 /// Injects through the one executor; a refused fault is logged with the reason.
 async fn inject(devnet: &mut Devnet, words: &[String]) {
     if let Err(e) = devnet.inject(words).await {
@@ -140,7 +165,8 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet
         UiState { theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()), ..Default::default() };
     let mut frozen: Option<(ClusterView, u64)> = None;
     let mut log_tail: Vec<String> = vec![];
-    let mut tail_read: Option<(usize, Instant)> = None;
+    // (node, full screen, when): the log file last read, so a change re-reads at once.
+    let mut tail_read: Option<(usize, bool, Instant)> = None;
     let mut frame = tokio::time::interval(FRAME);
     let mut dirty = true;
     let mut last_draw = Instant::now();
@@ -162,6 +188,9 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet
                     } else if let Some(a) = action_for(k, ui.mode()) {
                         let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
                         ui.update(a, bounds(view, now));
+                        if std::mem::take(&mut ui.copy_requested) {
+                            copy_selection(&ui, devnet);
+                        }
                         match (ui.frozen, frozen.is_some()) {
                             (true, false) => frozen = Some((devnet.view.clone(), now_ms())),
                             (false, true) => frozen = None,
@@ -181,9 +210,18 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet
                 dirty |= frozen.is_none();
             }
             _ = frame.tick() => {
-                if ui.detail && tail_read.is_none_or(|(n, t)| n != ui.selected || t.elapsed() >= TAIL_EVERY) {
-                    log_tail = tail_lines(&devnet.dir.log_path(ui.selected), 200);
-                    tail_read = Some((ui.selected, Instant::now()));
+                dirty |= frozen.is_none() && devnet.view.tick(now_ms());
+                let want = match ui.viewer {
+                    Some(ui::state::Viewer { source: ui::state::ViewerSource::NodeLog(i), .. }) => Some((i, true)),
+                    _ if ui.detail => Some((ui.selected, false)),
+                    _ => None,
+                };
+                if let Some((node, full)) = want
+                    && tail_read.is_none_or(|(n, f, t)| n != node || f != full || t.elapsed() >= TAIL_EVERY)
+                {
+                    let path = devnet.dir.log_path(node);
+                    log_tail = if full { tail_of(&path, VIEWER_BYTES, VIEWER_LINES) } else { tail_lines(&path, 200) };
+                    tail_read = Some((node, full, Instant::now()));
                     dirty = true;
                 }
                 if dirty || last_draw.elapsed() >= Duration::from_secs(1) {

@@ -22,7 +22,7 @@ use devnet_node::chain::spec::{PowParams, TendermintParams};
 use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
 use devnet_node::config::{ClusterNodes, NodeEntry, read_json, write_key, write_secret};
 use rand::RngCore;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -143,10 +143,10 @@ impl ClusterDir {
         } else {
             (create(cfg, &root)?, false)
         };
-        let addrs = pick_addrs(cfg.base_port, cfg.nodes)?;
-        // Metrics ports: the next block after the gRPC ones with a base port, else free ones.
-        let metrics_base = if cfg.base_port == 0 { 0 } else { cfg.base_port + cfg.nodes as u16 };
-        let metrics = pick_addrs(metrics_base, cfg.nodes)?;
+        // Metrics ports: the next block after the gRPC ones (with a base port,
+        // or in one pick of free ports, so the two sets never share a port).
+        let mut addrs = pick_addrs(cfg.base_port, 2 * cfg.nodes)?;
+        let metrics = addrs.split_off(cfg.nodes);
         let nodes = ClusterNodes {
             nodes: addrs
                 .into_iter()
@@ -233,12 +233,7 @@ fn pick_addrs(base_port: u16, n: usize) -> anyhow::Result<Vec<SocketAddr>> {
     if base_port != 0 {
         return Ok((0..n).map(|i| SocketAddr::from(([127, 0, 0, 1], base_port + i as u16))).collect());
     }
-    // Ask the kernel for free ports, holding each until all are chosen so no
-    // two nodes get the same one, then release them for the nodes to bind.
-    let listeners = (0..n)
-        .map(|_| TcpListener::bind("127.0.0.1:0").context("finding a free loopback port"))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    listeners.iter().map(|l| Ok(l.local_addr()?)).collect()
+    crate::ports::free_loopback(n)
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> anyhow::Result<()> {

@@ -143,6 +143,9 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
     if offered > 0.0 || finalized > 0.0 {
         s.push_str(&format!(" | tx/s offered {offered:.0} final {finalized:.0}"));
     }
+    if let Some(st) = view.finality_stall(now) {
+        s.push_str(&format!(" | finality stalled {} ({})", crate::cluster::stall::human(st.for_ms), st.missing));
+    }
     if !view.alarms.is_empty() {
         s.push_str(&format!(" | ALARMS {}", view.alarms.len()));
     }
@@ -193,6 +196,10 @@ pub fn status_from_summary(v: &serde_json::Value) -> String {
             t["txs_per_block"].as_f64().unwrap_or(0.0),
             pools.join(", ")
         ));
+    }
+    if let Some(ms) = v["finality_stalled"]["for_ms"].as_u64() {
+        let missing = v["finality_stalled"]["missing"].as_str().unwrap_or("?");
+        out.push_str(&format!("finality stalled {} ({missing})\n", crate::cluster::stall::human(ms)));
     }
     for a in v["alarms"].as_array().into_iter().flatten() {
         out.push_str(&format!(

@@ -15,6 +15,8 @@ pub enum Mode {
     Help,
     Detail,
     Filter,
+    /// A full-screen log: the event log (Enter on events) or a node's log file (`o`).
+    Viewer,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +51,14 @@ pub enum Action {
     FilterBackspace,
     FilterDone,
     FilterCancel,
+    /// Events: all / warnings and up / faults, slashings, alarms.
+    CycleSeverity,
+    /// The selected node's log file, full screen, following.
+    OpenNodeLog,
+    /// Copy the selected block hash (fork tree) or node address to the clipboard (OSC 52).
+    Copy,
+    /// Full-screen log: the oldest line.
+    Oldest,
 }
 
 pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
@@ -83,6 +93,22 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
                 KeyCode::Char('q') => Some(Action::Quit),
                 KeyCode::Char('?') => Some(Action::ToggleHelp),
                 KeyCode::Char('f') => Some(Action::Freeze),
+                KeyCode::Char('o') => Some(Action::OpenNodeLog),
+                KeyCode::Char('y') => Some(Action::Copy),
+                _ => None,
+            };
+        }
+        Mode::Viewer => {
+            return match key.code {
+                KeyCode::Esc => Some(Action::Back),
+                KeyCode::Up => Some(Action::Up),
+                KeyCode::Down => Some(Action::Down),
+                KeyCode::PageUp => Some(Action::PageUp),
+                KeyCode::PageDown => Some(Action::PageDown),
+                KeyCode::Home => Some(Action::Oldest),
+                KeyCode::End => Some(Action::Latest),
+                KeyCode::Char('q') => Some(Action::Quit),
+                KeyCode::Char('s') => Some(Action::CycleSeverity),
                 _ => None,
             };
         }
@@ -109,6 +135,9 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
         KeyCode::Char('i') => Action::ToggleProposers,
         KeyCode::Char('f') => Action::Freeze,
         KeyCode::Char('/') => Action::StartFilter,
+        KeyCode::Char('s') => Action::CycleSeverity,
+        KeyCode::Char('o') => Action::OpenNodeLog,
+        KeyCode::Char('y') => Action::Copy,
         _ => return None,
     })
 }
@@ -125,8 +154,11 @@ pub const HELP: &[(&str, &str)] = &[
     ("< > (, .)", "fork tree: back / forward through history"),
     ("End", "back to the newest slot and event"),
     ("i", "fork tree: show each block's proposer"),
-    ("Enter", "detail of the selected node (Esc closes)"),
+    ("Enter", "node detail (nodes) / events full screen (events)"),
+    ("o", "the selected node's log file, full screen, following"),
     ("/", "filter events (Enter keeps, Esc clears)"),
+    ("s", "events: all / warnings and up / critical only"),
+    ("y", "copy the selected block hash or node address"),
     ("f", "freeze / unfreeze the view (cluster keeps running)"),
     ("Esc", "close an overlay"),
     ("Space", "mark a node: fault keys act on marked nodes"),

@@ -10,6 +10,7 @@
 
 pub mod alarms;
 pub mod app;
+pub mod clipboard;
 pub mod cluster;
 pub mod cluster_dir;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod keys;
 pub mod load;
 pub mod metrics;
 pub mod node_client;
+pub mod ports;
 pub mod scenario;
 pub mod supervisor;
 pub mod tx_cli;

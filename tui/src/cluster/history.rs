@@ -1,5 +1,6 @@
 //! What the dashboard remembers over time, bounded: per-node finality lag
-//! (head slot minus finalized slot) sampled once per cluster slot, and a
+//! (head slot minus finalized slot) sampled once per cluster slot, per-node
+//! time since the last finality sampled every `TIME_BUCKET_MS`, and a
 //! summary of the blocks pruned from the view.
 //!
 //! Rules:
@@ -14,6 +15,16 @@ use super::view::NodeView;
 use std::collections::VecDeque;
 
 pub const LAG_SAMPLES: usize = 1200;
+/// Time-keyed samples (`since_final`) are taken every this many ms.
+pub const TIME_BUCKET_MS: u64 = 250;
+
+/// Per node, ms since its finalized block last moved up, at time `t_ms`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeSample {
+    pub t_ms: u64,
+    /// One entry per node: `None` when the node was not running.
+    pub since: Vec<Option<u64>>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LagSample {
@@ -33,6 +44,9 @@ pub struct PruneSummary {
 #[derive(Clone, Debug, Default)]
 pub struct History {
     pub lag: VecDeque<LagSample>,
+    /// Keyed by time, not slot: where slots are heights, a stall stops the
+    /// heights, and only time shows how long it lasts (the BFT lag chart).
+    pub since_final: VecDeque<TimeSample>,
     pub pruned: PruneSummary,
 }
 
@@ -52,6 +66,27 @@ impl History {
         }
         let lag = nodes.iter().map(|n| n.is_running().then(|| n.lag_slots())).collect();
         self.lag.push_back(LagSample { slot, lag });
+    }
+
+    /// Samples the time since each node's last finality, once per
+    /// `TIME_BUCKET_MS`; whether a new sample was taken.
+    pub fn sample_time(&mut self, now_ms: u64, genesis_ms: u64, nodes: &[NodeView]) -> bool {
+        let bucket = now_ms / TIME_BUCKET_MS;
+        let since = nodes
+            .iter()
+            .map(|n| n.is_running().then(|| now_ms.saturating_sub(n.finalized_ms.unwrap_or(genesis_ms))))
+            .collect();
+        if let Some(last) = self.since_final.back_mut()
+            && last.t_ms / TIME_BUCKET_MS >= bucket
+        {
+            last.since = since;
+            return false;
+        }
+        if self.since_final.len() == LAG_SAMPLES {
+            self.since_final.pop_front();
+        }
+        self.since_final.push_back(TimeSample { t_ms: now_ms, since });
+        true
     }
 
     pub fn on_pruned(&mut self, blocks: u64, orphaned: u64, below_height: u64) {

@@ -143,6 +143,7 @@ pub fn summary(view: &ClusterView, now_ms: u64) -> Value {
         "slot": view.current_slot(now_ms),
         "nodes": nodes,
         "txs": {"offered_tps": offered, "finalized_tps": finalized, "txs_per_block": per_block, "block_fill": fill, "load": load},
+        "finality_stalled": view.finality_stall(now_ms).map(|st| json!({"for_ms": st.for_ms, "missing": st.missing})),
         "alarms": view.alarms,
     })
 }

@@ -6,11 +6,13 @@
 //! events as the JSON lines of headless mode. Nodes are reached by address.
 
 pub mod engine;
+pub mod event_log;
 pub mod history;
 pub mod json;
+pub mod stall;
 pub mod txs;
 pub mod validators;
 pub mod view;
 pub mod watch;
 
-pub use view::{Alarm, ClusterEvent, ClusterView, LinkView, LogEntry, LogKind, NodeView};
+pub use view::{Alarm, ClusterEvent, ClusterView, LinkView, LogEntry, LogKind, NodeView, Severity};

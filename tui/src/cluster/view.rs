@@ -42,9 +42,9 @@ use devnet_node::config::NodeEntry;
 use devnet_node::consensus::{BlockRef, CheckpointRef, EngineDetail};
 use devnet_proto::v1 as pb;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
-pub const LOG_CAPACITY: usize = 1000;
+pub use super::event_log::{EventLog, LOG_CAPACITY, LogEntry, LogKind, Severity};
 pub const KEEP_BELOW_FINALIZED: u64 = 256;
 
 #[derive(Clone, Debug)]
@@ -80,6 +80,8 @@ pub struct NodeView {
     pub head: BlockRef,
     pub justified: CheckpointRef,
     pub finalized: CheckpointRef,
+    /// When this node's finalized block last moved up (orchestrator clock).
+    pub finalized_ms: Option<u64>,
     pub peers_up: Vec<String>,
     pub reorgs: u64,
     pub deepest_reorg: u64,
@@ -128,6 +130,7 @@ impl NodeView {
             head: BlockRef::default(),
             justified: CheckpointRef::default(),
             finalized: CheckpointRef::default(),
+            finalized_ms: None,
             peers_up: vec![],
             reorgs: 0,
             deepest_reorg: 0,
@@ -164,26 +167,6 @@ pub struct BlockView {
     pub seen_by: BTreeSet<usize>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogKind {
-    Info,
-    Finality,
-    Process,
-    /// An injected fault (keys, `devnet inject`, a scenario step).
-    Fault,
-    Warning,
-    Alarm,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct LogEntry {
-    pub time_ms: u64,
-    pub slot: u64,
-    pub node: Option<usize>,
-    pub kind: LogKind,
-    pub text: String,
-}
-
 /// A node's k-deep block left its chain (pow).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FinalRevert {
@@ -213,7 +196,7 @@ pub struct ClusterView {
     pub genesis_ms: u64,
     pub nodes: Vec<NodeView>,
     pub blocks: BTreeMap<Hash32, BlockView>,
-    pub log: VecDeque<LogEntry>,
+    pub log: EventLog,
     pub alarms: Vec<Alarm>,
     /// `links[from][to]`: the rules on messages from node `from` to node `to`.
     pub links: Vec<Vec<LinkView>>,
@@ -224,6 +207,8 @@ pub struct ClusterView {
     pub reverts: Vec<FinalRevert>,
     /// Transactions: counters, rates, block fullness (`txs`).
     pub txs: TxFigures,
+    /// When the cluster's highest finalized block last moved up (see `stall`).
+    pub last_final_ms: Option<u64>,
     logged_justified: u64,
     logged_finalized: u64,
     slashed_logged: BTreeSet<u32>,
@@ -255,10 +240,11 @@ impl ClusterView {
             history: History::default(),
             failed_rounds: FailedRounds::default(),
             blocks: BTreeMap::new(),
-            log: VecDeque::new(),
+            log: EventLog::default(),
             alarms: vec![],
             reverts: vec![],
             txs: TxFigures::new(nodes.len()),
+            last_final_ms: None,
             logged_justified: 0,
             logged_finalized: 0,
             slashed_logged: BTreeSet::new(),
@@ -329,12 +315,16 @@ impl ClusterView {
         self.alarms.iter().any(|a| a.kind == "safety")
     }
 
+    /// A line of its own in the event log.
     pub fn log(&mut self, time_ms: u64, node: Option<usize>, kind: LogKind, text: String) {
         let slot = self.current_slot(time_ms);
-        if self.log.len() == LOG_CAPACITY {
-            self.log.pop_front();
-        }
-        self.log.push_back(LogEntry { time_ms, slot, node, kind, text });
+        self.log.push(LogEntry::new(time_ms, slot, node, kind, text));
+    }
+
+    /// A line that folds with the earlier ones of the same `key` (see `event_log`).
+    pub fn log_repeated(&mut self, time_ms: u64, node: Option<usize>, kind: LogKind, key: String, text: String) {
+        let slot = self.current_slot(time_ms);
+        self.log.push_repeated(LogEntry::new(time_ms, slot, node, kind, text), key);
     }
 
     pub fn apply(&mut self, ev: ClusterEvent, now_ms: u64) {
@@ -342,7 +332,14 @@ impl ClusterView {
         let slot = self.current_slot(now_ms);
         self.validators.on_slot(slot);
         self.history.sample(slot, &self.nodes);
+        self.history.sample_time(now_ms, self.genesis_ms, &self.nodes);
         self.txs.sample(now_ms);
+    }
+
+    /// Time passing with no event (a total stall sends none): samples what
+    /// only time changes. Whether anything on screen changed.
+    pub fn tick(&mut self, now_ms: u64) -> bool {
+        self.history.sample_time(now_ms, self.genesis_ms, &self.nodes)
     }
 
     fn apply_event(&mut self, ev: ClusterEvent, now_ms: u64) {
@@ -422,7 +419,21 @@ impl ClusterView {
     /// Node `node` reports `c` as finalized. BFT engines and gasper only move
     /// forward; pow's k-deep block moves wherever the node's best chain goes,
     /// and a move off the old one is recorded as a revert.
+    /// Sets a node's finalized block and, when it or the cluster's highest
+    /// one moved up, when that happened (for the stall and the lag chart).
     fn set_finalized(&mut self, node: usize, c: CheckpointRef, now_ms: u64) {
+        let cluster_before = self.finality_index(&self.finalized());
+        let node_before = self.finality_index(&self.nodes[node].finalized);
+        self.move_finalized(node, c, now_ms);
+        if self.finality_index(&self.nodes[node].finalized) > node_before {
+            self.nodes[node].finalized_ms = Some(now_ms);
+        }
+        if self.finality_index(&self.finalized()) > cluster_before {
+            self.last_final_ms = Some(now_ms);
+        }
+    }
+
+    fn move_finalized(&mut self, node: usize, c: CheckpointRef, now_ms: u64) {
         let old = self.nodes[node].finalized;
         if !self.probabilistic() {
             if self.finality_index(&c) >= self.finality_index(&old) {
@@ -513,7 +524,8 @@ impl ClusterView {
                     n.last_reorg = h.reorg_depth;
                     let text =
                         format!("{id} reorg depth {} to {unit} {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
-                    self.log(now_ms, Some(node), LogKind::Warning, text);
+                    let key = format!("reorg {node} depth {}", h.reorg_depth);
+                    self.log_repeated(now_ms, Some(node), LogKind::Warning, key, text);
                 }
             }
             Kind::Justified(c) => {
@@ -526,7 +538,7 @@ impl ClusterView {
                         "epoch {} justified ({}, height {}) first at {id}",
                         c.epoch, c.block.hash, c.block.height
                     );
-                    self.log(now_ms, Some(node), LogKind::Finality, text);
+                    self.log_repeated(now_ms, Some(node), LogKind::Finality, "justified".into(), text);
                 }
             }
             Kind::Finalized(c) => {
@@ -541,7 +553,7 @@ impl ClusterView {
                         EngineKind::Tendermint => format!("height {h} committed ({hash}) first at {id}"),
                         EngineKind::Pow => format!("height {h} k-deep ({hash}) first at {id}"),
                     };
-                    self.log(now_ms, Some(node), LogKind::Finality, text);
+                    self.log_repeated(now_ms, Some(node), LogKind::Finality, "finalized".into(), text);
                 }
                 self.check_safety(node, now_ms);
                 self.prune();
@@ -559,7 +571,7 @@ impl ClusterView {
                     b.hash,
                     b.height
                 );
-                self.log(now_ms, Some(node), LogKind::Warning, text);
+                self.log_repeated(now_ms, Some(node), LogKind::Warning, format!("reverted {node}"), text);
             }
             Kind::DoubleSpend(d) => {
                 let seen = super::txs::DoubleSpendSeen {
@@ -581,14 +593,16 @@ impl ClusterView {
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
             Kind::EquivocationSeen(q) => {
-                let text = format!("{id} saw {} by validator {} at slot {}", q.kind, q.validator, q.slot);
-                self.log(now_ms, Some(node), LogKind::Warning, text);
+                let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
+                let text = format!("{id} saw {} by validator {} at {unit} {}", q.kind, q.validator, q.slot);
+                let key = format!("equivocation {} {}", q.validator, q.kind);
+                self.log_repeated(now_ms, Some(node), LogKind::Warning, key, text);
             }
             Kind::Slashed(s) => {
                 self.nodes[node].slashed_seen.insert(s.validator);
                 if self.slashed_logged.insert(s.validator) {
                     let text = format!("validator {} slashed (first seen on {id})", s.validator);
-                    self.log(now_ms, Some(node), LogKind::Warning, text);
+                    self.log(now_ms, Some(node), LogKind::Slashing, text);
                 }
             }
             Kind::PeerUp(p) => {
@@ -600,16 +614,17 @@ impl ClusterView {
             }
             Kind::PeerDown(p) => {
                 self.nodes[node].peers_up.retain(|x| x != &p.id);
-                self.log(now_ms, Some(node), LogKind::Info, format!("{id} lost peer {}", p.id));
+                let key = format!("lost peer {node} {}", p.id);
+                self.log_repeated(now_ms, Some(node), LogKind::Info, key, format!("{id} lost peer {}", p.id));
             }
             Kind::Rejected(r) => {
                 let text = format!("{id} rejected a message from {}: {}", r.from, r.reason);
-                self.log(now_ms, Some(node), LogKind::Warning, text);
+                self.log_repeated(now_ms, Some(node), LogKind::Warning, format!("rejected {node} {}", r.from), text);
             }
             Kind::RoundFailed(r) => {
                 if self.failed_rounds.record(r.height, r.round) {
                     let text = format!("height {} round {} failed, first at {id}", r.height, r.round);
-                    self.log(now_ms, Some(node), LogKind::Info, text);
+                    self.log_repeated(now_ms, Some(node), LogKind::Info, "round failed".into(), text);
                 }
             }
         }

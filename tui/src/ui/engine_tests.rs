@@ -115,7 +115,9 @@ fn tendermint_shows_rounds_steps_votes_and_failed_rounds() {
     assert!(s.contains("committed chain · 1 height/cell"), "{s}");
     assert!(s.contains("✗r0") && s.contains("✗r0-1"), "{s}");
     assert!(s.contains("╵h0"), "{s}");
-    assert!(s.contains("height 9 round 1 failed, first at n0"), "{s}");
+    // Failed rounds fold into one line with a count: the newest, first at n0.
+    assert!(s.contains("×4 height 13 round 0 failed, first at n0"), "{s}");
+    assert_eq!(s.matches("failed, first at").count(), 1, "{s}");
     assert!(!s.contains("first at n1"), "{s}");
     assert!(s.contains("height 12 committed (0c0c0c0c) first at n0"), "{s}");
     insta::assert_snapshot!("tendermint_160x48", screen(&v, &UiState::default(), 160, 48));

@@ -1,5 +1,7 @@
 //! The header: cluster, engine, where the cluster is, nodes up, finality,
-//! FROZEN when the view is frozen, and the latest alarm in red (reversed
+//! `finality stalled 19 s (no commit)` (in the engine's own word, see
+//! `cluster::stall`) while finality has stopped, FROZEN when the view is
+//! frozen, and the latest alarm in red (reversed
 //! without colour). Where the cluster is, per engine:
 //! - gasper: slot and epoch (with progress through the epoch), finalized
 //!   checkpoint and finality lag in slots;
@@ -35,8 +37,12 @@ fn tendermint(view: &ClusterView) -> (String, String) {
     let (height, round) = details.map(|d| (d.height, d.round)).max().unwrap_or((view.current_slot(0), 0));
     (
         format!("height {height} round {round}"),
-        format!("committed h{} · {} rounds failed", view.finalized().block.height, view.failed_rounds.total()),
+        format!("committed h{} · {}", view.finalized().block.height, rounds_failed(view.failed_rounds.total())),
     )
+}
+
+fn rounds_failed(n: usize) -> String {
+    format!("{n} round{} failed", if n == 1 { "" } else { "s" })
 }
 
 fn pow(view: &ClusterView) -> (String, String) {
@@ -68,6 +74,11 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         Span::raw(format!("nodes {}/{} up · ", view.nodes_up(), view.nodes.len())),
         Span::raw(finality),
     ];
+    if let Some(st) = view.finality_stall(now_ms) {
+        let text = format!(" finality stalled {} ({}) ", crate::cluster::stall::human(st.for_ms), st.missing);
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(text, ui.theme.alarm()));
+    }
     if ui.frozen {
         spans.push(Span::styled(" · FROZEN (f)", bold.add_modifier(Modifier::REVERSED)));
     }

@@ -1,7 +1,9 @@
 //! Finality lag over time: head slot minus finalized slot, one line per node
 //! (a ratatui Chart), with injected faults (`LogKind::Fault` entries) drawn as
 //! vertical red lines at their slot. Only as many samples as the chart has
-//! braille columns are drawn, so the cost does not grow with history.
+//! braille columns are drawn, so the cost does not grow with history. The
+//! legend sits top left, away from the newest data on the right. Tendermint
+//! plots time since each node's last commit instead (`commit_gap`).
 
 use super::{Pane, UiState, pane_block};
 use crate::cluster::{ClusterView, LogKind};
@@ -12,6 +14,9 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
+    if view.kind() == crate::cluster::engine::EngineKind::Tendermint {
+        return super::commit_gap::draw(frame, area, view, ui);
+    }
     let t = ui.theme;
     let p = view.kind().slot_prefix();
     let title = if p == "s" { "finality lag (slots) per node" } else { "finality lag (heights) per node" };
@@ -59,6 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         .block(block)
         .x_axis(Axis::default().bounds([x0, x1]).labels([Span::raw(format!("{p}{x0}")), Span::raw(format!("{p}{x1}"))]))
         .y_axis(Axis::default().bounds([0.0, ymax]).labels([Span::raw("0"), Span::raw(format!("{:.0}", ymax))]))
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
         .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
     frame.render_widget(chart, area);
 }

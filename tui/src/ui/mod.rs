@@ -6,8 +6,10 @@
 //! block's details); lag chart over transactions | links | events. Below that, the compact
 //! layout shows the header, the nodes table and one more pane: the focused
 //! one, or the fork tree while the nodes table has focus; a tab line names
-//! the others. `?` lays the help on top, Enter the node detail.
+//! the others. `?` lays the help on top, Enter the node detail; a full-screen log
+//! (`viewer`) covers everything but the help.
 
+mod commit_gap;
 mod detail;
 pub mod fork_tree;
 mod header;
@@ -24,6 +26,7 @@ mod tendermint;
 pub mod theme;
 pub mod txs;
 mod validators;
+pub mod viewer;
 
 use crate::cluster::ClusterView;
 use ratatui::Frame;
@@ -121,6 +124,9 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
     }
     if ui.detail {
         detail::draw(frame, view, ui, log_tail);
+    }
+    if let Some(v) = ui.viewer {
+        viewer::draw(frame, v, view, ui, log_tail);
     }
     if ui.help {
         help::draw(frame);

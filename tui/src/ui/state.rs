@@ -3,7 +3,24 @@
 //! know about the cluster comes in a `Bounds`.
 
 use super::theme::Theme;
+use crate::cluster::Severity;
 use crate::keys::{Action, Mode};
+
+/// What a full-screen log shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewerSource {
+    /// The dashboard's event log, under the pane's filters, wrapped.
+    Events,
+    /// A node's log file (stdout and stderr of its process).
+    NodeLog(usize),
+}
+
+/// A full-screen log. `scroll` is lines up from the newest; 0 follows new lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    pub source: ViewerSource,
+    pub scroll: usize,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Pane {
@@ -88,6 +105,14 @@ pub struct UiState {
     pub marked: std::collections::BTreeSet<usize>,
     /// The fault prompt's text while it is open.
     pub prompt: Option<String>,
+    /// Which events the events pane shows (`s`).
+    pub severity: Severity,
+    /// A full-screen log, over everything else.
+    pub viewer: Option<Viewer>,
+    /// Set by `y`: the app copies what is selected, then clears it.
+    pub copy_requested: bool,
+    /// The block the fork tree last drew as selected (what `y` copies there).
+    pub drawn_block: std::cell::Cell<Option<devnet_node::chain::Hash32>>,
 }
 
 impl UiState {
@@ -107,6 +132,8 @@ impl UiState {
             Mode::Filter
         } else if self.help {
             Mode::Help
+        } else if self.viewer.is_some() {
+            Mode::Viewer
         } else if self.detail {
             Mode::Detail
         } else {
@@ -116,6 +143,22 @@ impl UiState {
 
     pub fn update(&mut self, action: Action, b: Bounds) {
         let last = |n: usize| n.saturating_sub(1);
+        if let Some(v) = &mut self.viewer {
+            match action {
+                Action::Up => v.scroll += 1,
+                Action::Down => v.scroll = v.scroll.saturating_sub(1),
+                Action::PageUp => v.scroll += 20,
+                Action::PageDown => v.scroll = v.scroll.saturating_sub(20),
+                Action::Latest => v.scroll = 0,
+                // Clamped to the text when drawn.
+                Action::Oldest => v.scroll = usize::MAX / 2,
+                Action::Back => self.viewer = None,
+                Action::Quit => self.quit = true,
+                Action::CycleSeverity => self.severity = self.severity.next(),
+                _ => {}
+            }
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::ToggleHelp => self.help = !self.help,
@@ -126,11 +169,20 @@ impl UiState {
                     self.detail = false;
                 }
             }
-            Action::Open => {
-                if self.focus == Pane::Nodes {
-                    self.detail = true;
-                }
+            Action::Open => match self.focus {
+                Pane::Nodes => self.detail = true,
+                Pane::Log => self.viewer = Some(Viewer { source: ViewerSource::Events, scroll: 0 }),
+                _ => {}
+            },
+            Action::OpenNodeLog => {
+                self.viewer = Some(Viewer { source: ViewerSource::NodeLog(self.selected), scroll: 0 });
             }
+            Action::CycleSeverity => {
+                self.severity = self.severity.next();
+                self.log_scroll = 0;
+            }
+            Action::Copy => self.copy_requested = true,
+            Action::Oldest => {}
             Action::Up => match (self.detail, self.focus) {
                 (true, _) | (false, Pane::Nodes) => self.selected = self.selected.saturating_sub(1),
                 (_, Pane::Validators) => self.validator_scroll = self.validator_scroll.saturating_sub(1),

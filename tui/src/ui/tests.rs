@@ -278,3 +278,43 @@ fn small_terminals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn the_header_says_finality_stalled_in_the_engines_word() {
+    let mut v = sample_view();
+    v.genesis_ms = 1;
+    v.epoch_slots = 2; // a 7 s threshold at 1 s slots
+    v.last_final_ms = None;
+    let s = screen(&v, &UiState::default(), 160, 48);
+    assert!(s.contains("finality stalled 13 s (no finalized epoch)"), "{s}");
+    v.last_final_ms = Some(NOW - 1_000);
+    assert!(!screen(&v, &UiState::default(), 160, 48).contains("stalled"));
+}
+
+#[test]
+fn events_and_node_logs_open_full_screen_and_wrap() {
+    use super::state::{Viewer, ViewerSource};
+    let mut v = forked_view();
+    let long = format!("n1 rejected a message from n3: {}", "a very long reason ".repeat(12));
+    v.log(NOW, Some(1), crate::cluster::LogKind::Warning, long.clone());
+    let ui = UiState { viewer: Some(Viewer { source: ViewerSource::Events, scroll: 0 }), ..Default::default() };
+    let s = screen(&v, &ui, 100, 30);
+    assert!(s.contains("events · all (s)") && s.contains("following"), "{s}");
+    let joined: String = s.lines().map(|l| l.trim_start_matches('│').trim_end_matches('│')).collect();
+    assert!(joined.contains(long.trim_end()), "the long line is whole, wrapped:\n{s}");
+    let ui = UiState { viewer: Some(Viewer { source: ViewerSource::NodeLog(0), scroll: 0 }), ..Default::default() };
+    let s = screen(&v, &ui, 100, 30);
+    assert!(s.contains("n0 log file") && s.contains("INFO node started"), "{s}");
+}
+
+#[test]
+fn the_severity_filter_keeps_slashings_and_faults() {
+    let mut v = sample_view();
+    v.log(NOW, None, crate::cluster::LogKind::Slashing, "validator 2 slashed (first seen on n1)".into());
+    v.log(NOW, None, crate::cluster::LogKind::Fault, "crash n1: n1 crashed".into());
+    let ui = UiState { severity: crate::cluster::Severity::Critical, ..Default::default() };
+    let s = screen(&v, &ui, 160, 48);
+    assert!(s.contains("validator 2 slashed") && s.contains("crash n1"), "{s}");
+    assert!(!s.contains("justified ("), "finality lines are filtered out:\n{s}");
+    assert!(s.contains("faults, slashings, alarms (s)"), "{s}");
+}

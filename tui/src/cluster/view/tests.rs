@@ -234,3 +234,43 @@ fn bft_finality_never_moves_back() {
     node(&mut v, 1, finalized(h(30), 3, 3));
     assert!(v.has_safety_alarm());
 }
+
+#[test]
+fn finality_stalls_in_the_engines_own_word_and_recovers() {
+    let nodes: Vec<NodeEntry> = (0..4)
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i as u32),
+            metrics: None,
+        })
+        .collect();
+    let genesis = 1_000_000;
+    let mut v = ClusterView::new("t", "tendermint", 100, 1, genesis, &nodes);
+    let at = |v: &mut ClusterView, node: usize, e: pb::Event, t: u64| v.apply(ClusterEvent::Node { node, event: e }, t);
+    at(&mut v, 0, finalized(h(1), 0, 1), genesis + 100);
+    assert_eq!(v.stall_threshold_ms(), 1000, "five 100 ms slots, but never under a second");
+    assert_eq!(v.finality_stall(genesis + 1100), None);
+    let st = v.finality_stall(genesis + 19_100).expect("stalled");
+    assert_eq!((st.for_ms, st.missing), (19_000, "no commit"));
+    // Another node committing the same height is not progress; a higher one is.
+    at(&mut v, 1, finalized(h(1), 0, 1), genesis + 19_000);
+    assert!(v.finality_stall(genesis + 19_100).is_some());
+    at(&mut v, 1, finalized(h(2), 0, 2), genesis + 19_200);
+    assert_eq!(v.finality_stall(genesis + 19_300), None);
+    assert_eq!(v.nodes[1].finalized_ms, Some(genesis + 19_200));
+    assert_eq!(v.nodes[0].finalized_ms, Some(genesis + 100));
+    // The time series of the BFT lag chart climbs through a stall with no events (`tick`).
+    for t in (20_000..25_000).step_by(250) {
+        v.tick(genesis + t);
+    }
+    let last = v.history.since_final.back().unwrap();
+    assert_eq!(last.t_ms, genesis + 24_750);
+    assert_eq!(v.finality_stall(genesis + 24_750).map(|s| s.for_ms), Some(5_550));
+    let mut g = ClusterView::new("t", "gasper", 1000, 4, genesis, &nodes);
+    assert_eq!(g.stall_threshold_ms(), 14_000, "three and a half 4-slot epochs");
+    assert_eq!(g.finality_stall(genesis + 14_000), None, "first finality takes two epochs and more");
+    assert_eq!(g.finality_stall(genesis + 15_000).map(|s| s.missing), Some("no finalized epoch"));
+    g.apply(ClusterEvent::Node { node: 0, event: finalized(h(1), 1, 4) }, genesis + 15_000);
+    assert_eq!(g.finality_stall(genesis + 15_500), None);
+}

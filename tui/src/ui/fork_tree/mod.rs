@@ -225,6 +225,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
                 .map(|(h, _)| *h)
         }
     };
+    ui.drawn_block.set(selected);
     let offset = (cursor_row + 1).saturating_sub(rows_vis);
     let mut g = Grid::new(rows_vis, width);
     for lane in &lay.lanes {

@@ -85,6 +85,18 @@ fn filter_detail_and_freeze() {
     s.focus = Pane::Log;
     s.update(Action::Open, B);
     assert!(!s.detail, "enter opens a detail only from the nodes table");
+    assert_eq!(s.mode(), Mode::Viewer, "enter on events opens them full screen");
+    s.update(Action::Up, B);
+    s.update(Action::PageUp, B);
+    assert_eq!(s.viewer.map(|v| v.scroll), Some(21));
+    s.update(Action::Latest, B);
+    assert_eq!(s.viewer.map(|v| v.scroll), Some(0), "End follows again");
+    assert_eq!(s.log_scroll, 0, "the viewer scrolls itself, not the pane");
+    s.update(Action::Back, B);
+    assert_eq!(s.mode(), Mode::Normal);
+    s.update(Action::OpenNodeLog, B);
+    assert_eq!(s.viewer.map(|v| v.source), Some(super::ViewerSource::NodeLog(1)));
+    s.update(Action::Back, B);
     s.update(Action::Freeze, B);
     assert!(s.frozen);
     s.update(Action::Freeze, B);
