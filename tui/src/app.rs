@@ -13,6 +13,7 @@ use crate::cluster::{ClusterView, LogKind};
 use crate::devnet::{Devnet, now_ms};
 use crate::fault_keys::{FaultAction, fault_action};
 use crate::faults::words;
+use crate::keymap::KeyMap;
 use crate::keys::{Mode, action_for};
 use crate::ui::{self, Bounds, UiState, theme::Theme};
 use ratatui::crossterm::event::{
@@ -80,17 +81,23 @@ pub fn bounds(view: &ClusterView, now_ms: u64) -> Bounds {
     Bounds { nodes: view.nodes.len(), validators: view.validators.rows.len(), newest_slot: newest }
 }
 
-pub async fn run(mut devnet: Devnet) -> anyhow::Result<()> {
+/// `mouse`: capture the mouse (clicks focus panes and select rows); off
+/// (`--no-mouse`), the terminal keeps it and text selection works.
+pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
-    // ratatui's panic hook restores the terminal but knows nothing of mouse capture.
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
+    if mouse {
+        // ratatui's panic hook restores the terminal but knows nothing of mouse capture.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+            hook(info);
+        }));
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    }
+    let result = event_loop(&mut terminal, &mut devnet, &keymap).await;
+    if mouse {
         let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-        hook(info);
-    }));
-    let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut devnet).await;
-    let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    }
     ratatui::restore();
     eprintln!("stopping {} nodes...", devnet.view.nodes.len());
     devnet.shutdown().await;
@@ -159,7 +166,11 @@ async fn inject(devnet: &mut Devnet, words: &[String]) {
     }
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet) -> anyhow::Result<()> {
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    devnet: &mut Devnet,
+    keymap: &KeyMap,
+) -> anyhow::Result<()> {
     let mut keys = spawn_key_reader();
     let mut ui =
         UiState { theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()), ..Default::default() };
@@ -183,6 +194,9 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, devnet: &mut Devnet
                     dirty = true;
                 }
                 TermEvent::Key(k) => {
+                    // Text entry takes keys as typed; elsewhere the user's remaps apply.
+                    let typing = ui.prompt.is_some() || ui.mode() == Mode::Filter;
+                    let Some(k) = (if typing { Some(k) } else { keymap.translate(k) }) else { continue };
                     if fault_key(k, &mut ui, devnet).await {
                         dirty = true;
                     } else if let Some(a) = action_for(k, ui.mode()) {

@@ -20,6 +20,7 @@ pub mod duration;
 pub mod fault_keys;
 pub mod faults;
 pub mod headless;
+pub mod keymap;
 pub mod keys;
 pub mod load;
 pub mod metrics;

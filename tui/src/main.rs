@@ -99,6 +99,9 @@ enum Command {
         /// With --headless: one JSON object per event, and a final summary line.
         #[arg(long, requires = "headless")]
         json: bool,
+        /// Leave the mouse to the terminal (text selection works; no clicking on panes).
+        #[arg(long)]
+        no_mouse: bool,
     },
     /// Look at the test accounts and send transfers on the running devnet: `tx accounts`,
     /// `tx transfer FROM TO AMOUNT`, `tx status ID`, `tx account N`.
@@ -336,8 +339,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let opts = devnet::load::LoadOpts { rate, window: duration, accounts, nodes: node, drain, json };
             devnet::load::run(&target.cluster_dir()?, opts).await
         }
-        Command::Up { config, engine, data_dir, fresh, headless, duration, json } => {
+        Command::Up { config, engine, data_dir, fresh, headless, duration, json, no_mouse } => {
             let cfg = DevnetConfig::load_as(&config, engine.as_deref())?;
+            // A bad keys.toml is refused before anything starts.
+            let keymap = if headless {
+                Default::default()
+            } else {
+                devnet::keymap::KeyMap::load().map_err(anyhow::Error::msg)?
+            };
             let data_dir = match data_dir {
                 Some(d) => d,
                 None => default_data_dir()?,
@@ -346,7 +355,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             if headless {
                 devnet::headless::run(devnet, duration, json).await
             } else {
-                devnet::app::run(devnet).await.map(|()| 0)
+                devnet::app::run(devnet, keymap, !no_mouse).await.map(|()| 0)
             }
         }
     }
