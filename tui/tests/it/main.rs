@@ -5,6 +5,7 @@
 mod cli;
 mod cluster;
 mod load_run;
+mod ownership;
 mod procs;
 mod scenarios;
 mod tmux;
