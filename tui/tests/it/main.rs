@@ -7,6 +7,7 @@ mod cluster;
 mod load_run;
 mod ownership;
 mod procs;
+mod reflection;
 mod scenarios;
 mod tmux;
 mod txs;
