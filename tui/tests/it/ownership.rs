@@ -67,8 +67,10 @@ fn a_second_up_is_refused_and_a_killed_devnets_directory_is_free_again() {
     let addr_file = data.join("it").join("control.addr");
     let addr = std::fs::read_to_string(&addr_file).unwrap();
 
+    let genesis = std::fs::read(data.join("it").join("genesis.json")).unwrap();
+    // Even --fresh, which would wipe the directory, is refused before it touches anything.
     let second = devnet()
-        .args(["up", "--headless", "--for", "5s", "--config"])
+        .args(["up", "--headless", "--fresh", "--for", "5s", "--config"])
         .arg(&cfg)
         .arg("--data-dir")
         .arg(data)
@@ -80,6 +82,7 @@ fn a_second_up_is_refused_and_a_killed_devnets_directory_is_free_again() {
     assert!(err.contains(&format!("{dir} is in use by another devnet (pid {})", first.id())), "{err}");
     // The first one is untouched: same endpoint, every node still running.
     assert_eq!(std::fs::read_to_string(&addr_file).unwrap(), addr);
+    assert_eq!(std::fs::read(data.join("it").join("genesis.json")).unwrap(), genesis);
     assert!(all_running(&status(data, &cfg_args)), "{}", stderr(&status(data, &cfg_args)));
 
     let pid = first.id();
