@@ -16,17 +16,35 @@ fn devnet() -> Command {
     Command::new(env!("CARGO_BIN_EXE_devnet"))
 }
 
-fn up(data: &Path, cfg: &Path, extra: &[&str]) -> Child {
-    devnet()
-        .args(["up", "--headless", "--config"])
-        .arg(cfg)
-        .arg("--data-dir")
-        .arg(data)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+/// A `devnet up` child, SIGKILLed when dropped so a failing test leaves none behind.
+struct Running(Child);
+
+impl Running {
+    fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill(); // SIGKILL
+        let _ = self.0.wait();
+    }
+}
+
+fn up(data: &Path, cfg: &Path, extra: &[&str]) -> Running {
+    Running(
+        devnet()
+            .args(["up", "--headless", "--config"])
+            .arg(cfg)
+            .arg("--data-dir")
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// `devnet status --json --data-dir DATA ARGS...`.
@@ -51,9 +69,8 @@ fn ls_json(data: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn kill(mut child: Child) {
-    child.kill().unwrap();
-    child.wait().unwrap();
+fn kill(child: Running) {
+    drop(child);
 }
 
 #[test]
