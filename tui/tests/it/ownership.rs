@@ -110,6 +110,11 @@ fn a_second_up_is_refused_and_a_killed_devnets_directory_is_free_again() {
     assert_eq!(stale.status.code(), Some(2));
     let want = format!("the devnet in {dir} is not running (stale control.addr from pid {pid})");
     assert!(stderr(&stale).contains(&want), "{}", stderr(&stale));
+    // tx and load, which go to the nodes directly, say so too instead of timing out.
+    let tx = devnet().args(["tx", "accounts", "--data-dir"]).arg(data).args(cfg_args).output().unwrap();
+    assert_eq!(tx.status.code(), Some(2));
+    let want = format!("the devnet in {dir} is not running (pid {pid}, its last owner, has exited)");
+    assert!(stderr(&tx).contains(&want), "{}", stderr(&tx));
     let listed = ls_json(data);
     assert_eq!(listed["clusters"][0]["running"], false, "{listed}");
     assert_eq!(listed["clusters"][0]["stale_control_addr"], true, "{listed}");
