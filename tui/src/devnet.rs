@@ -80,7 +80,10 @@ impl Devnet {
         let (control_tx, control) = mpsc::channel(16);
         let (addr, server) = control::serve(token.clone(), control_tx).await?;
         tasks.push(server);
-        std::fs::write(dir.control_addr_path(), addr.to_string())?;
+        // Written whole (tmp + rename), so `devnet status` never reads half an address.
+        let tmp = dir.control_addr_path().with_extension("addr.tmp");
+        std::fs::write(&tmp, addr.to_string())?;
+        std::fs::rename(&tmp, dir.control_addr_path())?;
         // devnet's own /metrics, listed in targets.json beside the nodes'.
         let (metrics, registry) = ClusterMetrics::new();
         let listener = devnet_node::metrics::bind(([127, 0, 0, 1], 0).into()).await?;

@@ -28,7 +28,7 @@ pub fn template() -> String {
 
 # Cluster name: names the cluster directory (<data-dir>/<name>) and is part of the genesis.
 name = "{name}"
-# Engine: gasper, tendermint or pow.
+# Engine: {engines}.
 consensus = "{consensus}"
 # Node processes n0.., 1 to 64; node i runs validator i.
 nodes = {nodes}
@@ -86,6 +86,7 @@ tx_ttl_ms = {tx_ttl_ms}
 # puzzle_bits = {puzzle_bits}
 "#,
         name = d.name,
+        engines = crate::config::ENGINES.join(", "),
         consensus = d.consensus,
         nodes = d.nodes,
         slot_ms = d.slot_ms,
