@@ -99,9 +99,20 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
     let (health, health_svc) = tonic_health::server::health_reporter();
     health.set_serving::<pb::p2p_server::P2pServer<P2pService>>().await;
     health.set_serving::<pb::observer_server::ObserverServer<ObserverService>>().await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(devnet_proto::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    // Server reflection in both versions stock clients speak: grpcurl and
+    // grpcui try v1 first, grpcio-reflection (Python) and older tools speak
+    // only v1alpha. Each lists every service served here: ours, health, and
+    // both reflection services.
+    let reflection_builder = || {
+        tonic_reflection::server::Builder::configure()
+            .include_reflection_service(false)
+            .register_encoded_file_descriptor_set(devnet_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+    };
+    let reflection = reflection_builder().build_v1()?;
+    let reflection_v1alpha = reflection_builder().build_v1alpha()?;
     let peer_count = Arc::new(AtomicU32::new(names.len() as u32));
     let dropped = Arc::new(AtomicU64::new(0));
     let p2p = P2pService {
@@ -134,6 +145,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         )
         .add_service(health_svc)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .serve_with_incoming(incoming);
     let server = tokio::spawn(server);
     let (metrics, registry) = NodeMetrics::new();

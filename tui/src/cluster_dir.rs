@@ -6,6 +6,7 @@
 //!   nodes.json          node ids, gRPC addresses, validator indices (rewritten at each `up`)
 //!   keys/n0.key ...     validator seeds, hex, mode 0600
 //!   token               cluster token for Control calls, mode 0600
+//!   devnet.lock         held (flock) by the running `devnet`; its pid and start time
 //!   control.addr        where the running `devnet` serves `devnet status`/`inject`
 //!   targets.json        Prometheus file_sd targets: each node's /metrics and devnet's own
 //!   nodes/n0/ ...       each node's store (node.redb)
@@ -15,7 +16,13 @@
 //! A directory that already holds `genesis.json` is resumed: same keys and
 //! genesis, each node on its own store. Resuming with a config whose chain
 //! parameters differ is an error that suggests `--fresh`.
+//!
+//! `prepare` takes the directory's lock (`cluster_lock`) before it reads or
+//! writes anything else, so a second `devnet` on a running cluster is refused
+//! with the directory unchanged; `--fresh` then empties the directory but for
+//! the lock file it holds.
 
+use crate::cluster_lock::{ClusterLock, LOCK_FILE};
 use crate::config::{DevnetConfig, equal_shares};
 use anyhow::{Context, bail};
 use devnet_node::chain::spec::{PowParams, TendermintParams};
@@ -34,6 +41,8 @@ pub struct ClusterDir {
     pub resumed: bool,
     /// Where the running `devnet` serves its own `/metrics` (for `targets.json`).
     pub orchestrator_metrics: Option<SocketAddr>,
+    /// This process owns the directory while it holds this.
+    pub lock: ClusterLock,
 }
 
 pub fn node_id(i: usize) -> String {
@@ -123,8 +132,9 @@ impl ClusterDir {
     /// Creates or resumes the cluster of `cfg` under `data_dir`.
     pub fn prepare(cfg: &DevnetConfig, data_dir: &Path, fresh: bool) -> anyhow::Result<ClusterDir> {
         let root = data_dir.join(&cfg.name);
-        if fresh && root.exists() {
-            std::fs::remove_dir_all(&root).with_context(|| format!("removing {}", root.display()))?;
+        let lock = ClusterLock::acquire(&root)?;
+        if fresh {
+            empty_but_lock(&root)?;
         }
         for sub in ["keys", "nodes", "logs"] {
             std::fs::create_dir_all(root.join(sub)).with_context(|| format!("creating {}", root.display()))?;
@@ -155,11 +165,30 @@ impl ClusterDir {
                 .map(|(i, (addr, m))| NodeEntry { id: node_id(i), addr, validator: Some(i as u32), metrics: Some(m) })
                 .collect(),
         };
-        let dir = ClusterDir { root, spec, nodes, resumed, orchestrator_metrics: None };
+        let dir = ClusterDir { root, spec, nodes, resumed, orchestrator_metrics: None, lock };
         write_json(&dir.nodes_path(), &dir.nodes)?;
         dir.write_targets()?;
         Ok(dir)
     }
+}
+
+/// `--fresh`: removes everything in `root` except the lock file this process holds.
+fn empty_but_lock(root: &Path) -> anyhow::Result<()> {
+    let removing = || format!("removing the contents of {}", root.display());
+    for entry in std::fs::read_dir(root).with_context(removing)? {
+        let entry = entry.with_context(removing)?;
+        if entry.file_name() == LOCK_FILE {
+            continue;
+        }
+        let path = entry.path();
+        let removed = if entry.file_type().with_context(removing)?.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        removed.with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {

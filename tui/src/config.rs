@@ -38,6 +38,9 @@ pub struct DevnetConfig {
 
 pub const DEFAULT_STAKE: u64 = 32;
 
+/// The "file" named in errors about the built-in defaults (`--engine` on no file).
+pub const BUILT_IN: &str = "<built-in defaults>";
+
 #[derive(Debug, PartialEq)]
 pub struct ConfigError {
     pub file: PathBuf,
@@ -264,19 +267,34 @@ impl DevnetConfig {
     /// --engine pow`): the other engines' tables are dropped, and the cluster
     /// is named `<name>-<engine>` so it never resumes the file's own cluster.
     pub fn load_as(path: &Path, engine: Option<&str>) -> Result<DevnetConfig, ConfigError> {
-        let raw = Self::load_raw(path)?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Self::parse_as(&text, path, engine)
+    }
+
+    /// The built-in defaults (an empty file), under `engine` as `load_as` does.
+    pub fn defaults_as(engine: Option<&str>) -> Result<DevnetConfig, ConfigError> {
+        Self::parse_as("", Path::new(BUILT_IN), engine)
+    }
+
+    /// As `parse`, under `engine` as `load_as` does; the file must be valid as written too.
+    pub fn parse_as(text: &str, file: &Path, engine: Option<&str>) -> Result<DevnetConfig, ConfigError> {
+        let raw: Raw = toml::from_str(text).map_err(|e| toml_error(&e, text, file))?;
+        let own = Self::from_raw(&raw, text, file)?;
         let Some(engine) = engine.filter(|e| *e != raw.engine()) else {
-            return Self::load(path);
+            return Ok(own);
         };
         if !ENGINES.contains(&engine) {
             return Err(ConfigError {
-                file: path.to_path_buf(),
+                file: file.to_path_buf(),
                 line: None,
                 message: format!("--engine {engine:?}: expected one of {}", ENGINES.join(", ")),
             });
         }
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        let mut cfg = Self::from_raw(&raw.with_engine(engine), &text, path)?;
+        let mut cfg = Self::from_raw(&raw.with_engine(engine), text, file)?;
         cfg.name = format!("{}-{engine}", cfg.name);
         Ok(cfg)
     }

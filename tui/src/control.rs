@@ -5,8 +5,11 @@
 //! `<cluster>/control.addr`, and needs the cluster token (`<cluster>/token`,
 //! mode 0600) as `authorization: Bearer <token>`. Requests are handed to the
 //! loop that owns the `Devnet`, so faults from here, from keys and from
-//! scenarios go through one executor.
+//! scenarios go through one executor. Only the devnet holding the cluster's
+//! lock writes `control.addr`, and it removes the file only while it still
+//! names its own endpoint; a client checks the lock before trusting the file.
 
+use crate::cluster_lock::{self, Probe};
 use anyhow::Context;
 use devnet_proto::v1 as pb;
 use pb::orchestrator_client::OrchestratorClient;
@@ -86,14 +89,22 @@ pub fn bearer(token: &str) -> AuthInterceptor {
     })
 }
 
-/// A client for the devnet running in `cluster_dir`.
+/// A client for the devnet running in `cluster_dir`. A `control.addr` whose
+/// writer no longer holds the directory's lock is stale, and said to be.
 pub async fn connect(
     cluster_dir: &Path,
 ) -> anyhow::Result<OrchestratorClient<InterceptedService<Channel, AuthInterceptor>>> {
     let addr_file = cluster_dir.join("control.addr");
     let addr = std::fs::read_to_string(&addr_file).with_context(|| {
-        format!("no running devnet found: cannot read {} (is `devnet up` running?)", addr_file.display())
+        format!(
+            "no running devnet found: cannot read {} (is `devnet up` running? `devnet ls` lists the clusters)",
+            addr_file.display()
+        )
     })?;
+    if let Probe::Stopped { last } = cluster_lock::probe(cluster_dir).unwrap_or(Probe::Running { owner: None }) {
+        let from = last.map_or_else(|| "from an older devnet".to_string(), |o| format!("from pid {}", o.pid));
+        anyhow::bail!("the devnet in {} is not running (stale control.addr {from})", cluster_dir.display());
+    }
     let token_file = cluster_dir.join("token");
     let token = std::fs::read_to_string(&token_file).with_context(|| format!("reading {}", token_file.display()))?;
     let channel = Endpoint::from_shared(format!("http://{}", addr.trim()))?

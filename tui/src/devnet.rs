@@ -13,6 +13,7 @@ use crate::faults::FaultState;
 use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
 use crate::supervisor::{NodeCommand, Supervisor, node_binary};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
@@ -31,6 +32,8 @@ pub struct Devnet {
     pub events: mpsc::Receiver<ClusterEvent>,
     /// Requests from `devnet status` / `devnet inject` in other terminals.
     pub control: mpsc::Receiver<ControlReq>,
+    /// Where the control endpoint listens (what this devnet wrote to `control.addr`).
+    control_addr: SocketAddr,
     pub view: ClusterView,
     pub faults: FaultState,
     pub(crate) token: String,
@@ -58,6 +61,7 @@ impl Devnet {
         fresh: bool,
         seed: Option<u64>,
     ) -> anyhow::Result<Devnet> {
+        // Takes the directory's lock first: a second devnet stops here, having touched nothing.
         let mut dir = ClusterDir::prepare(cfg, data_dir, fresh)?;
         let program = node_binary()?;
         let token = dir.token()?;
@@ -76,7 +80,10 @@ impl Devnet {
         let (control_tx, control) = mpsc::channel(16);
         let (addr, server) = control::serve(token.clone(), control_tx).await?;
         tasks.push(server);
-        std::fs::write(dir.control_addr_path(), addr.to_string())?;
+        // Written whole (tmp + rename), so `devnet status` never reads half an address.
+        let tmp = dir.control_addr_path().with_extension("addr.tmp");
+        std::fs::write(&tmp, addr.to_string())?;
+        std::fs::rename(&tmp, dir.control_addr_path())?;
         // devnet's own /metrics, listed in targets.json beside the nodes'.
         let (metrics, registry) = ClusterMetrics::new();
         let listener = devnet_node::metrics::bind(([127, 0, 0, 1], 0).into()).await?;
@@ -100,6 +107,7 @@ impl Devnet {
             supervisor,
             events,
             control,
+            control_addr: addr,
             view,
             faults,
             token,
@@ -152,7 +160,11 @@ impl Devnet {
         for t in &self.tasks {
             t.abort();
         }
-        let _ = std::fs::remove_file(self.dir.control_addr_path());
+        // Removes control.addr only while it still names this devnet's endpoint.
+        let path = self.dir.control_addr_path();
+        if std::fs::read_to_string(&path).is_ok_and(|a| a.trim() == self.control_addr.to_string()) {
+            let _ = std::fs::remove_file(&path);
+        }
         self.supervisor.stop_all(STOP_GRACE).await;
     }
 }

@@ -3,7 +3,6 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use devnet::cluster_dir::default_data_dir;
-use devnet::config::DevnetConfig;
 use devnet::devnet::Devnet;
 use devnet::duration::parse_duration;
 use std::path::PathBuf;
@@ -77,9 +76,9 @@ enum Command {
     },
     /// Start (or resume) the devnet and open the dashboard.
     Up {
-        /// Cluster config.
-        #[arg(long, default_value = "devnet.toml")]
-        config: PathBuf,
+        /// Cluster config (default: ./devnet.toml, else the built-in defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Where cluster directories live (default: the user's data dir + /devnet).
         #[arg(long)]
         data_dir: Option<PathBuf>,
@@ -102,6 +101,24 @@ enum Command {
         /// Leave the mouse to the terminal (text selection works; no clicking on panes).
         #[arg(long)]
         no_mouse: bool,
+    },
+    /// List the clusters under the data dir: name, engine, running or not, control address, age.
+    Ls {
+        /// Where cluster directories live (default: the user's data dir + /devnet).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// One JSON object {"data_dir":...,"clusters":[...]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a commented devnet.toml with every key at its default.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "devnet.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
     },
     /// Look at the test accounts and send transfers on the running devnet: `tx accounts`,
     /// `tx transfer FROM TO AMOUNT`, `tx status ID`, `tx account N`.
@@ -191,15 +208,16 @@ struct TxOpts {
     json: bool,
 }
 
-/// Which running devnet a command talks to: its cluster directory is
-/// DATA_DIR/NAME, NAME from the config file (or --name).
+/// Which running devnet a command talks to: DATA_DIR/NAME, NAME from --name,
+/// else from --config/--engine, else the one running cluster (see `devnet::target`).
 #[derive(clap::Args, Debug)]
 struct Target {
-    #[arg(long, default_value = "devnet.toml")]
-    config: PathBuf,
+    /// Config file whose `name` picks the cluster (default: ./devnet.toml, else the defaults).
+    #[arg(long)]
+    config: Option<PathBuf>,
     #[arg(long)]
     data_dir: Option<PathBuf>,
-    /// Cluster name (default: `name` from the config file).
+    /// Cluster name (default: from --config/--engine, else the one running cluster).
     #[arg(long)]
     name: Option<String>,
     /// The devnet was started with `up --engine ENGINE` (its cluster is NAME-ENGINE).
@@ -213,12 +231,12 @@ impl Target {
             Some(d) => d.clone(),
             None => default_data_dir()?,
         };
-        let name = match &self.name {
-            Some(n) => n.clone(),
-            None if self.config.exists() => DevnetConfig::load_as(&self.config, self.engine.as_deref())?.name,
-            None => "devnet".to_string(),
+        let args = devnet::target::TargetArgs {
+            config: self.config.as_deref(),
+            name: self.name.as_deref(),
+            engine: self.engine.as_deref(),
         };
-        Ok(data_dir.join(name))
+        devnet::target::resolve(&data_dir, &args)
     }
 }
 
@@ -339,8 +357,19 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let opts = devnet::load::LoadOpts { rate, window: duration, accounts, nodes: node, drain, json };
             devnet::load::run(&target.cluster_dir()?, opts).await
         }
+        Command::Ls { data_dir, json } => {
+            let data_dir = match data_dir {
+                Some(d) => d,
+                None => default_data_dir()?,
+            };
+            devnet::ls::run(&data_dir, json)
+        }
+        Command::Init { path, force } => devnet::init::run(&path, force),
         Command::Up { config, engine, data_dir, fresh, headless, duration, json, no_mouse } => {
-            let cfg = DevnetConfig::load_as(&config, engine.as_deref())?;
+            let (cfg, source) = devnet::config_file::pick(config.as_deref(), engine.as_deref())?;
+            if source == devnet::config_file::Source::Defaults {
+                eprintln!("{}", devnet::config_file::defaults_notice(&cfg));
+            }
             // A bad keys.toml is refused before anything starts.
             let keymap = if headless {
                 Default::default()

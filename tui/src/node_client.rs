@@ -1,8 +1,11 @@
 //! A client's view of a running cluster, for `devnet tx` and `devnet load`:
 //! `genesis.json` and `nodes.json` read as `ClusterDir` writes them, gRPC
 //! channels to a node (set up like `cluster::watch`: TCP_NODELAY, short
-//! connect timeout), and words for what a node's refusals mean.
+//! connect timeout), and words for what a node's refusals mean. A cluster
+//! whose lock nobody holds is not running, and is said to be before any
+//! node address from its `nodes.json` is tried.
 
+use crate::cluster_lock::{self, Probe};
 use anyhow::Context;
 use devnet_node::chain::{ChainSpec, Hash32};
 use devnet_node::config::{ClusterNodes, NodeEntry, read_json};
@@ -30,6 +33,11 @@ impl ClusterFiles {
                 root.display(),
                 genesis.display()
             );
+        }
+        // nodes.json outlives its devnet; its addresses mean nothing once that has exited.
+        if let Ok(Probe::Stopped { last }) = cluster_lock::probe(root) {
+            let was = last.map_or_else(String::new, |o| format!(" (pid {}, its last owner, has exited)", o.pid));
+            anyhow::bail!("the devnet in {} is not running{was}; start it with `devnet up`", root.display());
         }
         let spec: ChainSpec = read_json(&genesis)?;
         let nodes: ClusterNodes = read_json(&root.join("nodes.json"))?;

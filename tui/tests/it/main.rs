@@ -5,7 +5,9 @@
 mod cli;
 mod cluster;
 mod load_run;
+mod ownership;
 mod procs;
+mod reflection;
 mod scenarios;
 mod tmux;
 mod txs;
