@@ -61,6 +61,8 @@ pub fn tail_lines(path: &Path, max_lines: usize) -> Vec<String> {
 }
 
 /// The last `max_lines` lines within the last `max_bytes` of a file.
+/// Hand-written (docs/hand-written.md): one seek and read per poll; a file
+/// watcher crate would add a thread and platform back ends for nothing.
 fn tail_of(path: &Path, max_bytes: u64, max_lines: usize) -> Vec<String> {
     let Ok(mut f) = std::fs::File::open(path) else { return vec![format!("(cannot open {})", path.display())] };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);

@@ -54,6 +54,7 @@ impl ClusterView {
 }
 
 /// `19 s`, `2 min 5 s`, `350 ms`: a stall's length for the header.
+/// Not `humantime::format_duration`, which prints every unit (`19s 350ms 12us`).
 pub fn human(ms: u64) -> String {
     match ms {
         0..1000 => format!("{ms} ms"),

@@ -19,7 +19,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph};
 use unicode_width::UnicodeWidthChar;
 
-/// Cuts `text` into rows of at most `width` display columns.
+/// Cuts `text` into rows of at most `width` display columns. Hand-written:
+/// ratatui's `Paragraph` wraps, but tells how many rows that takes only
+/// behind its unstable `unstable-rendered-line-info` feature, and scrolling
+/// needs the count.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut rows = vec![];
