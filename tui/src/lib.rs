@@ -12,6 +12,7 @@ pub mod alarms;
 pub mod app;
 pub mod cluster;
 pub mod cluster_dir;
+pub mod command_bar;
 pub mod config;
 pub mod control;
 pub mod devnet;
