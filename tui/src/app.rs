@@ -6,13 +6,13 @@
 //! The app is where the dashboard's IO happens: it reads `NO_COLOR`, keeps the
 //! frozen copy of the view (`f`), and reads the tail of the selected node's
 //! log file (at most `TAIL_BYTES`, every `TAIL_EVERY`) while the node detail
-//! is open, handing the lines to the UI. Fault keys and the fault prompt are
+//! is open, handing the lines to the UI. Fault keys and the command bar are
 //! handled here first (`fault_key`), then navigation (`keys`).
 
 use crate::cluster::{ClusterView, LogKind};
+use crate::command_bar::{CommandBar, Context, Outcome, history};
 use crate::devnet::{Devnet, now_ms};
 use crate::fault_keys::{FaultAction, fault_action};
-use crate::faults::words;
 use crate::keymap::KeyMap;
 use crate::keys::{Mode, action_for};
 use crate::ui::{self, Bounds, UiState, theme::Theme};
@@ -106,25 +106,29 @@ pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Res
     result
 }
 
-/// The fault prompt and fault keys (see `fault_keys`): the prompt takes every
-/// key while open; in the normal mode Space marks and the fault letters act.
-/// Returns whether the key was used here.
+/// The command bar and fault keys (see `fault_keys`): the bar takes every key
+/// while open (but Ctrl-C), and a fault it submits stays in it with the error
+/// when the devnet refuses it; in the normal mode Space marks and the fault
+/// letters act. Returns whether the key was used here.
 async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
     if k.kind != KeyEventKind::Press {
         return false;
     }
-    if let Some(text) = &mut ui.prompt {
-        match k.code {
-            KeyCode::Esc => ui.prompt = None,
-            KeyCode::Enter => {
-                let line = ui.prompt.take().unwrap_or_default();
-                inject(devnet, &words(&line)).await;
-            }
-            KeyCode::Backspace => {
-                text.pop();
-            }
-            KeyCode::Char(c) if !k.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
-            _ => return false,
+    if let Some(bar) = &mut ui.prompt {
+        let ids: Vec<String> = devnet.view.nodes.iter().map(|n| n.id.clone()).collect();
+        let cx = Context { nodes: &ids, engine: &devnet.view.engine, history: &ui.prompt_history };
+        match bar.key(k, &cx) {
+            Outcome::Ignored => return false,
+            Outcome::Kept => {}
+            Outcome::Close => ui.prompt = None,
+            Outcome::Submit(words) => match devnet.inject(&words).await {
+                Ok(_) => {
+                    history::push(&mut ui.prompt_history, &words.join(" "));
+                    history::save(&history::path(&devnet.dir.root), &ui.prompt_history);
+                    ui.prompt = None;
+                }
+                Err(e) => bar.refused(e),
+            },
         }
         return true;
     }
@@ -138,7 +142,7 @@ async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
     }
     match fault_action(c, &ui.targets(), &devnet.view) {
         Some(FaultAction::Inject(w)) => inject(devnet, &w).await,
-        Some(FaultAction::Prompt(text)) => ui.prompt = Some(text),
+        Some(FaultAction::Prompt(text)) => ui.prompt = Some(CommandBar::new(text)),
         None => return false,
     }
     true
@@ -174,8 +178,11 @@ async fn event_loop(
     keymap: &KeyMap,
 ) -> anyhow::Result<()> {
     let mut keys = spawn_key_reader();
-    let mut ui =
-        UiState { theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()), ..Default::default() };
+    let mut ui = UiState {
+        theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()),
+        prompt_history: history::load(&history::path(&devnet.dir.root)),
+        ..Default::default()
+    };
     let mut frozen: Option<(ClusterView, u64)> = None;
     let mut log_tail: Vec<String> = vec![];
     // (node, full screen, when): the log file last read, so a change re-reads at once.

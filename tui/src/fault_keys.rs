@@ -15,7 +15,8 @@
 //! | `L` | start a transfer load of `LOAD_KEY_RATE` (`load 200/s`), or stop the running one (`load stop`) |
 //! | `:` | empty prompt for any fault |
 //!
-//! Prompts take the words of `devnet inject`; Enter injects, Esc cancels.
+//! Prompts open the command bar (`command_bar`) with the words of `devnet
+//! inject`; Enter applies, Esc closes, a refused fault stays with its error.
 //! Everything goes through the one fault executor, so keys, CLI and
 //! scenarios behave alike. Pure: tested without a terminal.
 

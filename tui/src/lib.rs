@@ -18,6 +18,7 @@ pub mod clipboard;
 pub mod cluster;
 pub mod cluster_dir;
 pub mod cluster_lock;
+pub mod command_bar;
 pub mod config;
 pub mod config_file;
 pub mod control;

@@ -23,13 +23,13 @@ struct Cli {
 enum Command {
     /// Inject a fault into the running devnet, e.g. `crash n2`, `partition n0,n1,n2/n3`, `heal`,
     /// `latency n0 n1 200ms --jitter 50ms`, `equivocate n3` (see README, "Faults").
-    /// Options (--data-dir, --config, --name) go before the fault's words.
+    /// Options (--data-dir, --config, --name, --engine) go anywhere on the line;
+    /// `devnet inject FAULT --help` documents one fault.
     Inject {
         #[command(flatten)]
         target: Target,
-        /// The fault and its arguments.
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-        words: Vec<String>,
+        #[command(subcommand)]
+        fault: devnet::faults::FaultCmd,
     },
     /// Run a scenario file: a fresh devnet, timed faults, checks; exit 0 when every check held,
     /// 1 when one failed, 2 for a bad scenario file.
@@ -267,8 +267,19 @@ impl Drop for RunDir {
     }
 }
 
+/// The command line, with `inject`'s options (the `Target`) made global so
+/// they may follow the fault's words (`devnet inject crash n2 --data-dir D`).
+fn command() -> clap::Command {
+    use clap::CommandFactory;
+    Cli::command().mut_subcommand("inject", |c| c.mut_args(|a| a.global(true)))
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = {
+        use clap::FromArgMatches;
+        let matches = command().get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
     let code = match rt.map_err(anyhow::Error::from).and_then(|rt| rt.block_on(run(cli))) {
         Ok(code) => code,
@@ -282,7 +293,8 @@ fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Inject { target, words } => {
+        Command::Inject { target, fault } => {
+            let words = fault.words();
             let mut client = devnet::control::connect(&target.cluster_dir()?).await?;
             match client.inject(devnet_proto::v1::InjectRequest { words }).await {
                 Ok(r) => {
@@ -394,13 +406,59 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        use clap::FromArgMatches;
+        let m = command().try_get_matches_from(std::iter::once("devnet").chain(args.iter().copied()))?;
+        Cli::from_arg_matches(&m)
+    }
+
     #[test]
-    fn durations() {
-        assert_eq!(parse_duration("20s"), Ok(Duration::from_secs(20)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(parse_duration("3"), Ok(Duration::from_secs(3)));
-        assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown unit"));
-        assert!(parse_duration("fast").is_err());
+    fn inject_options_go_anywhere_on_the_line() {
+        for args in [
+            &["inject", "crash", "n2", "--data-dir", "/d"][..],
+            &["inject", "--data-dir", "/d", "crash", "n2"],
+            &["inject", "crash", "--data-dir", "/d", "n2"],
+        ] {
+            let Ok(Cli { command: Command::Inject { target, fault } }) = parse(args) else { panic!("{args:?}") };
+            assert_eq!(target.data_dir, Some(PathBuf::from("/d")), "{args:?}");
+            assert_eq!(fault.words(), ["crash", "n2"]);
+        }
+        let Ok(Cli { command: Command::Inject { target, fault } }) =
+            parse(&["inject", "latency", "n0", "n1", "200ms", "--name", "x", "--jitter", "50ms"])
+        else {
+            panic!()
+        };
+        assert_eq!(target.name.as_deref(), Some("x"));
+        assert_eq!(fault.words(), ["latency", "n0", "n1", "200ms", "--jitter", "50ms"]);
+        let Ok(Cli { command: Command::Inject { fault, .. } }) = parse(&["inject", "skew", "n1", "-500ms"]) else {
+            panic!()
+        };
+        assert_eq!(fault.words(), ["skew", "n1", "-500ms"]);
+    }
+
+    #[test]
+    fn inject_help_lists_the_faults_and_documents_each() {
+        let e = parse(&["inject", "--help"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp);
+        let help = e.to_string();
+        for fault in devnet::faults::grammar::names() {
+            assert!(help.contains(&format!("  {fault} ")), "{fault} missing from\n{help}");
+        }
+        let help = parse(&["inject", "latency", "--help"]).unwrap_err().to_string();
+        assert!(help.contains("Delay each message on the directed links"), "{help}");
+        assert!(help.contains("--jitter <DURATION>"), "{help}");
+        assert!(help.contains("--data-dir"), "the target options are documented per fault too:\n{help}");
+        let bad = parse(&["inject", "latency", "n0", "n1", "fast"]).unwrap_err().to_string();
+        assert!(bad.contains("expected a duration like 500ms"), "{bad}");
+    }
+
+    #[test]
+    fn durations_on_the_command_line() {
+        let Ok(Cli { command: Command::Up { duration, .. } }) = parse(&["up", "--headless", "--for", "1m30s"]) else {
+            panic!()
+        };
+        assert_eq!(duration, Some(Duration::from_secs(90)));
+        let e = parse(&["up", "--headless", "--for", "3"]).unwrap_err().to_string();
+        assert!(e.contains("time unit needed"), "{e}");
     }
 }

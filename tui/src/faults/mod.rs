@@ -1,4 +1,5 @@
-//! Faults: one language (`parse`), one record of what is in force (`state`),
+//! Faults: one grammar (`grammar`, with its typed `values`), one parser
+//! (`parse`), one record of what is in force (`state`),
 //! one executor (`apply`, on `Devnet`). Dashboard keys, `devnet inject` and
 //! scenario steps all come through here.
 //!
@@ -9,8 +10,11 @@
 //! devnet itself (`load::in_devnet`).
 
 mod apply;
+pub mod grammar;
 pub mod parse;
 pub mod state;
+pub mod values;
 
-pub use parse::{Fault, LoadWords, ProcessFault, Shape, check_engine, parse, words};
+pub use grammar::FaultCmd;
+pub use parse::{Fault, LoadWords, ProcessFault, Shape, check_engine, parse, parse_cmd, words};
 pub use state::FaultState;

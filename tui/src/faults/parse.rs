@@ -1,6 +1,10 @@
 //! The fault language: the words of `devnet inject ...`, of scenario steps
-//! (`inject = "partition n0,n1/n2,n3"`) and of the dashboard's prompt. One
-//! parser for all three, so they can never disagree.
+//! (`inject = "partition n0,n1/n2,n3"`) and of the dashboard's command bar.
+//! One grammar for all three (`grammar::FaultCmd`, a clap subcommand enum),
+//! so they can never disagree. Here a line of words is parsed with it
+//! (`parse_cmd`: clap's errors, on one line) and then resolved against the
+//! cluster (`resolve`: node ids in range, partition groups covering every
+//! node) into the `Fault` the executor applies.
 //!
 //! ```text
 //! crash|restart|pause|resume|stop NODES        NODES: n1 | n1,n2 | all
@@ -12,7 +16,7 @@
 //! loss FROM TO PROBABILITY                     0.3 or 30%
 //! filter FROM TO KINDS                         KINDS: block,vote,evidence,status,sync,tx
 //! clear FROM TO                                remove the rules on those links
-//! skew NODE OFFSET                             +500ms, -2s, 0
+//! skew NODE OFFSET                             +500ms, -2s, 0 (durations: `crate::duration`)
 //! equivocate|silent|honest NODE
 //! withhold NODE SLOTS
 //! selfish NODE                                 pow: selfish mining
@@ -30,6 +34,9 @@
 //! Words that only mean something to one engine (`hashrate`, `selfish` for
 //! pow) parse everywhere; `check_engine` refuses them on other clusters.
 
+use super::grammar::{self, FaultCmd, FaultLine, LoadStop, ShapeCmd, names};
+use super::values::{CensorWord, NodeWord, NodesWord};
+use clap::Parser;
 use devnet_node::consensus::MsgKind;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -110,94 +117,29 @@ pub enum LoadWords {
     Stop,
 }
 
-/// Usage lines, shown with every parse error.
-pub const USAGE: &str = "crash|restart|pause|resume|stop NODES · partition n0,n1/n2,n3 · \
-partition isolate NODE|halves|majority|bridge|ring · cut FROM TO · heal · \
-latency FROM TO 200ms [--jitter 50ms] · loss FROM TO 30% · filter FROM TO block,vote,evidence,status,sync,tx · \
-clear FROM TO · skew NODE +500ms · equivocate|silent|honest NODE · withhold NODE SLOTS · twin NODE · \
-censor NODE 3,5|all|off · load 500/s [ACCOUNTS] · load stop · \
-pow only: selfish NODE · hashrate NODE 60%";
-
 /// Resolves `n3` (or `3`) to an index among `n` nodes.
 pub fn node(word: &str, n: usize) -> Result<usize, String> {
-    let digits = word.strip_prefix('n').unwrap_or(word);
-    match digits.parse::<usize>() {
-        Ok(i) if i < n => Ok(i),
-        Ok(_) => Err(format!("no node {word:?}: this cluster has n0..n{}", n.saturating_sub(1))),
-        Err(_) => Err(format!("expected a node like n0, found {word:?}")),
-    }
+    in_cluster(word.parse::<NodeWord>()?, n)
 }
 
-/// `n1`, `n1,n2`, `all` or `*`.
+fn in_cluster(w: NodeWord, n: usize) -> Result<usize, String> {
+    if w.0 < n { Ok(w.0) } else { Err(format!("no node \"{w}\": this cluster has n0..n{}", n.saturating_sub(1))) }
+}
+
+/// `n1`, `n1,n2`, `all` or `*`, sorted, each once.
 pub fn nodes(word: &str, n: usize) -> Result<Vec<usize>, String> {
-    if word == "all" || word == "*" {
-        return Ok((0..n).collect());
-    }
-    let mut out: Vec<usize> =
-        word.split(',').filter(|w| !w.is_empty()).map(|w| node(w, n)).collect::<Result<_, _>>()?;
-    if out.is_empty() {
-        return Err(format!("expected nodes like n0,n1, found {word:?}"));
-    }
+    resolve_nodes(&word.parse::<NodesWord>()?, n)
+}
+
+fn resolve_nodes(w: &NodesWord, n: usize) -> Result<Vec<usize>, String> {
+    let mut out = match w {
+        NodesWord::All => (0..n).collect(),
+        NodesWord::List(l) => l.iter().map(|i| in_cluster(NodeWord(*i), n)).collect::<Result<Vec<_>, _>>()?,
+    };
     out.sort();
     out.dedup();
     Ok(out)
 }
-
-/// `500ms`, `2s`, `1m`, a bare number of milliseconds; with a sign for skew.
-pub fn duration_ms(word: &str) -> Result<i64, String> {
-    let (sign, rest) = match word.strip_prefix('-') {
-        Some(r) => (-1, r),
-        None => (1, word.strip_prefix('+').unwrap_or(word)),
-    };
-    let split = rest.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(rest.len());
-    let (num, unit) = rest.split_at(split);
-    let v: f64 = num.parse().map_err(|_| format!("expected a duration like 200ms or 2s, found {word:?}"))?;
-    let ms = match unit {
-        "" | "ms" => v,
-        "s" => v * 1000.0,
-        "m" => v * 60_000.0,
-        _ => return Err(format!("unknown unit {unit:?} in {word:?}; use ms, s or m")),
-    };
-    Ok(sign * ms.round() as i64)
-}
-
-fn positive_duration(word: &str) -> Result<Duration, String> {
-    let ms = duration_ms(word)?;
-    if ms < 0 {
-        return Err(format!("expected a positive duration, found {word:?}"));
-    }
-    Ok(Duration::from_millis(ms as u64))
-}
-
-fn probability(word: &str) -> Result<f64, String> {
-    let p = match word.strip_suffix('%') {
-        Some(pct) => pct.parse::<f64>().map(|v| v / 100.0),
-        None => word.parse::<f64>(),
-    }
-    .map_err(|_| format!("expected a probability like 0.3 or 30%, found {word:?}"))?;
-    if !(0.0..=1.0).contains(&p) {
-        return Err(format!("a probability must be from 0 to 1 (0% to 100%), found {word:?}"));
-    }
-    Ok(p)
-}
-
-/// A whole percentage from 0 to 100: `60%` or `60`.
-fn percent(word: &str) -> Result<u32, String> {
-    match word.strip_suffix('%').unwrap_or(word).parse::<u32>() {
-        Ok(p) if p <= 100 => Ok(p),
-        _ => Err(format!("expected a share of the hashrate from 0% to 100%, like 60%, found {word:?}")),
-    }
-}
-
-/// `500/s` (or `500`): transfers a second, above 0 and at most 1000000.
-fn rate(word: &str) -> Result<f64, String> {
-    let r = word.strip_suffix("/s").unwrap_or(word).parse::<f64>();
-    match r {
-        Ok(r) if r.is_finite() && r > 0.0 && r <= crate::load::handle::MAX_RATE => Ok(r),
-        _ => Err(format!("expected a rate like 500/s (above 0, at most 1000000/s), found {word:?}")),
-    }
-}
-
 /// Refuses faults that mean nothing to `engine` (rather than letting them
 /// silently do nothing).
 pub fn check_engine(fault: &Fault, engine: &str) -> Result<(), String> {
@@ -212,32 +154,6 @@ pub fn check_engine(fault: &Fault, engine: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
-}
-
-fn kinds(word: &str) -> Result<Vec<MsgKind>, String> {
-    let mut out = BTreeSet::new();
-    for k in word.split(',').filter(|k| !k.is_empty()) {
-        match k {
-            "block" | "blocks" => out.insert(MsgKind::Block),
-            "vote" | "votes" | "attestation" | "attestations" => out.insert(MsgKind::Vote),
-            "evidence" => out.insert(MsgKind::Evidence),
-            "status" => out.insert(MsgKind::Status),
-            "tx" | "txs" | "transfers" => out.insert(MsgKind::Tx),
-            "sync" => {
-                out.insert(MsgKind::SyncRequest);
-                out.insert(MsgKind::SyncResponse)
-            }
-            other => {
-                return Err(format!(
-                    "unknown message kind {other:?}; expected block, vote, evidence, status, sync or tx"
-                ));
-            }
-        };
-    }
-    if out.is_empty() {
-        return Err("expected message kinds like block,vote".into());
-    }
-    Ok(out.into_iter().collect())
 }
 
 fn groups(spec: &str, n: usize) -> Result<Vec<Vec<usize>>, String> {
@@ -264,130 +180,116 @@ fn groups(spec: &str, n: usize) -> Result<Vec<Vec<usize>>, String> {
     Ok(groups)
 }
 
+/// Checks a parsed command against a cluster of `n` nodes and makes it a `Fault`.
+pub fn resolve(cmd: &FaultCmd, n: usize) -> Result<Fault, String> {
+    let one = |w: &NodeWord| in_cluster(*w, n);
+    let link = |from: &NodesWord, to: &NodesWord, change: LinkChange| -> Result<Fault, String> {
+        Ok(Fault::Link { from: resolve_nodes(from, n)?, to: resolve_nodes(to, n)?, change })
+    };
+    let process = |kind, nodes: &NodesWord| Ok(Fault::Process(kind, resolve_nodes(nodes, n)?));
+    let behaviour =
+        |node: &NodeWord, name: &str, slots| Ok(Fault::Behaviour { node: one(node)?, name: name.into(), slots });
+    match cmd {
+        FaultCmd::Crash { nodes } => process(ProcessFault::Crash, nodes),
+        FaultCmd::Restart { nodes } => process(ProcessFault::Restart, nodes),
+        FaultCmd::Pause { nodes } => process(ProcessFault::Pause, nodes),
+        FaultCmd::Resume { nodes } => process(ProcessFault::Resume, nodes),
+        FaultCmd::Stop { nodes } => process(ProcessFault::Stop, nodes),
+        FaultCmd::Partition(p) => Ok(match &p.shape {
+            Some(ShapeCmd::Isolate { node }) => Fault::Shape(Shape::Isolate(one(node)?)),
+            Some(ShapeCmd::Halves) => Fault::Shape(Shape::Halves),
+            Some(ShapeCmd::Majority) => Fault::Shape(Shape::Majority),
+            Some(ShapeCmd::Bridge) => Fault::Shape(Shape::Bridge),
+            Some(ShapeCmd::Ring) => Fault::Shape(Shape::Ring),
+            None => Fault::Partition(groups(&p.groups.join(" "), n)?),
+        }),
+        FaultCmd::Cut { from, to } => Ok(Fault::Cut { from: one(from)?, to: one(to)? }),
+        FaultCmd::Heal => Ok(Fault::Heal),
+        FaultCmd::Latency { from, to, delay, jitter } => {
+            let delay = Some((*delay, jitter.unwrap_or(Duration::ZERO)));
+            link(from, to, LinkChange { delay, ..Default::default() })
+        }
+        FaultCmd::Loss { from, to, probability } => {
+            link(from, to, LinkChange { loss: Some(*probability), ..Default::default() })
+        }
+        FaultCmd::Filter { from, to, kinds } => {
+            link(from, to, LinkChange { drop_kinds: Some(kinds.0.clone()), ..Default::default() })
+        }
+        FaultCmd::Clear { from, to } => link(from, to, LinkChange { clear: true, ..Default::default() }),
+        FaultCmd::Skew { node, offset } => Ok(Fault::Skew { node: one(node)?, ms: *offset }),
+        FaultCmd::Equivocate { node } => behaviour(node, "equivocate", 0),
+        FaultCmd::Silent { node } => behaviour(node, "silent", 0),
+        FaultCmd::Honest { node } => behaviour(node, "honest", 0),
+        FaultCmd::Withhold { node, slots } => behaviour(node, "withhold", *slots),
+        FaultCmd::Selfish { node } => behaviour(node, "selfish", 0),
+        FaultCmd::Hashrate { node, percent } => Ok(Fault::Hashrate { node: one(node)?, percent: *percent }),
+        FaultCmd::Twin { node } => Ok(Fault::Twin(one(node)?)),
+        FaultCmd::Censor { node, accounts } => {
+            let accounts = match accounts {
+                CensorWord::All => None,
+                CensorWord::Off => Some(Vec::new()),
+                CensorWord::Accounts(a) => Some(a.clone()),
+            };
+            Ok(Fault::Censor { node: one(node)?, accounts })
+        }
+        FaultCmd::Load(l) => Ok(Fault::Load(match (&l.stop, l.rate) {
+            (Some(LoadStop::Stop), _) | (None, None) => LoadWords::Stop,
+            (None, Some(rate)) => LoadWords::Start { rate, accounts: l.accounts },
+        })),
+    }
+}
+
+/// Parses one command from its words (no cluster needed): clap's errors, on one line.
+pub fn parse_cmd(words: &[String]) -> Result<FaultCmd, String> {
+    let words: Vec<&str> = words.iter().map(|w| w.as_str()).filter(|w| !w.is_empty()).collect();
+    if words.is_empty() {
+        return Err(format!("no fault given; expected one of: {}", names().join(", ")));
+    }
+    FaultLine::try_parse_from(&words).map(|l| l.fault).map_err(|e| one_line(&e, words.first().copied()))
+}
+
 /// Parses one fault from its words, for a cluster of `n` nodes.
 pub fn parse(words: &[String], n: usize) -> Result<Fault, String> {
-    let words: Vec<&str> = words.iter().map(|w| w.as_str()).filter(|w| !w.is_empty()).collect();
-    let Some((&verb, args)) = words.split_first() else {
-        return Err(format!("no fault given; expected one of: {USAGE}"));
-    };
-    let want = |count: usize, form: &str| -> Result<(), String> {
-        if args.len() == count { Ok(()) } else { Err(format!("`{verb}` takes {form}, found {:?}", args.join(" "))) }
-    };
-    let fault = match verb {
-        "crash" | "restart" | "pause" | "resume" | "stop" => {
-            want(1, "NODES (n1, n1,n2 or all)")?;
-            let kind = match verb {
-                "crash" => ProcessFault::Crash,
-                "restart" => ProcessFault::Restart,
-                "pause" => ProcessFault::Pause,
-                "resume" => ProcessFault::Resume,
-                _ => ProcessFault::Stop,
-            };
-            Fault::Process(kind, nodes(args[0], n)?)
+    resolve(&parse_cmd(words)?, n)
+}
+
+/// A clap error as one line: its message, its tip, and the forms of the
+/// fault concerned (or the list of faults when the fault is unknown).
+pub fn one_line(e: &clap::Error, fault: Option<&str>) -> String {
+    use clap::error::ErrorKind;
+    let forms = fault.and_then(grammar::usage);
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+        return forms.unwrap_or_else(|| format!("faults: {}", names().join(", ")));
+    }
+    let text = e.render().to_string();
+    let mut parts: Vec<String> = vec![];
+    let mut usage = None;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.starts_with("For more information") {
+            continue;
         }
-        "partition" => match args {
-            ["isolate", who] => Fault::Shape(Shape::Isolate(node(who, n)?)),
-            ["halves"] => Fault::Shape(Shape::Halves),
-            ["majority"] => Fault::Shape(Shape::Majority),
-            ["bridge"] => Fault::Shape(Shape::Bridge),
-            ["ring"] => Fault::Shape(Shape::Ring),
-            [] => return Err(format!("`partition` needs groups like n0,n1/n2,n3 or a shape; {USAGE}")),
-            _ => Fault::Partition(groups(&args.join(" "), n)?),
-        },
-        "cut" => {
-            want(2, "FROM TO (one node each)")?;
-            Fault::Cut { from: node(args[0], n)?, to: node(args[1], n)? }
-        }
-        "heal" => {
-            want(0, "no arguments")?;
-            Fault::Heal
-        }
-        "latency" => {
-            let (delay, jitter) = match args {
-                [_, _, d] => (positive_duration(d)?, Duration::ZERO),
-                [_, _, d, "--jitter", j] => (positive_duration(d)?, positive_duration(j)?),
-                _ => {
-                    return Err(format!(
-                        "`latency` takes FROM TO DURATION [--jitter DURATION], found {:?}",
-                        args.join(" ")
-                    ));
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.strip_prefix("fault ").unwrap_or(u).to_string());
+        } else if let Some(u) = usage.as_mut() {
+            // Clap writes a command's other forms on the lines after `Usage:`.
+            *u = format!("{u} | {}", line.strip_prefix("fault ").unwrap_or(line));
+        } else {
+            let line = line.strip_prefix("error: ").unwrap_or(line);
+            match parts.last_mut() {
+                // Clap lists the arguments concerned one a line.
+                Some(last) if last.ends_with(':') || line.starts_with(['<', '[', '-']) => {
+                    *last = format!("{last} {line}")
                 }
-            };
-            let change = LinkChange { delay: Some((delay, jitter)), ..Default::default() };
-            Fault::Link { from: nodes(args[0], n)?, to: nodes(args[1], n)?, change }
-        }
-        "loss" => {
-            want(3, "FROM TO PROBABILITY")?;
-            let change = LinkChange { loss: Some(probability(args[2])?), ..Default::default() };
-            Fault::Link { from: nodes(args[0], n)?, to: nodes(args[1], n)?, change }
-        }
-        "filter" => {
-            want(3, "FROM TO KINDS")?;
-            let change = LinkChange { drop_kinds: Some(kinds(args[2])?), ..Default::default() };
-            Fault::Link { from: nodes(args[0], n)?, to: nodes(args[1], n)?, change }
-        }
-        "clear" => {
-            want(2, "FROM TO")?;
-            let change = LinkChange { clear: true, ..Default::default() };
-            Fault::Link { from: nodes(args[0], n)?, to: nodes(args[1], n)?, change }
-        }
-        "skew" => {
-            want(2, "NODE OFFSET (like +500ms or -2s)")?;
-            Fault::Skew { node: node(args[0], n)?, ms: duration_ms(args[1])? }
-        }
-        "equivocate" | "silent" | "honest" => {
-            want(1, "NODE")?;
-            Fault::Behaviour { node: node(args[0], n)?, name: verb.to_string(), slots: 0 }
-        }
-        "withhold" => {
-            want(2, "NODE SLOTS")?;
-            let slots = args[1].parse::<u64>().ok().filter(|s| *s > 0);
-            let slots =
-                slots.ok_or_else(|| format!("`withhold` needs a number of slots above 0, found {:?}", args[1]))?;
-            Fault::Behaviour { node: node(args[0], n)?, name: "withhold".into(), slots }
-        }
-        "selfish" => {
-            want(1, "NODE")?;
-            Fault::Behaviour { node: node(args[0], n)?, name: "selfish".into(), slots: 0 }
-        }
-        "hashrate" => {
-            want(2, "NODE PERCENT (like 60%)")?;
-            Fault::Hashrate { node: node(args[0], n)?, percent: percent(args[1])? }
-        }
-        "twin" => {
-            want(1, "NODE")?;
-            Fault::Twin(node(args[0], n)?)
-        }
-        "censor" => {
-            want(2, "NODE ACCOUNTS (like 3,5), all, or off")?;
-            let accounts = match args[1] {
-                "all" => None,
-                "off" | "none" => Some(Vec::new()),
-                list => Some(
-                    list.split(',')
-                        .filter(|w| !w.is_empty())
-                        .map(|w| {
-                            w.parse::<u32>().map_err(|_| format!("expected account numbers like 3,5, found {w:?}"))
-                        })
-                        .collect::<Result<Vec<u32>, String>>()?,
-                ),
-            };
-            Fault::Censor { node: node(args[0], n)?, accounts }
-        }
-        "load" => match args {
-            ["stop"] => Fault::Load(LoadWords::Stop),
-            [r] if *r != "stop" => Fault::Load(LoadWords::Start { rate: rate(r)?, accounts: None }),
-            [r, a] if *r != "stop" => {
-                let accounts = a.parse::<u32>().ok().filter(|a| *a >= 2);
-                let accounts =
-                    accounts.ok_or_else(|| format!("`load` needs at least 2 sending accounts, found {a:?}"))?;
-                Fault::Load(LoadWords::Start { rate: rate(r)?, accounts: Some(accounts) })
+                _ => parts.push(line.to_string()),
             }
-            _ => return Err(format!("`load` takes RATE/s [ACCOUNTS] or stop, found {:?}", args.join(" "))),
-        },
-        other => return Err(format!("unknown fault {other:?}; expected one of: {USAGE}")),
-    };
-    Ok(fault)
+        }
+    }
+    match (e.kind(), forms) {
+        (ErrorKind::InvalidSubcommand, _) => parts.push(format!("faults: {}", names().join(", "))),
+        (_, Some(f)) => parts.push(format!("usage: {}", f.split(" — ").next().unwrap_or(&f))),
+        (_, None) => parts.extend(usage.map(|u| format!("usage: {u}"))),
+    }
+    parts.join(" · ")
 }
 
 /// Splits a one-line command into words (spaces; `|` between groups kept as one word).

@@ -164,13 +164,12 @@ fn parse_duration(
     key: &str,
     err: &impl Fn(usize, String) -> ConfigError,
 ) -> Result<Duration, ConfigError> {
-    match crate::faults::parse::duration_ms(s.get_ref()) {
-        Ok(ms) if ms >= 0 => Ok(Duration::from_millis(ms as u64)),
-        _ => Err(err(
+    crate::duration::parse_duration(s.get_ref()).map_err(|_| {
+        err(
             s.span().start,
-            format!("`{key}` must be a duration like \"500ms\", \"4s\" or \"1m\", found {:?}", s.get_ref()),
-        )),
-    }
+            format!("`{key}` must be a duration like \"500ms\", \"4s\" or \"1m30s\", found {:?}", s.get_ref()),
+        )
+    })
 }
 
 /// How an expectation reads in the report: `finality_stalls during=split`.

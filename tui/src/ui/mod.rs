@@ -119,8 +119,8 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
             Pane::Log => log::draw(frame, *r, view, ui),
         }
     }
-    if let Some(text) = &ui.prompt {
-        prompt::draw(frame, text);
+    if let Some(bar) = &ui.prompt {
+        prompt::draw(frame, bar, ui.theme);
     }
     if ui.detail {
         detail::draw(frame, view, ui, log_tail);

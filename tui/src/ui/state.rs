@@ -103,8 +103,10 @@ pub struct UiState {
     pub quit: bool,
     /// Nodes marked with Space: the targets of fault keys (else the selected node).
     pub marked: std::collections::BTreeSet<usize>,
-    /// The fault prompt's text while it is open.
-    pub prompt: Option<String>,
+    /// The command bar for faults while it is open.
+    pub prompt: Option<crate::command_bar::CommandBar>,
+    /// Faults injected from the command bar, older first (`command_bar::history`).
+    pub prompt_history: Vec<String>,
     /// Which events the events pane shows (`s`).
     pub severity: Severity,
     /// A full-screen log, over everything else.

@@ -318,3 +318,21 @@ fn the_severity_filter_keeps_slashings_and_faults() {
     assert!(!s.contains("justified ("), "finality lines are filtered out:\n{s}");
     assert!(s.contains("faults, slashings, alarms (s)"), "{s}");
 }
+
+#[test]
+fn the_command_bar_shows_input_hint_and_an_error_under_the_kept_text() {
+    use crate::command_bar::{CommandBar, Context};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let view = sample_view();
+    let ids: Vec<String> = (0..4).map(|i| format!("n{i}")).collect();
+    let cx = Context { nodes: &ids, engine: "gasper", history: &[] };
+    let mut bar = CommandBar::new("latency n0 n1 soon");
+    bar.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE), &cx);
+    let ui = UiState { prompt: Some(bar), ..Default::default() };
+    let lines = render(&view, &ui, 160, 48);
+    let bottom = &lines[43..48];
+    assert!(bottom[0].contains("fault · Enter apply · Esc close · Tab complete"), "{bottom:#?}");
+    assert!(bottom[1].contains("fault> latency n0 n1 soon"), "{bottom:#?}");
+    assert!(bottom[2].contains("latency FROM TO DELAY [--jitter DURATION] — Delay each message"), "{bottom:#?}");
+    assert!(bottom[3].contains("✖ invalid value 'soon' for '<DELAY>': expected a duration like 500ms"), "{bottom:#?}");
+}

@@ -149,6 +149,16 @@ fn inject_and_status_reach_a_running_devnet_from_another_terminal() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no node \"n7\""));
 
+    // Options go anywhere on the line, as with any clap tool (they were once silently ignored).
+    let out = devnet().args(["inject", "crash", "n2", "--data-dir"]).arg(tmp.path()).arg("--config").arg(&cfg).output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(wait_for(Duration::from_secs(10), || status(tmp.path(), &cfg).is_some_and(|v| running(&v, 2, "crashed"))));
+    let out =
+        devnet().args(["inject", "restart", "--config"]).arg(&cfg).arg("n2").arg("--data-dir").arg(tmp.path()).output();
+    assert!(out.unwrap().status.success());
+    assert!(wait_for(Duration::from_secs(20), || status(tmp.path(), &cfg).is_some_and(|v| running(&v, 2, "running"))));
+
     // A wrong token is refused.
     let token = tmp.path().join("it").join("token");
     let real = std::fs::read_to_string(&token).unwrap();
@@ -161,6 +171,25 @@ fn inject_and_status_reach_a_running_devnet_from_another_terminal() {
     up.kill().unwrap();
     up.wait().unwrap();
     assert!(wait_none_left(tmp.path(), Duration::from_secs(10)).is_empty());
+}
+
+#[test]
+fn inject_help_lists_the_faults_and_documents_each() {
+    let out = devnet().args(["inject", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for fault in ["crash", "partition", "latency", "skew", "equivocate", "hashrate", "censor", "load"] {
+        assert!(help.contains(&format!("  {fault} ")), "{fault} missing:\n{help}");
+    }
+    let out = devnet().args(["inject", "latency", "--help"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Usage: devnet inject latency [OPTIONS] <FROM> <TO> <DELAY>"), "{help}");
+    assert!(help.contains("--jitter <DURATION>") && help.contains("--data-dir"), "{help}");
+    let out = devnet().args(["inject", "latency", "n0", "n1", "soon", "--name", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("expected a duration like 500ms, 2s or 1m30s, found \"soon\""), "{err}");
 }
 
 #[test]

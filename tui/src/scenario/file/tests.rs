@@ -54,10 +54,13 @@ fn every_shipped_scenario_parses() {
 #[test]
 fn errors_name_the_line_and_the_expected_form() {
     let cases = [
-        (OK.replace("inject = \"heal\"", "inject = \"heal now\""), "s.toml:13: step 2: `heal` takes no arguments"),
+        (
+            OK.replace("inject = \"heal\"", "inject = \"heal now\""),
+            "s.toml:13: step 2: unexpected argument 'now' found · usage: heal",
+        ),
         (
             OK.replace("at = \"2s\"", "at = \"soon\""),
-            "s.toml:9: `at` must be a duration like \"500ms\", \"4s\" or \"1m\", found \"soon\"",
+            "s.toml:9: `at` must be a duration like \"500ms\", \"4s\" or \"1m30s\", found \"soon\"",
         ),
         (
             OK.replace("at_slot = 60", "at_slot = 60\nat = \"1s\""),
@@ -127,5 +130,5 @@ fn load_steps_parse_and_name_their_line() {
     assert_eq!(s.steps[0].fault, Fault::Load(crate::faults::LoadWords::Start { rate: 500.0, accounts: Some(50) }));
     assert_eq!(s.steps[1].fault, Fault::Load(crate::faults::LoadWords::Stop));
     let bad = parse("duration = \"20s\"\n[[step]]\nat = \"2s\"\ninject = \"load 0/s\"\n").unwrap_err();
-    assert!(bad.contains("s.toml:4: step 1: expected a rate like 500/s"), "{bad}");
+    assert!(bad.contains("s.toml:4: step 1: invalid value '0/s' for '<RATE/s>': expected a rate like 500/s"), "{bad}");
 }
