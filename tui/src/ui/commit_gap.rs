@@ -10,12 +10,10 @@ use super::{Pane, UiState, pane_block};
 use crate::cluster::{ClusterView, LogKind};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::symbols::Marker;
 use ratatui::text::Span;
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, LegendPosition};
+use ratatui::widgets::{Axis, Chart, LegendPosition};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let t = ui.theme;
     let block = pane_block("time since last commit (s) per node", ui.focus == Pane::Lag);
     let keep = (area.width as usize).saturating_sub(8) * 2;
     let samples: Vec<_> = view.history.since_final.iter().rev().take(keep.max(2)).collect();
@@ -42,22 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         .filter(|e| e.kind == LogKind::Fault && secs(e.time_ms) >= x0 && secs(e.time_ms) <= x1)
         .map(|e| [(secs(e.time_ms), 0.0), (secs(e.time_ms), ymax)])
         .collect();
-    let mut sets: Vec<Dataset> = series
-        .iter()
-        .enumerate()
-        .map(|(i, pts)| {
-            Dataset::default()
-                .name(view.nodes[i].id.clone())
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(t.series(i))
-                .data(pts)
-        })
-        .collect();
-    for (i, f) in faults.iter().enumerate() {
-        let d = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.bad()).data(f);
-        sets.push(if i == 0 { d.name("fault") } else { d });
-    }
+    let sets = super::lag::datasets(view, ui, &series, &faults);
     let chart = Chart::new(sets)
         .block(block)
         .x_axis(

@@ -17,7 +17,6 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     if view.kind() == crate::cluster::engine::EngineKind::Tendermint {
         return super::commit_gap::draw(frame, area, view, ui);
     }
-    let t = ui.theme;
     let p = view.kind().slot_prefix();
     let title = if p == "s" { "finality lag (slots) per node" } else { "finality lag (heights) per node" };
     let block = pane_block(title, ui.focus == Pane::Lag);
@@ -44,6 +43,25 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         .filter(|e| e.kind == LogKind::Fault && (e.slot as f64) >= x0 && (e.slot as f64) <= x1)
         .map(|e| [(e.slot as f64, 0.0), (e.slot as f64, ymax)])
         .collect();
+    let sets = datasets(view, ui, &series, &faults);
+    let chart = Chart::new(sets)
+        .block(block)
+        .x_axis(Axis::default().bounds([x0, x1]).labels([Span::raw(format!("{p}{x0}")), Span::raw(format!("{p}{x1}"))]))
+        .y_axis(Axis::default().bounds([0.0, ymax]).labels([Span::raw("0"), Span::raw(format!("{:.0}", ymax))]))
+        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
+        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
+    frame.render_widget(chart, area);
+}
+
+/// One line per node (named by its id, in its series colour) and the fault
+/// markers (red, named `fault` once): the datasets of both lag charts.
+pub(super) fn datasets<'a>(
+    view: &ClusterView,
+    ui: &UiState,
+    series: &'a [Vec<(f64, f64)>],
+    faults: &'a [[(f64, f64); 2]],
+) -> Vec<Dataset<'a>> {
+    let t = ui.theme;
     let mut sets: Vec<Dataset> = series
         .iter()
         .enumerate()
@@ -60,11 +78,5 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         let d = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.bad()).data(f);
         sets.push(if i == 0 { d.name("fault") } else { d });
     }
-    let chart = Chart::new(sets)
-        .block(block)
-        .x_axis(Axis::default().bounds([x0, x1]).labels([Span::raw(format!("{p}{x0}")), Span::raw(format!("{p}{x1}"))]))
-        .y_axis(Axis::default().bounds([0.0, ymax]).labels([Span::raw("0"), Span::raw(format!("{:.0}", ymax))]))
-        .legend_position(Some(ratatui::widgets::LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)));
-    frame.render_widget(chart, area);
+    sets
 }

@@ -28,6 +28,10 @@ fn ev(kind: pb::event::Kind) -> pb::Event {
 }
 
 fn view(n: usize) -> ClusterView {
+    engine_view("gasper", 100, 4, 0, n)
+}
+
+fn engine_view(engine: &str, slot_ms: u64, epoch_slots: u64, genesis_ms: u64, n: usize) -> ClusterView {
     let nodes: Vec<NodeEntry> = (0..n)
         .map(|i| NodeEntry {
             id: format!("n{i}"),
@@ -36,7 +40,7 @@ fn view(n: usize) -> ClusterView {
             metrics: None,
         })
         .collect();
-    ClusterView::new("t", "gasper", 100, 4, 0, &nodes)
+    ClusterView::new("t", engine, slot_ms, epoch_slots, genesis_ms, &nodes)
 }
 
 fn node(v: &mut ClusterView, node: usize, event: pb::Event) {
@@ -237,16 +241,8 @@ fn bft_finality_never_moves_back() {
 
 #[test]
 fn finality_stalls_in_the_engines_own_word_and_recovers() {
-    let nodes: Vec<NodeEntry> = (0..4)
-        .map(|i| NodeEntry {
-            id: format!("n{i}"),
-            addr: "127.0.0.1:1".parse().unwrap(),
-            validator: Some(i as u32),
-            metrics: None,
-        })
-        .collect();
     let genesis = 1_000_000;
-    let mut v = ClusterView::new("t", "tendermint", 100, 1, genesis, &nodes);
+    let mut v = engine_view("tendermint", 100, 1, genesis, 4);
     let at = |v: &mut ClusterView, node: usize, e: pb::Event, t: u64| v.apply(ClusterEvent::Node { node, event: e }, t);
     at(&mut v, 0, finalized(h(1), 0, 1), genesis + 100);
     assert_eq!(v.stall_threshold_ms(), 1000, "five 100 ms slots, but never under a second");
@@ -267,7 +263,7 @@ fn finality_stalls_in_the_engines_own_word_and_recovers() {
     let last = v.history.since_final.back().unwrap();
     assert_eq!(last.t_ms, genesis + 24_750);
     assert_eq!(v.finality_stall(genesis + 24_750).map(|s| s.for_ms), Some(5_550));
-    let mut g = ClusterView::new("t", "gasper", 1000, 4, genesis, &nodes);
+    let mut g = engine_view("gasper", 1000, 4, genesis, 4);
     assert_eq!(g.stall_threshold_ms(), 14_000, "three and a half 4-slot epochs");
     assert_eq!(g.finality_stall(genesis + 14_000), None, "first finality takes two epochs and more");
     assert_eq!(g.finality_stall(genesis + 15_000).map(|s| s.missing), Some("no finalized epoch"));
