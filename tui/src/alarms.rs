@@ -80,8 +80,8 @@ impl Watchdog {
             if !self.stall_raised && now > from + bound {
                 self.stall_raised = true;
                 let detail = format!(
-                    "finality stuck at epoch {fin} for {} epochs although {connected} of {total} stake is honest, running and connected",
-                    (now - from) / epoch_ms
+                    "finality stuck at epoch {fin} for {} although {connected} of {total} stake is honest, running and connected",
+                    crate::words::plural((now - from) / epoch_ms, "epoch")
                 );
                 view.raise("liveness", detail, now);
             }

@@ -97,6 +97,10 @@ pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Res
         let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     }
     let result = event_loop(&mut terminal, &mut devnet, &keymap).await;
+    // Blank the alternate screen before leaving it: tmux, restoring the
+    // normal screen after the window grew, shows the alternate screen's top
+    // rows in the added space, and those must not be the dashboard.
+    let _ = terminal.clear();
     if mouse {
         let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     }

@@ -40,3 +40,4 @@ pub mod supervisor;
 pub mod target;
 pub mod tx_cli;
 pub mod ui;
+pub mod words;

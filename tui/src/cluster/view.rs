@@ -273,6 +273,16 @@ impl ClusterView {
         now_ms.saturating_sub(self.genesis_ms) / self.slot_ms.max(1)
     }
 
+    /// How a validator is named wherever it appears (events, block details,
+    /// the validators pane): its node and index, `n2 (v2)`, or `v2` when no
+    /// node of this cluster holds its key.
+    pub fn validator_name(&self, v: u32) -> String {
+        match self.nodes.iter().find(|n| n.validator == Some(v)) {
+            Some(n) => format!("{} (v{v})", n.id),
+            None => format!("v{v}"),
+        }
+    }
+
     pub fn epoch_of(&self, slot: u64) -> u64 {
         slot / self.epoch_slots.max(1)
     }
@@ -594,14 +604,14 @@ impl ClusterView {
             }
             Kind::EquivocationSeen(q) => {
                 let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
-                let text = format!("{id} saw {} by validator {} at {unit} {}", q.kind, q.validator, q.slot);
+                let text = format!("{id} saw {} by {} at {unit} {}", q.kind, self.validator_name(q.validator), q.slot);
                 let key = format!("equivocation {} {}", q.validator, q.kind);
                 self.log_repeated(now_ms, Some(node), LogKind::Warning, key, text);
             }
             Kind::Slashed(s) => {
                 self.nodes[node].slashed_seen.insert(s.validator);
                 if self.slashed_logged.insert(s.validator) {
-                    let text = format!("validator {} slashed (first seen on {id})", s.validator);
+                    let text = format!("{} slashed (first seen on {id})", self.validator_name(s.validator));
                     self.log(now_ms, Some(node), LogKind::Slashing, text);
                 }
             }

@@ -199,7 +199,8 @@ impl Context<'_> {
                 let deepest = tl.reorgs.iter().filter(|(t, _, _)| *t >= t0).max_by_key(|(_, _, d)| *d);
                 match deepest {
                     Some((t, n, d)) if d > depth => {
-                        (false, format!("{} reorged {d} blocks deep at {}", self.view.nodes[*n].id, secs(*t)))
+                        let deep = crate::words::plural(*d, "block");
+                        (false, format!("{} reorged {deep} deep at {}", self.view.nodes[*n].id, secs(*t)))
                     }
                     Some((t, n, d)) => {
                         (true, format!("deepest reorg {d} ({} at {})", self.view.nodes[*n].id, secs(*t)))

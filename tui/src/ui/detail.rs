@@ -33,11 +33,11 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, log_tail: &[Str
         Line::raw(format!("slot       {}   head s{} h{} {}", n.slot, n.head.slot, n.head.height, n.head.hash)),
         Line::raw(format!("justified  e{} ({})", n.justified.epoch, n.justified.block.hash)),
         Line::raw(format!(
-            "finalized  e{} h{} ({})   lag {} slots",
+            "finalized  e{} h{} ({})   lag {}",
             n.finalized.epoch,
             n.finalized.block.height,
             n.finalized.block.hash,
-            n.lag_slots()
+            crate::words::plural(n.lag_slots(), "slot")
         )),
         Line::raw(format!("peers      {} up: {}", n.peers_up.len(), n.peers_up.join(" "))),
         Line::raw(format!("reorgs     {} (deepest {})", n.reorgs, n.deepest_reorg)),

@@ -14,6 +14,7 @@
 use super::UiState;
 use crate::cluster::ClusterView;
 use crate::cluster::engine::EngineKind;
+use crate::words::plural;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -28,7 +29,7 @@ fn gasper(view: &ClusterView, now_ms: u64) -> (String, String) {
     let fin = view.finalized();
     (
         format!("slot {slot} · epoch {epoch} [{bar}]"),
-        format!("finalized e{} h{} · lag {} slots", fin.epoch, fin.block.height, view.finality_lag(now_ms)),
+        format!("finalized e{} h{} · lag {}", fin.epoch, fin.block.height, plural(view.finality_lag(now_ms), "slot")),
     )
 }
 
@@ -42,7 +43,7 @@ fn tendermint(view: &ClusterView) -> (String, String) {
 }
 
 fn rounds_failed(n: usize) -> String {
-    format!("{n} round{} failed", if n == 1 { "" } else { "s" })
+    format!("{} failed", plural(n as u64, "round"))
 }
 
 fn pow(view: &ClusterView) -> (String, String) {

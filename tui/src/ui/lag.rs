@@ -1,6 +1,6 @@
 //! Finality lag over time: head slot minus finalized slot, one line per node
 //! (a ratatui Chart), with injected faults (`LogKind::Fault` entries) drawn as
-//! vertical red lines at their slot. Only as many samples as the chart has
+//! vertical red lines at their slot (columns of `•` under `NO_COLOR`). Only as many samples as the chart has
 //! braille columns are drawn, so the cost does not grow with history. The
 //! legend sits top left, away from the newest data on the right. Tendermint
 //! plots time since each node's last commit instead (`commit_gap`).
@@ -74,8 +74,11 @@ pub(super) fn datasets<'a>(
                 .data(pts)
         })
         .collect();
+    // In colour a fault is a red line; without colour a braille line would
+    // read as one more node's data, so faults are columns of dots.
+    let fault_marker = if t.no_color { Marker::Dot } else { Marker::Braille };
     for (i, f) in faults.iter().enumerate() {
-        let d = Dataset::default().marker(Marker::Braille).graph_type(GraphType::Line).style(t.bad()).data(f);
+        let d = Dataset::default().marker(fault_marker).graph_type(GraphType::Line).style(t.bad()).data(f);
         sets.push(if i == 0 { d.name("fault") } else { d });
     }
     sets

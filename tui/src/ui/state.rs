@@ -35,8 +35,10 @@ pub enum Pane {
 }
 
 impl Pane {
+    /// Tab order: the full layout's reading order (top to bottom, then left
+    /// to right; a test holds it to `ui::areas`).
     pub const ORDER: [Pane; 7] =
-        [Pane::Nodes, Pane::Tree, Pane::Validators, Pane::Lag, Pane::Txs, Pane::Links, Pane::Log];
+        [Pane::Nodes, Pane::Validators, Pane::Tree, Pane::Lag, Pane::Txs, Pane::Links, Pane::Log];
     fn step(self, forward: bool) -> Pane {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
         let n = Self::ORDER.len();

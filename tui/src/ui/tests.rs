@@ -135,6 +135,29 @@ fn full_layout_shows_every_pane() {
 }
 
 #[test]
+fn tab_moves_focus_in_the_screens_reading_order() {
+    let view = sample_view();
+    let a = areas(Rect::new(0, 0, 160, 48), &view, &UiState::default());
+    let at = |p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r).unwrap();
+    let mut ui = UiState::default();
+    let b = Bounds { nodes: 4, validators: 4, newest_slot: 13 };
+    for _ in 0..Pane::ORDER.len() - 1 {
+        let (from, was) = (ui.focus, at(ui.focus));
+        ui.update(Action::NextPane, b);
+        let to = at(ui.focus);
+        let right = to.x >= was.x + was.width && to.y < was.y + was.height;
+        let below = to.y >= was.y + was.height;
+        assert!(
+            right || below,
+            "Tab from {from:?} {was:?} went to {:?} {to:?}, neither right of it nor below",
+            ui.focus
+        );
+    }
+    ui.update(Action::NextPane, b);
+    assert_eq!(ui.focus, Pane::Nodes, "Tab cycles back to the first pane");
+}
+
+#[test]
 fn compact_layout_shows_the_focused_pane() {
     let mut ui = UiState::default();
     let s = screen(&sample_view(), &ui, 100, 30);
@@ -213,7 +236,7 @@ fn slashed_validator_crashed_node_and_alarm() {
     assert!(row("3").contains("offline"), "{s}");
     assert!(row("0").contains("active") && row("0").contains("100%"), "{s}");
     assert!(s.contains("n3 crashed (killed by signal 9)"), "{s}");
-    assert!(s.contains("validator 2 slashed (first seen on n1)"), "{s}");
+    assert!(s.contains("n2 (v2) slashed (first seen on n1)"), "{s}");
     insta::assert_snapshot!("slashed_crashed_alarm", s);
 }
 
@@ -258,6 +281,21 @@ fn no_color_keeps_text_markers() {
     assert_eq!(colored, 0);
     let s = screen(&v, &ui, 160, 48);
     assert!(s.contains("ALARM SAFETY") && s.contains("█") && s.contains("final "), "{s}");
+}
+
+#[test]
+fn fault_markers_on_the_lag_chart_are_not_data_lines_without_colour() {
+    let mut v = sample_view();
+    v.log(6_000, None, crate::cluster::LogKind::Fault, "crash n1: n1 crashed".into());
+    let lag_column = |ui: &UiState| {
+        let lines = render(&v, ui, 160, 48);
+        let lag = areas(Rect::new(0, 0, 160, 48), &v, ui).panes.into_iter().find(|(p, _)| *p == Pane::Lag).unwrap().1;
+        let rows = &lines[lag.y as usize + 1..(lag.y + lag.height) as usize - 1];
+        rows.iter().filter(|l| l.chars().skip(lag.x as usize).take(lag.width as usize).any(|c| c == '•')).count()
+    };
+    let plain = UiState { theme: theme::Theme { no_color: true }, ..Default::default() };
+    assert!(lag_column(&plain) >= 3, "a fault is a column of dots under NO_COLOR");
+    assert_eq!(lag_column(&UiState::default()), 0, "in colour it stays a red braille line");
 }
 
 #[test]
@@ -310,11 +348,11 @@ fn events_and_node_logs_open_full_screen_and_wrap() {
 #[test]
 fn the_severity_filter_keeps_slashings_and_faults() {
     let mut v = sample_view();
-    v.log(NOW, None, crate::cluster::LogKind::Slashing, "validator 2 slashed (first seen on n1)".into());
+    v.log(NOW, None, crate::cluster::LogKind::Slashing, "n2 (v2) slashed (first seen on n1)".into());
     v.log(NOW, None, crate::cluster::LogKind::Fault, "crash n1: n1 crashed".into());
     let ui = UiState { severity: crate::cluster::Severity::Critical, ..Default::default() };
     let s = screen(&v, &ui, 160, 48);
-    assert!(s.contains("validator 2 slashed") && s.contains("crash n1"), "{s}");
+    assert!(s.contains("n2 (v2) slashed") && s.contains("crash n1"), "{s}");
     assert!(!s.contains("justified ("), "finality lines are filtered out:\n{s}");
     assert!(s.contains("faults, slashings, alarms (s)"), "{s}");
 }

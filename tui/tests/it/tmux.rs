@@ -54,3 +54,34 @@ fn dashboard_runs_under_tmux() {
     let left = wait_none_left(tmp.path(), Duration::from_secs(10));
     assert!(left.is_empty(), "nodes left behind: {left:?}");
 }
+
+/// Growing the terminal while the dashboard runs, then `q`: the shell's
+/// screen comes back without dashboard rows in it (tmux shows the alternate
+/// screen's top rows in the space a grow added unless it was blanked).
+#[test]
+fn no_dashboard_residue_after_a_grow_resize_and_q() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = fast_config(tmp.path());
+    let session = format!("devnet-it-resize-{}", std::process::id());
+    tmux(&["new-session", "-d", "-s", &session, "-x", "100", "-y", "30", "bash --norc --noprofile"]);
+    let cmd = format!(
+        "clear; {} up --fresh --config {} --data-dir {}; echo DEVNET-EXITED",
+        env!("CARGO_BIN_EXE_devnet"),
+        cfg.display(),
+        tmp.path().display()
+    );
+    tmux(&["send-keys", "-t", &session, &cmd, "Enter"]);
+    let pane = wait_for(&session, |p| p.contains("fork tree") && p.contains("◆"));
+    assert!(pane.contains("fork tree"), "the dashboard did not come up:\n{pane}");
+    tmux(&["resize-window", "-t", &session, "-x", "120", "-y", "40"]);
+    wait_for(&session, |p| p.lines().count() >= 40 && p.lines().any(|l| l.trim_end().chars().count() > 100));
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let pane = wait_for(&session, |p| p.contains("DEVNET-EXITED"));
+    tmux(&["kill-session", "-t", &session]);
+    assert!(pane.contains("DEVNET-EXITED"), "devnet did not exit on q:\n{pane}");
+    for residue in ["fork tree", "validators", "│", "┃"] {
+        assert!(!pane.contains(residue), "dashboard residue {residue:?} on the shell's screen:\n{pane}");
+    }
+    let left = wait_none_left(tmp.path(), Duration::from_secs(10));
+    assert!(left.is_empty(), "nodes left behind: {left:?}");
+}

@@ -28,6 +28,7 @@ use super::{Pane, UiState, pane_block};
 use crate::cluster::ClusterView;
 use crate::cluster::engine::EngineKind;
 use crate::cluster::view::BlockView;
+use crate::words::plural;
 use devnet_node::chain::Hash32;
 pub use layout::{Lane, TreeBlock, TreeLayout, layout};
 use ratatui::Frame;
@@ -364,17 +365,19 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<Hash32>) -> Vec<Line<
     lines.push(Line::raw(format!("│ height   {}", b.block.height)));
     match kind {
         EngineKind::Gasper => {
-            lines.push(Line::raw(format!("│ proposer {}", b.proposer)));
-            lines.push(Line::raw(format!("│ attests  {}", b.attestations)));
+            lines.push(Line::raw(format!("│ proposer {}", view.validator_name(b.proposer))));
+            // The attestations the block includes (votes cast in earlier
+            // slots), not the votes for it: `attests 0` read as "unvoted".
+            lines.push(Line::raw(format!("│ includes {}", plural(b.attestations, "attestation"))));
         }
         EngineKind::Tendermint => {
-            lines.push(Line::raw(format!("│ proposer {}", b.proposer)));
-            lines.push(Line::raw(format!("│ commit   {} precommits", b.attestations)));
+            lines.push(Line::raw(format!("│ proposer {}", view.validator_name(b.proposer))));
+            lines.push(Line::raw(format!("│ commit   {}", plural(b.attestations, "precommit"))));
             let failed = rounds::label(&view.failed_rounds.at(b.block.height).collect());
             lines.push(Line::raw(format!("│ rounds   {}", if failed.is_empty() { "r0 committed" } else { &failed })));
         }
         EngineKind::Pow => {
-            lines.push(Line::raw(format!("│ miner    {}", b.proposer)));
+            lines.push(Line::raw(format!("│ miner    {}", view.validator_name(b.proposer))));
             let tip = view.nodes.iter().map(|n| n.head.height).max().unwrap_or(0);
             if m.live.contains(&h) {
                 lines.push(Line::raw(format!("│ confirms {}", (tip + 1).saturating_sub(b.block.height))));
