@@ -16,9 +16,11 @@ pub fn on_mouse(ev: MouseEvent, areas: &Areas, ui: &mut UiState, nodes: usize) -
             });
             if let Some((pane, r)) = hit {
                 ui.focus = *pane;
-                // Rows: border, header, then one row per node.
-                let row = ev.row.saturating_sub(r.y + 2) as usize;
-                if *pane == Pane::Nodes && ev.row >= r.y + 2 && row < nodes {
+                // Rows: border, header, then one line per node from the
+                // table's scroll offset on.
+                let line = ev.row.saturating_sub(r.y + 2) as usize;
+                let row = table_offset(ui.selected.min(nodes.saturating_sub(1)), *r) + line;
+                if *pane == Pane::Nodes && ev.row >= r.y + 2 && ev.row + 1 < r.y + r.height && row < nodes {
                     ui.selected = row;
                 }
             }
@@ -28,6 +30,14 @@ pub fn on_mouse(ev: MouseEvent, areas: &Areas, ui: &mut UiState, nodes: usize) -
         MouseEventKind::ScrollDown => Some(Action::Down),
         _ => None,
     }
+}
+
+/// The first node row the nodes table shows in `area`: ratatui's `Table`,
+/// given a fresh `TableState` each frame, scrolls just far enough that the
+/// selected row is the last one shown.
+pub fn table_offset(selected: usize, area: ratatui::layout::Rect) -> usize {
+    let shown = area.height.saturating_sub(3).max(1) as usize; // Borders and header.
+    selected.saturating_sub(shown - 1)
 }
 
 #[cfg(test)]
@@ -56,6 +66,12 @@ mod tests {
         assert_eq!(ui.selected, 2, "below the last node selects nothing");
         on_mouse(click(60, 5), &areas, &mut ui, 4);
         assert_eq!(ui.focus, Pane::Log);
+        // 64 nodes in 8 lines: the table shows 5 of them, scrolled to the selected.
+        ui.selected = 40;
+        on_mouse(click(10, 5), &areas, &mut ui, 64);
+        assert_eq!(ui.selected, 36, "the first row shown is node 36 when node 40 is the last");
+        on_mouse(click(10, 10), &areas, &mut ui, 64);
+        assert_eq!(ui.selected, 36, "the bottom border selects nothing");
         let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, column: 0, row: 0, modifiers: KeyModifiers::NONE };
         assert_eq!(on_mouse(wheel, &areas, &mut ui, 4), Some(Action::Down));
     }

@@ -374,3 +374,31 @@ fn the_command_bar_shows_input_hint_and_an_error_under_the_kept_text() {
     assert!(bottom[2].contains("latency FROM TO DELAY [--jitter DURATION] — Delay each message"), "{bottom:#?}");
     assert!(bottom[3].contains("✖ invalid value 'soon' for '<DELAY>': expected a duration like 500ms"), "{bottom:#?}");
 }
+
+#[test]
+fn a_click_selects_the_node_drawn_under_it_when_the_table_is_scrolled() {
+    let nodes: Vec<NodeEntry> = (0..64)
+        .map(|i| NodeEntry {
+            id: format!("n{i}"),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            validator: Some(i),
+            metrics: None,
+        })
+        .collect();
+    let view = ClusterView::new("devnet", "gasper", 1000, 4, 0, &nodes);
+    let mut ui = UiState { selected: 40, ..Default::default() };
+    let lines = render(&view, &ui, 100, 30);
+    let table = areas(Rect::new(0, 0, 100, 30), &view, &ui).panes[0].1;
+    let row = (table.y..table.y + table.height)
+        .find(|y| lines[*y as usize].contains(" n37 "))
+        .expect("n37 is drawn while n40 is selected");
+    let click = ratatui::crossterm::event::MouseEvent {
+        kind: ratatui::crossterm::event::MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left),
+        column: 5,
+        row,
+        modifiers: ratatui::crossterm::event::KeyModifiers::NONE,
+    };
+    let a = areas(Rect::new(0, 0, 100, 30), &view, &ui);
+    mouse::on_mouse(click, &a, &mut ui, 64);
+    assert_eq!(ui.selected, 37, "the click selects the node drawn on that line");
+}
