@@ -4,7 +4,9 @@
 //! (one being created has the lock before its genesis). It is running exactly
 //! when its lock is held (`cluster_lock::probe`); `control.addr` is shown only
 //! for a running cluster, and one left behind by a dead devnet is reported as
-//! stale. "created" is the genesis time, "started" the last owner's start.
+//! stale. "created" is when `genesis.json` was written (the genesis time
+//! itself lies a little ahead of that, so it could read later than
+//! "started"), "started" the last owner's start.
 //! Rows are sorted by name. `scan` is also how `status`/`inject` find the one
 //! running cluster when nothing names it (see `target`).
 
@@ -57,7 +59,7 @@ pub fn scan(data_dir: &Path) -> anyhow::Result<Vec<ClusterEntry>> {
         out.push(ClusterEntry {
             name: entry.file_name().to_string_lossy().into_owned(),
             engine: spec.as_ref().map(|s| s.consensus.clone()),
-            created_ms: spec.as_ref().map(|s| s.genesis_time_ms),
+            created_ms: spec.as_ref().map(|s| created_ms(&genesis, s.genesis_time_ms)),
             probe: cluster_lock::probe(&root).unwrap_or(Probe::Stopped { last: None }),
             control_addr: std::fs::read_to_string(root.join("control.addr")).ok().map(|a| a.trim().to_string()),
             root,
@@ -65,6 +67,17 @@ pub fn scan(data_dir: &Path) -> anyhow::Result<Vec<ClusterEntry>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// When the cluster was made: `genesis.json`'s modification time, or the
+/// genesis time where the file system keeps none; never after genesis.
+fn created_ms(genesis: &std::path::Path, genesis_time_ms: u64) -> u64 {
+    let written = std::fs::metadata(genesis)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_millis() as u64);
+    written.map_or(genesis_time_ms, |w| w.min(genesis_time_ms))
 }
 
 /// "12s", "5m", "3h", "2d" from `then` to `now` (ms).
@@ -173,6 +186,18 @@ mod tests {
         assert_eq!(age(0, 3 * 3_600_000 + 5), "3h");
         assert_eq!(age(0, 2 * 86_400_000), "2d");
         assert_eq!(age(10, 0), "0s");
+    }
+
+    #[test]
+    fn created_is_when_the_genesis_file_was_written_not_the_genesis_time_ahead() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("genesis.json");
+        std::fs::write(&file, "{}").unwrap();
+        let now = crate::devnet::now_ms();
+        let created = created_ms(&file, now + 3_600_000);
+        assert!(created <= now + 1000 && created + 60_000 > now, "created {created}, now {now}");
+        assert_eq!(created_ms(&file, 1000), 1000, "never after the genesis time");
+        assert_eq!(created_ms(&tmp.path().join("missing"), 5), 5);
     }
 
     #[test]
