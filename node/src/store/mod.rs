@@ -60,6 +60,11 @@ pub struct Store {
     since: Instant,
 }
 
+/// The store's own facts, beside the engines' tables.
+const META: TableDefinition<'static, &'static str, u64> = TableDefinition::new("store_meta");
+/// Set once the node has a journal: a missing `journal.bin` is then a loss.
+const JOURNAL_KEPT: &str = "journal_kept";
+
 fn definition(t: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
     TableDefinition::new(t.name())
 }
@@ -75,9 +80,31 @@ impl Store {
         for t in Table::ALL {
             txn.open_table(definition(t)).map_err(|e| err(e.into()))?;
         }
+        let kept = |txn: &redb::WriteTransaction| -> Result<bool, redb::Error> {
+            Ok(txn.open_table(META)?.get(JOURNAL_KEPT)?.is_some())
+        };
+        let kept_journal = kept(&txn).map_err(err)?;
         txn.commit().map_err(|e| err(e.into()))?;
-        let journal_err = |source| StoreError::Journal { path: dir.join(journal::FILE), source };
+        let journal_path = dir.join(journal::FILE);
+        let journal_err = |source| StoreError::Journal { path: journal_path.clone(), source };
+        if kept_journal && !journal_path.exists() {
+            return Err(journal_err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "missing, although node.redb says this node keeps one: the records since the last sync \
+                 (slashing protection among them) would be lost; refusing to start",
+            )));
+        }
         let (journal, replay) = Journal::open(dir).map_err(journal_err)?;
+        if !kept_journal {
+            // From here on a missing journal is a loss, not an older node's store.
+            let txn = db.begin_write().map_err(|e| err(e.into()))?;
+            let mark = |txn: &redb::WriteTransaction| -> Result<(), redb::Error> {
+                txn.open_table(META)?.insert(JOURNAL_KEPT, 1)?;
+                Ok(())
+            };
+            mark(&txn).map_err(err)?;
+            txn.commit().map_err(|e| err(e.into()))?;
+        }
         let mut store =
             Store { db, journal, dir: dir.to_path_buf(), pending: Vec::new(), unjournaled: 0, since: Instant::now() };
         if !replay.is_empty() {

@@ -96,6 +96,7 @@ fn protection_kept_in_redb_by_an_older_node_still_loads() {
         let s = Store::open(dir.path()).unwrap();
         let txn = s.db.begin_write().unwrap();
         txn.open_table(definition(Table::Protection)).unwrap().insert(&b"local"[..], &b"old"[..]).unwrap();
+        txn.delete_table(META).unwrap(); // An older node kept no store facts.
         txn.commit().unwrap();
     }
     std::fs::remove_file(dir.path().join(journal::FILE)).unwrap();
@@ -104,4 +105,58 @@ fn protection_kept_in_redb_by_an_older_node_still_loads() {
     s.commit(&[rec(Table::Protection, b"local", b"new")]).unwrap();
     drop(s);
     assert_eq!(Store::open(dir.path()).unwrap().load_all().unwrap(), vec![rec(Table::Protection, b"local", b"new")]);
+}
+
+/// Damage to `node.redb`: opening either reads back every record or fails
+/// with an error naming the file, never reads back less.
+#[test]
+fn a_damaged_redb_file_is_read_back_whole_or_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut want = vec![];
+    {
+        let mut s = Store::open(dir.path()).unwrap();
+        for i in 0..50u8 {
+            let r = [rec(Table::Blocks, &[i], &[i; 100]), rec(Table::Protection, &[b'p', i], &[i])];
+            s.commit(&r).unwrap();
+            want.extend(r);
+        }
+        s.sync().unwrap();
+    }
+    let want = sorted(want);
+    let db = dir.path().join("node.redb");
+    let original = std::fs::read(&db).unwrap();
+    let journal = std::fs::read(dir.path().join(journal::FILE)).unwrap();
+    let (mut whole, mut refused) = (0, 0);
+    let step = (original.len() / 97).max(1);
+    for offset in (0..original.len()).step_by(step) {
+        let mut bytes = original.clone();
+        bytes[offset] ^= 0x5a;
+        std::fs::write(&db, &bytes).unwrap();
+        std::fs::write(dir.path().join(journal::FILE), &journal).unwrap();
+        match Store::open(dir.path()).and_then(|s| s.load_all()) {
+            Ok(got) => {
+                assert_eq!(sorted(got), want, "byte {offset} of node.redb flipped and records changed");
+                whole += 1;
+            }
+            Err(e) => {
+                assert!(e.to_string().contains("node.redb"), "byte {offset}: {e}");
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("{whole} read back whole, {refused} refused");
+}
+
+#[test]
+fn a_missing_journal_is_refused_once_the_node_has_kept_one() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = Store::open(dir.path()).unwrap();
+        s.commit(&[rec(Table::Protection, b"p", b"signed")]).unwrap();
+    }
+    std::fs::remove_file(dir.path().join(journal::FILE)).unwrap();
+    let e = Store::open(dir.path()).err().expect("refused");
+    let text = e.to_string();
+    assert!(text.contains("journal.bin") && text.contains("missing"), "{text}");
+    assert!(!dir.path().join(journal::FILE).exists(), "refusing creates nothing");
 }

@@ -8,18 +8,21 @@
 //! flushes just the written pages). The active region is a log of entries:
 //!
 //! ```text
-//! magic(4) | seq(8) | len(4) | payload(len) | sha256(seq, payload)(32)
+//! magic(4) | seq(8) | len(4) | check(seq, len)(4) | payload(len) | sha256(seq, payload)(32)
 //! ```
 //!
 //! where payload is a list of records (table, key, value), and each entry's
-//! `seq` is the one before it plus one. `restart` begins the other region
-//! with one entry (the records still needed) and from then on the old region
-//! is dead: opening reads the first entry of each region, takes the region
-//! whose valid first entry has the higher `seq`, and reads its entries up to
-//! the first that is invalid (torn, zeros, or an older entry left from that
-//! region's last use, whose `seq` is lower). A torn append is therefore
-//! lost, and that is right: it never returned, so nothing it guarded left.
-//! A torn `restart` leaves the old region in force.
+//! `seq` is the one before it plus one. An entry that fits in a page never
+//! crosses a page boundary and a larger one starts on one (`placed`), so a
+//! SIGKILL can tear only an entry that spans pages. `restart` begins the
+//! other region with one entry (the records still needed) and from then on
+//! the old region is dead: opening (`read`) takes the region whose valid
+//! first entry has the higher `seq` and reads its entries up to where the
+//! log ends. A torn append is lost, and that is right: it never returned, so
+//! nothing it guarded left. A torn `restart` leaves the old region in force.
+//! A truncated or damaged journal is refused (`read` says how it tells damage
+//! from an ending log), so a node never starts with less slashing protection
+//! than it had.
 //!
 //! Once open, the journal's pages leave the page cache (`drop_cached_pages`):
 //! appends then meet one-block folios, the cheapest for a small synchronous write.
@@ -27,14 +30,19 @@
 use crate::chain::Hash32;
 use crate::consensus::{Record, Table};
 use std::fs::{File, OpenOptions};
-use std::io;
+use std::io::{self, Read};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
 
+mod read;
+
 pub(super) const FILE: &str = "journal.bin";
 pub(super) const REGION: u64 = 2 << 20;
-const MAGIC: &[u8; 4] = b"DNJ1";
-const HEADER: usize = 4 + 8 + 4;
+const PAGE: u64 = 4096;
+const MAGIC: &[u8; 4] = b"DNJ2";
+/// The format before the header check; still read, never written.
+const MAGIC_V1: &[u8; 4] = b"DNJ1";
+const HEADER: usize = 4 + 8 + 4 + 4;
 const TRAILER: usize = 32;
 
 pub(super) struct Journal {
@@ -66,26 +74,27 @@ impl Journal {
             file.sync_all()?;
             File::open(dir)?.sync_all()?;
         }
-        let first = |region: u64| read_entry(&file, region * REGION).map(|e| e.map(|(seq, _, _)| seq));
-        let (a, b) = (first(0)?, first(1)?);
-        let region = match (a, b) {
-            (Some(a), Some(b)) if b > a => 1,
-            (None, Some(_)) => 1,
-            _ => 0,
-        };
-        let mut journal = Journal { file, region, end: 0, seq: a.max(b).map_or(1, |s| s) };
+        let mut bytes = Vec::with_capacity((2 * REGION) as usize);
+        (&file).read_to_end(&mut bytes)?;
+        let log = read::read(&bytes).map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?;
         let mut records = Vec::new();
-        let mut expected = None;
-        while let Some((seq, payload, size)) = read_entry(&journal.file, region * REGION + journal.end)? {
-            if expected.is_some_and(|e| e != seq) {
-                break;
-            }
-            let Some(mut decoded) = decode(&payload) else { break };
+        for (i, payload) in log.payloads.iter().enumerate() {
+            let Some(mut decoded) = decode(payload) else {
+                let why = format!(
+                    "entry {} passes its checksum but its records do not decode",
+                    log.next_seq - (log.payloads.len() - i) as u64
+                );
+                return Err(io::Error::new(io::ErrorKind::InvalidData, why));
+            };
             records.append(&mut decoded);
-            journal.end += size as u64;
-            journal.seq = seq + 1;
-            expected = Some(seq + 1);
         }
+        if (bytes.len() as u64) < 2 * REGION {
+            // Cut short past everything the log needs (`read` checked): allocate the rest again.
+            let zeros = vec![0u8; (2 * REGION) as usize - bytes.len()];
+            file.write_all_at(&zeros, bytes.len() as u64)?;
+            file.sync_all()?;
+        }
+        let journal = Journal { file, region: log.region, end: log.end, seq: log.next_seq };
         // Everything cached is clean now (read, or synced above): drop it, so
         // appends meet small page-cache folios (see `drop_cached_pages`).
         drop_cached_pages(&journal.file);
@@ -94,7 +103,8 @@ impl Journal {
 
     /// Whether an entry of these records fits in the active region.
     pub(super) fn fits(&self, records: &[&Record]) -> bool {
-        self.end + entry_size(records) as u64 <= REGION
+        let size = entry_size(records) as u64;
+        placed(self.end, size) + size <= REGION
     }
 
     /// Appends one entry holding `records` and makes it durable.
@@ -103,8 +113,9 @@ impl Journal {
             return Err(io::Error::other(format!("journal entry of {} bytes does not fit", entry_size(records))));
         }
         let entry = encode_entry(self.seq, records);
-        self.file.write_all_at(&entry, self.region * REGION + self.end)?; // O_DSYNC: durable on return
-        self.end += entry.len() as u64;
+        let at = placed(self.end, entry.len() as u64);
+        self.file.write_all_at(&entry, self.region * REGION + at)?; // O_DSYNC: durable on return
+        self.end = at + entry.len() as u64;
         self.seq += 1;
         Ok(())
     }
@@ -137,6 +148,12 @@ fn drop_cached_pages(file: &File) {
     let _ = rustix::fs::fadvise(file, 0, None, rustix::fs::Advice::DontNeed);
 }
 
+/// Where an entry of `size` bytes goes when the log ends at `end`: there, if
+/// it stays within the page (or `end` begins one), else at the next page.
+fn placed(end: u64, size: u64) -> u64 {
+    if end.is_multiple_of(PAGE) || end % PAGE + size <= PAGE { end } else { end.next_multiple_of(PAGE) }
+}
+
 fn entry_size(records: &[&Record]) -> usize {
     HEADER + payload_size(records) + TRAILER
 }
@@ -147,6 +164,13 @@ fn payload_size(records: &[&Record]) -> usize {
 
 fn checksum(seq: u64, payload: &[u8]) -> Hash32 {
     Hash32::digest(&[b"devnet/v1/journal", &seq.to_be_bytes(), payload])
+}
+
+/// The header's own check, so a flipped `seq` or `len` reads as damage, not
+/// as the end of the log.
+fn header_check(seq: u64, len: u32) -> [u8; 4] {
+    let h = Hash32::digest(&[b"devnet/v2/journal-header", &seq.to_be_bytes(), &len.to_be_bytes()]);
+    [h.0[0], h.0[1], h.0[2], h.0[3]]
 }
 
 /// Its own length-prefixed layout rather than `chain::codec`: that codec
@@ -166,6 +190,7 @@ fn encode_entry(seq: u64, records: &[&Record]) -> Vec<u8> {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(&header_check(seq, payload.len() as u32));
     out.extend_from_slice(&payload);
     out.extend_from_slice(&checksum(seq, &payload).0);
     out
@@ -182,32 +207,6 @@ fn table_tag(t: Table) -> u8 {
 
 fn tag_table(tag: u8) -> Option<Table> {
     Table::ALL.into_iter().find(|t| table_tag(*t) == tag)
-}
-
-/// The valid entry at `offset`: its seq, payload and size on disk.
-fn read_entry(file: &File, offset: u64) -> io::Result<Option<(u64, Vec<u8>, usize)>> {
-    let region_end = (offset / REGION + 1) * REGION;
-    if offset + (HEADER + TRAILER) as u64 > region_end {
-        return Ok(None);
-    }
-    let mut header = [0u8; HEADER];
-    file.read_exact_at(&mut header, offset)?;
-    if &header[..4] != MAGIC {
-        return Ok(None);
-    }
-    let seq = u64::from_be_bytes(header[4..12].try_into().unwrap_or_default());
-    let len = u32::from_be_bytes(header[12..16].try_into().unwrap_or_default()) as usize;
-    let size = HEADER + len + TRAILER;
-    if offset + size as u64 > region_end {
-        return Ok(None);
-    }
-    let mut rest = vec![0u8; len + TRAILER];
-    file.read_exact_at(&mut rest, offset + HEADER as u64)?;
-    let (payload, sum) = rest.split_at(len);
-    if checksum(seq, payload).0[..] != *sum {
-        return Ok(None);
-    }
-    Ok(Some((seq, payload.to_vec(), size)))
 }
 
 fn decode(mut buf: &[u8]) -> Option<Vec<Record>> {
@@ -233,76 +232,4 @@ fn decode(mut buf: &[u8]) -> Option<Vec<Record>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rec(t: Table, k: &[u8], v: &[u8]) -> Record {
-        Record { table: t, key: k.to_vec(), value: v.to_vec() }
-    }
-
-    #[test]
-    fn appends_survive_reopen_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut j, none) = Journal::open(dir.path()).unwrap();
-        assert!(none.is_empty());
-        let (a, b, c) =
-            (rec(Table::Blocks, b"1", b"x"), rec(Table::Protection, b"p", b"1"), rec(Table::Protection, b"p", b"2"));
-        j.append(&[&a, &b]).unwrap();
-        j.append(&[&c]).unwrap();
-        drop(j);
-        let (_, got) = Journal::open(dir.path()).unwrap();
-        assert_eq!(got, vec![a, b, c]);
-    }
-
-    #[test]
-    fn a_torn_append_is_lost_and_the_next_one_takes_its_place() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut j, _) = Journal::open(dir.path()).unwrap();
-        let (a, b) = (rec(Table::Protection, b"p", b"1"), rec(Table::Protection, b"p", b"2"));
-        j.append(&[&a]).unwrap();
-        let torn_at = j.end;
-        j.append(&[&b]).unwrap();
-        drop(j);
-        let file = OpenOptions::new().read(true).write(true).open(dir.path().join(FILE)).unwrap();
-        file.write_all_at(&[0xee], torn_at + HEADER as u64 + 2).unwrap();
-        let (mut j, got) = Journal::open(dir.path()).unwrap();
-        assert_eq!(got, vec![a.clone()]);
-        let c = rec(Table::Protection, b"p", b"3");
-        j.append(&[&c]).unwrap();
-        drop(j);
-        assert_eq!(Journal::open(dir.path()).unwrap().1, vec![a, c]);
-    }
-
-    #[test]
-    fn restart_moves_to_the_other_region_and_a_torn_restart_keeps_the_old_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut j, _) = Journal::open(dir.path()).unwrap();
-        let (blk, p1, p2) =
-            (rec(Table::Blocks, b"1", b"x"), rec(Table::Protection, b"p", b"1"), rec(Table::Protection, b"p", b"2"));
-        j.append(&[&blk, &p1]).unwrap();
-        j.restart(&[&p1]).unwrap();
-        j.append(&[&p2]).unwrap();
-        assert_eq!(j.region, 1);
-        drop(j);
-        assert_eq!(Journal::open(dir.path()).unwrap().1, vec![p1.clone(), p2.clone()]);
-        // Back to region 0, whose old entries must not come back; then tear that restart.
-        let (mut j, _) = Journal::open(dir.path()).unwrap();
-        j.restart(&[&p2]).unwrap();
-        assert_eq!(j.region, 0);
-        drop(j);
-        assert_eq!(Journal::open(dir.path()).unwrap().1, vec![p2.clone()], "region 0's older entries stay dead");
-        let file = OpenOptions::new().read(true).write(true).open(dir.path().join(FILE)).unwrap();
-        file.write_all_at(&[0xee], HEADER as u64 + 1).unwrap();
-        assert_eq!(Journal::open(dir.path()).unwrap().1, vec![p1, p2], "the torn restart leaves region 1 in force");
-    }
-
-    #[test]
-    fn garbage_is_no_entry() {
-        assert!(decode(&[0, 0, 0, 1, 9, 0, 0, 0, 0, 0, 0, 0, 0]).is_none(), "unknown table");
-        assert!(decode(&[0, 0, 0, 0, 1]).is_none(), "trailing bytes");
-        let dir = tempfile::tempdir().unwrap();
-        let (j, _) = Journal::open(dir.path()).unwrap();
-        let big = rec(Table::Blocks, b"k", &vec![0u8; REGION as usize]);
-        assert!(!j.fits(&[&big]));
-    }
-}
+mod tests;
