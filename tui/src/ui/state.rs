@@ -115,6 +115,10 @@ pub struct UiState {
     pub copy_requested: bool,
     /// The block the fork tree last drew as selected (what `y` copies there).
     pub drawn_block: std::cell::Cell<Option<devnet_node::chain::Hash32>>,
+    /// The user's remapped keys, for the footer's hints.
+    pub keys: crate::keymap::KeyMap,
+    /// Lines the help overlay is scrolled down.
+    pub help_scroll: usize,
 }
 
 impl UiState {
@@ -160,6 +164,20 @@ impl UiState {
                 _ => {}
             }
             return;
+        }
+        if self.help {
+            // Clamped to the help's length when drawn.
+            let s = &mut self.help_scroll;
+            match action {
+                Action::Up => *s = s.saturating_sub(1),
+                Action::Down => *s += 1,
+                Action::PageUp => *s = s.saturating_sub(10),
+                Action::PageDown => *s += 10,
+                _ => {}
+            }
+            if matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown) {
+                return;
+            }
         }
         match action {
             Action::Quit => self.quit = true,
