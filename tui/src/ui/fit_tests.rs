@@ -202,3 +202,21 @@ fn help_documents_every_fault_of_the_grammar() {
     }
     assert!(s.contains("latency FROM TO DELAY [--jitter DURATION]"), "{s}");
 }
+
+#[test]
+fn help_scrolls_to_its_last_fault_and_keeps_the_footer() {
+    let mut ui = UiState { help: true, ..Default::default() };
+    let s = screen(&long_view(), &ui, 100, 30);
+    assert!(s.contains("show or hide this help") && !s.contains("load stop"), "{s}");
+    for _ in 0..10 {
+        ui.update(crate::keys::Action::PageDown, Bounds::default());
+    }
+    let lines = render(&long_view(), &ui, 100, 30);
+    let s = lines.join("\n");
+    assert!(s.contains("load stop") && !s.contains("show or hide this help"), "{s}");
+    let last = lines.iter().rposition(|l| l.contains("load stop")).unwrap();
+    assert_eq!(last, 27, "the last line sits at the bottom, not scrolled past:\n{s}");
+    assert!(lines[29].contains("↑↓ scroll") && lines[29].contains("q quit"), "{}", lines[29]);
+    ui.update(crate::keys::Action::Up, Bounds::default());
+    assert!(ui.help && ui.selected == 0, "arrows scroll the help, not the nodes");
+}

@@ -60,13 +60,16 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     r
 }
 
-fn scrolled(lines: Vec<Line<'static>>, scroll: usize, title: &str) -> Paragraph<'static> {
-    let scroll = scroll.min(lines.len().saturating_sub(1)) as u16;
+/// Scrolled no further than the last line at the bottom of `height` rows (borders included).
+fn scrolled(lines: Vec<Line<'static>>, scroll: usize, height: u16, title: &str) -> Paragraph<'static> {
+    let scroll = scroll.min(lines.len().saturating_sub(height.saturating_sub(2) as usize)) as u16;
     Paragraph::new(lines).scroll((scroll, 0)).block(Block::bordered().title(title.to_string()))
 }
 
 pub fn draw(frame: &mut Frame, ui: &UiState) {
+    // The footer's hints stay in view below.
     let full = frame.area();
+    let full = Rect { height: full.height.saturating_sub(1), ..full };
     let keys = key_lines();
     if full.width >= SIDE_BY_SIDE {
         let faults_w = (full.width - KEYS_WIDTH - 2).min(96);
@@ -77,7 +80,7 @@ pub fn draw(frame: &mut Frame, ui: &UiState) {
         let k = Rect { height: (keys.len() as u16 + 2).min(k.height), ..k };
         frame.render_widget(Clear, area);
         frame.render_widget(Paragraph::new(keys).block(Block::bordered().title(" keys ")), k);
-        frame.render_widget(scrolled(faults, ui.help_scroll, FAULTS_TITLE), f);
+        frame.render_widget(scrolled(faults, ui.help_scroll, f.height, FAULTS_TITLE), f);
         return;
     }
     let mut lines = keys;
@@ -87,5 +90,5 @@ pub fn draw(frame: &mut Frame, ui: &UiState) {
     lines.extend(fault_lines(width - 2));
     let area = centered(full, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, area);
-    frame.render_widget(scrolled(lines, ui.help_scroll, " keys and faults · ↑↓ scroll "), area);
+    frame.render_widget(scrolled(lines, ui.help_scroll, area.height, " keys and faults · ↑↓ scroll "), area);
 }
