@@ -217,6 +217,7 @@ fn help_scrolls_to_its_last_fault_and_keeps_the_footer() {
     let last = lines.iter().rposition(|l| l.contains("load stop")).unwrap();
     assert_eq!(last, 27, "the last line sits at the bottom, not scrolled past:\n{s}");
     assert!(lines[29].contains("↑↓ scroll") && lines[29].contains("q quit"), "{}", lines[29]);
+    assert!(ui.help_scroll <= super::help::line_count(), "{}", ui.help_scroll);
     ui.update(crate::keys::Action::Up, Bounds::default());
     assert!(ui.help && ui.selected == 0, "arrows scroll the help, not the nodes");
 }

@@ -54,6 +54,11 @@ pub fn fault_lines(width: u16) -> Vec<Line<'static>> {
     out
 }
 
+/// How many lines the help has at most (the one-list form, with its two heading lines).
+pub fn line_count() -> usize {
+    HELP.len() + 2 + fault_lines(KEYS_WIDTH).len()
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [r] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [r] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(r);

@@ -166,13 +166,13 @@ impl UiState {
             return;
         }
         if self.help {
-            // Clamped to the help's length when drawn.
-            let s = &mut self.help_scroll;
+            // Within the help's lines here; to what fits the screen when drawn.
+            let (s, most) = (&mut self.help_scroll, super::help::line_count());
             match action {
                 Action::Up => *s = s.saturating_sub(1),
-                Action::Down => *s += 1,
+                Action::Down => *s = (*s + 1).min(most),
                 Action::PageUp => *s = s.saturating_sub(10),
-                Action::PageDown => *s += 10,
+                Action::PageDown => *s = (*s + 10).min(most),
                 _ => {}
             }
             if matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown) {
