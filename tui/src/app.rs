@@ -185,6 +185,7 @@ async fn event_loop(
     let mut ui = UiState {
         theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()),
         prompt_history: history::load(&history::path(&devnet.dir.root)),
+        keys: keymap.clone(),
         ..Default::default()
     };
     let mut frozen: Option<(ClusterView, u64)> = None;

@@ -89,12 +89,35 @@ struct KeysFile {
     keys: Option<BTreeMap<String, toml::Spanned<String>>>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyMap {
     /// Pressed key -> the default key it stands for.
     to_default: BTreeMap<String, KeyCode>,
     /// Default keys whose action moved elsewhere.
     disabled: Vec<KeyCode>,
+    /// (default key, the key that now does its action), for what the dashboard shows.
+    moved: Vec<(KeyCode, KeyCode)>,
+}
+
+/// How a key is written on screen: `q`, `Space`, `↑`, `PgUp`, `S-Tab`.
+pub fn key_label(c: KeyCode) -> String {
+    match c {
+        KeyCode::Char(' ') => "Space".into(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::BackTab => "S-Tab".into(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The default key of the action named `name` in `keys.toml`.
+pub fn default_key(name: &str) -> Option<KeyCode> {
+    ACTIONS.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
 }
 
 fn code_name(c: KeyCode) -> String {
@@ -149,6 +172,7 @@ impl KeyMap {
             map.to_default.insert(code_name(code), *default);
             if code != *default {
                 map.disabled.push(*default);
+                map.moved.push((*default, code));
             }
         }
         Ok(map)
@@ -170,6 +194,11 @@ impl KeyMap {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(KeyMap::default()),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
+    }
+
+    /// The key that does the action of default key `default` now.
+    pub fn key_for(&self, default: KeyCode) -> KeyCode {
+        self.moved.iter().find(|(d, _)| *d == default).map_or(default, |(_, k)| *k)
     }
 
     /// The key as the dashboard's tables know it; `None` when its default
@@ -209,6 +238,11 @@ mod tests {
         assert_eq!(swap.translate(press(KeyCode::Char('f'))).map(|k| k.code), Some(KeyCode::Char('q')));
         assert_eq!(swap.translate(press(KeyCode::Char('q'))).map(|k| k.code), Some(KeyCode::Char('f')));
         assert_eq!(KeyMap::parse("", Path::new("k.toml")).unwrap(), KeyMap::default());
+        // What the dashboard shows for an action follows the remap.
+        assert_eq!(m.key_for(KeyCode::Char('q')), KeyCode::Char('Q'));
+        assert_eq!(m.key_for(KeyCode::Tab), KeyCode::Char('n'));
+        assert_eq!(m.key_for(KeyCode::Char('f')), KeyCode::Char('f'));
+        assert_eq!(swap.key_for(KeyCode::Char('q')), KeyCode::Char('f'));
     }
 
     #[test]

@@ -81,6 +81,10 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
         Mode::Help => {
             return match key.code {
                 KeyCode::Char('?') | KeyCode::Esc => Some(Action::Back),
+                KeyCode::Up => Some(Action::Up),
+                KeyCode::Down => Some(Action::Down),
+                KeyCode::PageUp => Some(Action::PageUp),
+                KeyCode::PageDown => Some(Action::PageDown),
                 KeyCode::Char('q') => Some(Action::Quit),
                 _ => None,
             };
@@ -209,7 +213,8 @@ mod tests {
     fn overlays_take_their_keys() {
         assert_eq!(action_for(press(KeyCode::Esc), Mode::Help), Some(Action::Back));
         assert_eq!(action_for(press(KeyCode::Char('?')), Mode::Help), Some(Action::Back));
-        assert_eq!(action_for(press(KeyCode::Up), Mode::Help), None);
+        assert_eq!(action_for(press(KeyCode::Up), Mode::Help), Some(Action::Up), "scrolls the help");
+        assert_eq!(action_for(press(KeyCode::Tab), Mode::Help), None);
         assert_eq!(action_for(press(KeyCode::Char('q')), Mode::Help), Some(Action::Quit));
         assert_eq!(action_for(press(KeyCode::Esc), Mode::Detail), Some(Action::Back));
         assert_eq!(action_for(press(KeyCode::Down), Mode::Detail), Some(Action::Down));

@@ -79,8 +79,9 @@ impl Devnet {
     /// Copies what is in force into the view (links pane, nodes table).
     fn refresh_fault_view(&mut self) {
         self.view.links = self.faults.links.clone();
+        let ids: Vec<String> = self.view.nodes.iter().map(|n| n.id.clone()).collect();
         for (i, n) in self.view.nodes.iter_mut().enumerate() {
-            n.faults = self.faults.labels(i);
+            n.faults = self.faults.labels(i, &ids);
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod apply;
 pub mod grammar;
+mod labels;
 pub mod parse;
 pub mod state;
 pub mod values;

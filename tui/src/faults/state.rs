@@ -1,7 +1,8 @@
 //! The faults in force, as the orchestrator set them: link rules per directed
 //! pair, clock skew and behaviour per node. This is the source of truth that
 //! is pushed to nodes (again whenever a node comes back, since a restarted
-//! node starts with none) and shown in the nodes table and the links pane.
+//! node starts with none) and shown in the nodes table (`labels`) and the
+//! links pane.
 //!
 //! Partitions and shapes set exactly which links are blocked (replacing any
 //! earlier partition); `cut` adds one blocked direction; `heal` clears every
@@ -205,51 +206,6 @@ impl FaultState {
         out
     }
 
-    /// Short labels of what is in force on `node`, for the nodes table.
-    pub fn labels(&self, node: usize) -> Vec<String> {
-        let mut out = vec![];
-        let touching = || self.links[node].iter().chain(self.links.iter().map(|row| &row[node])).filter(|l| !l.is_ok());
-        if touching().any(|l| l.blocked) {
-            let group = self.components().into_iter().find(|g| g.contains(&node)).unwrap_or_default();
-            out.push(match group.len() {
-                1 => "cut off".to_string(),
-                _ if group.len() == self.len() => "link cut".to_string(),
-                _ => format!("partition {}", group.iter().map(|i| format!("n{i}")).collect::<Vec<_>>().join(",")),
-            });
-        }
-        if touching().any(|l| l.delay_ms > 0) {
-            out.push("slow".to_string());
-        }
-        if touching().any(|l| l.loss > 0.0) {
-            out.push("lossy".to_string());
-        }
-        if touching().any(|l| !l.drop_kinds.is_empty()) {
-            out.push("filtered".to_string());
-        }
-        if self.skew_ms[node] != 0 {
-            out.push(format!("skew {:+}ms", self.skew_ms[node]));
-        }
-        if let (Some(now), Some(was)) = (self.hashrate.get(node), self.genesis_hashrate.get(node))
-            && now != was
-        {
-            out.push(format!("hashrate {now}%"));
-        }
-        match &self.censor[node] {
-            None => out.push("censor all".to_string()),
-            Some(a) if !a.is_empty() => {
-                out.push(format!("censor {}", a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")))
-            }
-            Some(_) => {}
-        }
-        let (b, slots) = &self.behaviour[node];
-        match b.as_str() {
-            "honest" => {}
-            "withhold" => out.push(format!("withhold {slots}")),
-            other => out.push(other.to_string()),
-        }
-        out
-    }
-
     /// Groups of nodes that reach each other both ways (connected components).
     pub fn components(&self) -> Vec<Vec<usize>> {
         let n = self.len();
@@ -316,8 +272,6 @@ mod tests {
         // A new partition replaces the old one.
         let s = state_after(&["partition n0,n1/n2,n3", "partition isolate n3"]);
         assert_eq!(s.components(), vec![vec![0, 1, 2], vec![3]]);
-        assert_eq!(s.labels(3), vec!["cut off"]);
-        assert_eq!(s.labels(0), vec!["partition n0,n1,n2"]);
         let s = state_after(&["partition majority"]);
         assert_eq!(s.components(), vec![vec![0, 1, 2], vec![3]]);
         let s = state_after(&["partition ring"]);
@@ -332,8 +286,6 @@ mod tests {
         let mut s = FaultState::new(4).with_hashrate(vec![25; 4]);
         assert_eq!(s.set_hashrate(3, 60), Ok(vec![0, 1, 2, 3]));
         assert_eq!(s.hashrate, vec![14, 13, 13, 60]);
-        assert_eq!(s.labels(3), vec!["hashrate 60%"]);
-        assert_eq!(s.labels(0), vec!["hashrate 14%"]);
         // The others keep their proportions.
         let mut s = FaultState::new(4).with_hashrate(vec![40, 20, 20, 20]);
         s.set_hashrate(3, 60).unwrap();
@@ -356,8 +308,6 @@ mod tests {
         let s = state_after(&["latency n0 * 200ms --jitter 20ms", "filter n2 n3 vote"]);
         assert_eq!((s.links[0][3].delay_ms, s.links[0][3].jitter_ms), (200, 20));
         assert!(s.links[0][0].is_ok());
-        assert_eq!(s.labels(0), vec!["slow"]);
-        assert_eq!(s.labels(3), vec!["slow", "filtered"]);
         let rules = s.rules_for(2);
         let rule = rules.iter().find(|r| r.from == 2).unwrap();
         assert_eq!((rule.from, rule.to, rule.drop_kinds.clone()), (2, 3, vec![pb::MessageKind::Vote as i32]));

@@ -2,18 +2,24 @@
 //! node's log tail). Nothing here talks gRPC, touches processes or reads files.
 //!
 //! Layout (`areas`): the full layout from `FULL_WIDTH`x`FULL_HEIGHT` on shows
-//! every pane: header; nodes | validators; fork tree (with the selected
-//! block's details); lag chart over transactions | links | events. Below that, the compact
-//! layout shows the header, the nodes table and one more pane: the focused
-//! one, or the fork tree while the nodes table has focus; a tab line names
-//! the others. `?` lays the help on top, Enter the node detail; a full-screen log
+//! every pane: header; the nodes table across the whole width (it has the
+//! most columns); fork tree (with the selected block's details); lag chart
+//! over transactions | validators over links | events. The validators
+//! column is as wide as its table wants, within two fifths of the width.
+//! Below that, the compact layout shows the header, the nodes table and one
+//! more pane: the focused one, or the fork tree while the nodes table has
+//! focus; a tab line names the others. Both end in the footer of key hints
+//! (`hints`). Below `MIN_WIDTH`x`MIN_HEIGHT` the frame only says so. `?`
+//! lays the help on top, Enter the node detail; a full-screen log
 //! (`viewer`) covers everything but the help.
 
+mod columns;
 mod commit_gap;
 mod detail;
 pub mod fork_tree;
 mod header;
 mod help;
+mod hints;
 mod lag;
 pub mod links;
 pub mod log;
@@ -22,6 +28,7 @@ mod nodes;
 mod pow;
 mod prompt;
 pub mod state;
+mod table;
 mod tendermint;
 pub mod theme;
 pub mod txs;
@@ -38,6 +45,11 @@ pub use state::{Bounds, Pane, UiState};
 
 pub const FULL_WIDTH: u16 = 120;
 pub const FULL_HEIGHT: u16 = 40;
+/// The compact layout's least: the header (3), a nodes table with two rows
+/// (5), the tab line, a pane with four lines (6) and the footer; and the
+/// nodes table's columns that are never hidden (node, state, head) whole.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
 
 /// Where each pane goes; `None` for panes not shown.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,25 +57,35 @@ pub struct Areas {
     pub header: Rect,
     pub tabs: Option<Rect>,
     pub panes: Vec<(Pane, Rect)>,
+    pub footer: Rect,
+}
+
+pub fn too_small(size: Rect) -> bool {
+    size.width < MIN_WIDTH || size.height < MIN_HEIGHT
 }
 
 pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
+    if too_small(size) {
+        return Areas::default();
+    }
     let n = view.nodes.len() as u16;
     if size.width >= FULL_WIDTH && size.height >= FULL_HEIGHT {
-        let rest = size.height - 3;
-        let top_h = (n.max(view.validators.rows.len() as u16) + 3).clamp(6, rest * 3 / 10);
-        let tree_h = (rest - top_h) * 5 / 10;
-        let [header, top, tree, bottom] = Layout::vertical([
+        let rest = size.height - 4;
+        let top_h = (n + 3).clamp(6, rest * 3 / 10);
+        let tree_h = (rest - top_h) * 4 / 10;
+        let [header, nodes, tree, bottom, footer] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Length(top_h),
             Constraint::Length(tree_h),
             Constraint::Min(5),
+            Constraint::Length(1),
         ])
         .areas(size);
-        let [nodes, vals] = Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(top);
-        let [left, links, log] = Layout::horizontal([
-            Constraint::Percentage(30),
-            Constraint::Length((n + 10).clamp(36, size.width / 3)),
+        let vals_w = validators::width(view, ui).clamp(36, size.width * 2 / 5);
+        // The transactions pane's per-node lines are 32 wide.
+        let [left, middle, log] = Layout::horizontal([
+            Constraint::Length((size.width / 4).max(34)),
+            Constraint::Length(vals_w),
             Constraint::Min(30),
         ])
         .areas(bottom);
@@ -71,31 +93,46 @@ pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
         // line per node, and the TPS sparkline).
         let txs_h = (n + 6).min(left.height / 2).max(left.height.saturating_sub(left.height * 6 / 10));
         let [lag, txs] = Layout::vertical([Constraint::Min(4), Constraint::Length(txs_h)]).areas(left);
+        // Validators get what is left once the links pane has its borders,
+        // column header, a row per node and two lines per side of a
+        // partition (its legend goes first when the column is short).
+        let sides = links::partition(view).len() as u16;
+        let links_h = n + 3 + if sides > 1 { 2 * sides } else { 1 };
+        let vals_h = (view.validators.rows.len() as u16 + 3).min(middle.height.saturating_sub(links_h)).max(5);
+        let [vals, links] = Layout::vertical([Constraint::Length(vals_h), Constraint::Min(3)]).areas(middle);
         let panes = vec![
             (Pane::Nodes, nodes),
-            (Pane::Validators, vals),
             (Pane::Tree, tree),
             (Pane::Lag, lag),
             (Pane::Txs, txs),
+            (Pane::Validators, vals),
             (Pane::Links, links),
             (Pane::Log, log),
         ];
-        return Areas { header, tabs: None, panes };
+        return Areas { header, tabs: None, panes, footer };
     }
-    let table_h = (n + 3).min(size.height.saturating_sub(4) / 3).max(3);
-    let [header, table, tabs, main] = Layout::vertical([
+    let table_h = (n + 3).min(size.height.saturating_sub(5) / 2).max(3);
+    let [header, table, tabs, main, footer] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(table_h),
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(1),
     ])
     .areas(size);
     let shown = if ui.focus == Pane::Nodes { Pane::Tree } else { ui.focus };
-    Areas { header, tabs: Some(tabs), panes: vec![(Pane::Nodes, table), (shown, main)] }
+    Areas { header, tabs: Some(tabs), panes: vec![(Pane::Nodes, table), (shown, main)], footer }
 }
 
 pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, log_tail: &[String]) {
-    let a = areas(frame.area(), view, ui);
+    let size = frame.area();
+    if too_small(size) {
+        let text = format!("terminal too small (need {MIN_WIDTH}x{MIN_HEIGHT}, have {}x{})", size.width, size.height);
+        let [row] = Layout::vertical([Constraint::Length(1)]).flex(ratatui::layout::Flex::Center).areas(size);
+        frame.render_widget(Paragraph::new(text).centered().wrap(ratatui::widgets::Wrap { trim: true }), row);
+        return;
+    }
+    let a = areas(size, view, ui);
     header::draw(frame, a.header, view, ui, now_ms);
     if let Some(t) = a.tabs {
         let shown = a.panes.last().map(|p| p.0);
@@ -119,6 +156,7 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
             Pane::Log => log::draw(frame, *r, view, ui),
         }
     }
+    hints::draw(frame, a.footer, ui, &view.engine);
     if let Some(bar) = &ui.prompt {
         prompt::draw(frame, bar, ui.theme);
     }
@@ -129,7 +167,7 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
         viewer::draw(frame, v, view, ui, log_tail);
     }
     if ui.help {
-        help::draw(frame);
+        help::draw(frame, ui);
     }
 }
 
@@ -146,5 +184,7 @@ fn pane_block(title: &str, focused: bool) -> ratatui::widgets::Block<'_> {
 
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod fit_tests;
 #[cfg(test)]
 mod tests;

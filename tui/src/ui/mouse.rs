@@ -16,10 +16,10 @@ pub fn on_mouse(ev: MouseEvent, areas: &Areas, ui: &mut UiState, nodes: usize) -
             });
             if let Some((pane, r)) = hit {
                 ui.focus = *pane;
-                // Rows: border, header, then one line per node from the
-                // table's scroll offset on.
-                let line = ev.row.saturating_sub(r.y + 2) as usize;
-                let row = table_offset(ui.selected.min(nodes.saturating_sub(1)), *r) + line;
+                // Rows: border, header, then one row per node from the
+                // first one the table shows.
+                let (first, _) = super::table::window(*r, nodes, Some(ui.selected));
+                let row = first + ev.row.saturating_sub(r.y + 2) as usize;
                 if *pane == Pane::Nodes && ev.row >= r.y + 2 && ev.row + 1 < r.y + r.height && row < nodes {
                     ui.selected = row;
                 }
@@ -30,14 +30,6 @@ pub fn on_mouse(ev: MouseEvent, areas: &Areas, ui: &mut UiState, nodes: usize) -
         MouseEventKind::ScrollDown => Some(Action::Down),
         _ => None,
     }
-}
-
-/// The first node row the nodes table shows in `area`: ratatui's `Table`,
-/// given a fresh `TableState` each frame, scrolls just far enough that the
-/// selected row is the last one shown.
-pub fn table_offset(selected: usize, area: ratatui::layout::Rect) -> usize {
-    let shown = area.height.saturating_sub(3).max(1) as usize; // Borders and header.
-    selected.saturating_sub(shown - 1)
 }
 
 #[cfg(test)]
@@ -56,6 +48,7 @@ mod tests {
             header: Rect::new(0, 0, 100, 3),
             tabs: None,
             panes: vec![(Pane::Nodes, Rect::new(0, 3, 50, 8)), (Pane::Log, Rect::new(50, 3, 50, 8))],
+            footer: Rect::new(0, 11, 100, 1),
         };
         let mut ui = UiState { focus: Pane::Log, ..Default::default() };
         assert_eq!(on_mouse(click(10, 7), &areas, &mut ui, 4), None);
@@ -66,12 +59,12 @@ mod tests {
         assert_eq!(ui.selected, 2, "below the last node selects nothing");
         on_mouse(click(60, 5), &areas, &mut ui, 4);
         assert_eq!(ui.focus, Pane::Log);
-        // 64 nodes in 8 lines: the table shows 5 of them, scrolled to the selected.
-        ui.selected = 40;
+        // 64 nodes in 5 rows, n12 selected: rows 8-12 are shown, so the
+        // first row is n8.
+        ui.focus = Pane::Nodes;
+        ui.selected = 12;
         on_mouse(click(10, 5), &areas, &mut ui, 64);
-        assert_eq!(ui.selected, 36, "the first row shown is node 36 when node 40 is the last");
-        on_mouse(click(10, 10), &areas, &mut ui, 64);
-        assert_eq!(ui.selected, 36, "the bottom border selects nothing");
+        assert_eq!(ui.selected, 8, "clicks count from the first row shown");
         let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, column: 0, row: 0, modifiers: KeyModifiers::NONE };
         assert_eq!(on_mouse(wheel, &areas, &mut ui, 4), Some(Action::Down));
     }

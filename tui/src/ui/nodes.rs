@@ -3,14 +3,21 @@
 //! States are words, so they read without colour. Tendermint and pow draw
 //! their own columns (`super::tendermint`, `super::pow`) in the same frame
 //! (`draw_table`): node, state first, faults last.
+//!
+//! Widths come from the cells (`super::columns`). The node, its state and
+//! its head are never hidden; when the pane is narrow the mempool, reorgs,
+//! peers, justified and finalized columns go first, in that order, then the
+//! lag, then the faults (shortened before they are hidden).
 
-use super::{Pane, UiState, pane_block};
+use super::columns::Column;
+use super::table::{self, TableSpec};
+use super::{Pane, UiState};
 use crate::cluster::engine::EngineKind;
 use crate::cluster::{ClusterView, NodeView};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
 
 /// The state word: process state, "no rpc" when the observer is not
 /// connected, and the Byzantine behaviour the node reports.
@@ -35,80 +42,75 @@ pub(super) fn state_style(ui: &UiState, n: &NodeView) -> Style {
 }
 
 /// The node's name, `*`-prefixed when marked.
-pub(super) fn id_cell(ui: &UiState, i: usize, n: &NodeView) -> Cell<'static> {
-    Cell::from(if ui.marked.contains(&i) { format!("*{}", n.id) } else { n.id.clone() })
+pub(super) fn id_cell(ui: &UiState, i: usize, n: &NodeView) -> Span<'static> {
+    Span::raw(if ui.marked.contains(&i) { format!("*{}", n.id) } else { n.id.clone() })
 }
 
-pub(super) fn state_cell(view: &ClusterView, ui: &UiState, n: &NodeView) -> Cell<'static> {
-    Cell::from(state_text(view, n)).style(state_style(ui, n))
+pub(super) fn state_cell(view: &ClusterView, ui: &UiState, n: &NodeView) -> Span<'static> {
+    Span::styled(state_text(view, n), state_style(ui, n))
 }
 
 /// Transfers in the node's mempool.
-pub(super) fn pool_cell(view: &ClusterView, i: usize) -> Cell<'static> {
+pub(super) fn pool_cell(view: &ClusterView, i: usize) -> Span<'static> {
     let n = view.txs.nodes.get(i).map_or(0, |x| x.stats.mempool_txs);
-    Cell::from(super::txs::short(n as f64))
+    Span::raw(super::txs::short(n as f64))
 }
 
-pub(super) fn faults_cell(ui: &UiState, n: &NodeView) -> Cell<'static> {
-    Cell::from(n.faults.join(", ")).style(ui.theme.warn())
+pub(super) fn faults_cell(ui: &UiState, n: &NodeView) -> Span<'static> {
+    Span::styled(n.faults.join(", "), ui.theme.warn())
 }
 
-/// The table in the nodes pane's frame, with the selected node highlighted.
-pub(super) fn draw_table<'a>(
-    frame: &mut Frame,
-    area: Rect,
-    view: &ClusterView,
-    ui: &UiState,
-    header: &[&'a str],
-    rows: Vec<Row<'a>>,
-    widths: &[Constraint],
-) {
-    let header = Row::new(header.to_vec()).style(Style::new().add_modifier(Modifier::BOLD));
-    let table = Table::new(rows, widths.to_vec())
-        .header(header)
-        .block(pane_block("nodes", ui.focus == Pane::Nodes))
-        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
-        .highlight_symbol("▶ ");
-    let mut state = TableState::default().with_selected(Some(ui.selected.min(view.nodes.len().saturating_sub(1))));
-    frame.render_stateful_widget(table, area, &mut state);
-}
+pub(super) const COLUMNS: [Column; 10] = [
+    Column::kept("node", 4, 0),
+    Column::kept("state", 7, 3),
+    Column::kept("head", 14, 1),
+    Column::new("just.", 5, 5),
+    Column::new("finalized", 10, 4),
+    Column::new("lag", 3, 3),
+    Column::new("peers", 5, 6),
+    Column::new("pool", 4, 8),
+    Column::new("reorgs", 6, 7),
+    Column::new("faults", 12, 2),
+];
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    match view.kind() {
-        EngineKind::Tendermint => return super::tendermint::draw_nodes(frame, area, view, ui),
-        EngineKind::Pow => return super::pow::draw_nodes(frame, area, view, ui),
-        EngineKind::Gasper => {}
-    }
-    let header = ["node", "state", "head", "just.", "finalized", "lag", "peers", "pool", "reorgs", "faults"];
+    let (columns, rows) = match view.kind() {
+        EngineKind::Tendermint => super::tendermint::node_rows(view, ui),
+        EngineKind::Pow => super::pow::node_rows(view, ui),
+        EngineKind::Gasper => gasper_rows(view, ui),
+    };
+    let spec = TableSpec {
+        title: "nodes",
+        focused: ui.focus == Pane::Nodes,
+        columns,
+        rows,
+        selected: Some(ui.selected),
+        symbol: "▶ ",
+    };
+    table::draw(frame, area, spec);
+}
+
+/// The cells of the nodes table, one row per node.
+pub(super) type NodeRows = (&'static [Column], Vec<Vec<Span<'static>>>);
+
+fn gasper_rows(view: &ClusterView, ui: &UiState) -> NodeRows {
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
-        Row::new([
+        vec![
             id_cell(ui, i, n),
             state_cell(view, ui, n),
-            Cell::from(format!("s{} h{} {}", n.head.slot, n.head.height, n.head.hash)),
-            Cell::from(format!("e{}", n.justified.epoch)),
-            Cell::from(format!("e{} h{} {}", n.finalized.epoch, n.finalized.block.height, n.finalized.block.hash)),
-            Cell::from(n.lag_slots().to_string()),
-            Cell::from(n.peers_up.len().to_string()),
+            Span::raw(format!("s{} h{} {}", n.head.slot, n.head.height, n.head.hash)),
+            Span::raw(format!("e{}", n.justified.epoch)),
+            Span::raw(format!("e{} h{} {}", n.finalized.epoch, n.finalized.block.height, n.finalized.block.hash)),
+            Span::raw(n.lag_slots().to_string()),
+            Span::raw(n.peers_up.len().to_string()),
             pool_cell(view, i),
-            Cell::from(if n.deepest_reorg > 0 {
+            Span::raw(if n.deepest_reorg > 0 {
                 format!("{}/{}", n.reorgs, n.deepest_reorg)
             } else {
                 n.reorgs.to_string()
             }),
             faults_cell(ui, n),
-        ])
+        ]
     });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(16),
-        Constraint::Length(17),
-        Constraint::Length(5),
-        Constraint::Length(18),
-        Constraint::Length(4),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Length(6),
-        Constraint::Min(0),
-    ];
-    draw_table(frame, area, view, ui, &header, rows.collect(), &widths);
+    (&COLUMNS, rows.collect())
 }

@@ -13,12 +13,12 @@
 //!   colour when changed by a fault), status, blocks mined (distinct blocks
 //!   seen with it as proposer) and private blocks.
 
+use super::columns::Column;
 use super::{UiState, nodes, validators};
 use crate::cluster::{ClusterView, NodeView};
 use devnet_node::consensus::{EngineDetail, PowDetail};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::style::Style;
+use ratatui::text::Span;
 
 pub fn detail(n: &NodeView) -> Option<&PowDetail> {
     match &n.detail {
@@ -44,75 +44,80 @@ pub fn confirmations(n: &NodeView) -> u64 {
     (n.head.height + 1).saturating_sub(n.finalized.block.height)
 }
 
-pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = ["node", "state", "head", "k-deep conf", "hash%", "diff", "priv", "reorgs", "peers", "pool", "faults"];
+pub(super) fn node_rows(view: &ClusterView, ui: &UiState) -> nodes::NodeRows {
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         let d = detail(n);
         let conf = confirmations(n);
         let k = d.map_or(0, |d| d.k);
         let reorgs =
             if n.reorgs == 0 { "0".to_string() } else { format!("{} {}/{}", n.reorgs, n.last_reorg, n.deepest_reorg) };
-        Row::new([
+        vec![
             nodes::id_cell(ui, i, n),
             nodes::state_cell(view, ui, n),
-            Cell::from(format!("h{} {}", n.head.height, n.head.hash)),
-            Cell::from(format!("h{} {}", n.finalized.block.height, d.map_or("-".into(), |_| format!("{conf}/{k}"))))
-                .style(if conf < k { ui.theme.warn() } else { Default::default() }),
-            Cell::from(d.map_or("-".into(), |d| format!("{}%", d.hashrate_percent))),
-            Cell::from(d.map_or("-".into(), |d| si(d.difficulty as u128))),
-            Cell::from(d.map_or("-".into(), |d| d.private_blocks.to_string()))
-                .style(if d.is_some_and(|d| d.private_blocks > 0) { ui.theme.bad() } else { Default::default() }),
-            Cell::from(reorgs),
-            Cell::from(n.peers_up.len().to_string()),
+            Span::raw(format!("h{} {}", n.head.height, n.head.hash)),
+            Span::styled(
+                format!("h{} {}", n.finalized.block.height, d.map_or("-".into(), |_| format!("{conf}/{k}"))),
+                if conf < k { ui.theme.warn() } else { Style::new() },
+            ),
+            Span::raw(d.map_or("-".into(), |d| format!("{}%", d.hashrate_percent))),
+            Span::raw(d.map_or("-".into(), |d| si(d.difficulty as u128))),
+            Span::styled(
+                d.map_or("-".into(), |d| d.private_blocks.to_string()),
+                if d.is_some_and(|d| d.private_blocks > 0) { ui.theme.bad() } else { Style::new() },
+            ),
+            Span::raw(reorgs),
+            Span::raw(n.peers_up.len().to_string()),
             super::nodes::pool_cell(view, i),
             nodes::faults_cell(ui, n),
-        ])
+        ]
     });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(16),
-        Constraint::Length(13),
-        Constraint::Length(11),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(4),
-        Constraint::Length(7),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Min(0),
-    ];
-    nodes::draw_table(frame, area, view, ui, &header, rows.collect(), &widths);
+    (&NODE_COLUMNS, rows.collect())
 }
 
-pub fn draw_miners(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = ["miner", "key", "genesis", "status", "now", "mined", "priv"];
+/// Hidden first: pool, peers, priv, diff, reorgs, hash%, k-deep; then the faults.
+const NODE_COLUMNS: [Column; 11] = [
+    Column::kept("node", 4, 0),
+    Column::kept("state", 7, 3),
+    Column::kept("head", 12, 1),
+    Column::new("k-deep conf", 8, 3),
+    Column::new("hash%", 5, 4),
+    Column::new("diff", 4, 7),
+    Column::new("priv", 4, 8),
+    Column::new("reorgs", 6, 6),
+    Column::new("peers", 5, 9),
+    Column::new("pool", 4, 10),
+    Column::new("faults", 12, 2),
+];
+
+/// Hidden first: priv, the key, mined.
+const MINER_COLUMNS: [Column; 7] = [
+    Column::kept("miner", 5, 0),
+    Column::new("key", 8, 5),
+    Column::kept("genesis", 7, 0),
+    Column::kept("status", 6, 1),
+    Column::kept("now", 4, 0),
+    Column::new("mined", 5, 4),
+    Column::new("priv", 4, 6),
+];
+
+pub(super) fn miners(view: &ClusterView, ui: &UiState) -> validators::ValidatorTable {
     let rows = view.validators.rows.iter().map(|r| {
         let d = view.nodes.iter().find(|n| n.validator == Some(r.index)).and_then(detail);
         let [index, key, _stake, share, status] = validators::lead_cells(view, ui, r);
         let changed = d.is_some_and(|d| d.hashrate_percent as u64 != r.stake);
-        Row::new([
+        vec![
             index,
             key,
             share,
             status,
-            Cell::from(d.map_or("-".into(), |d| format!("{}%", d.hashrate_percent))).style(if changed {
-                ui.theme.warn()
-            } else {
-                Default::default()
-            }),
-            Cell::from(r.proposed.to_string()),
-            Cell::from(d.map_or("-".into(), |d| d.private_blocks.to_string())),
-        ])
+            Span::styled(
+                d.map_or("-".into(), |d| format!("{}%", d.hashrate_percent)),
+                if changed { ui.theme.warn() } else { Style::new() },
+            ),
+            Span::raw(r.proposed.to_string()),
+            Span::raw(d.map_or("-".into(), |d| d.private_blocks.to_string())),
+        ]
     });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(9),
-        Constraint::Length(5),
-        Constraint::Length(6),
-        Constraint::Length(5),
-    ];
-    let title = "miners · hashrate in % of the genesis total";
-    validators::draw_table(frame, area, ui, title, &header, rows.collect(), &widths);
+    let title = "miners · hashrate in % of the genesis total".to_string();
+    validators::ValidatorTable { title, columns: &MINER_COLUMNS, rows: rows.collect() }
 }

@@ -38,7 +38,7 @@ impl Pane {
     /// Tab order: the full layout's reading order (top to bottom, then left
     /// to right; a test holds it to `ui::areas`).
     pub const ORDER: [Pane; 7] =
-        [Pane::Nodes, Pane::Validators, Pane::Tree, Pane::Lag, Pane::Txs, Pane::Links, Pane::Log];
+        [Pane::Nodes, Pane::Tree, Pane::Lag, Pane::Txs, Pane::Validators, Pane::Links, Pane::Log];
     fn step(self, forward: bool) -> Pane {
         let i = Self::ORDER.iter().position(|p| *p == self).unwrap_or(0);
         let n = Self::ORDER.len();
@@ -117,6 +117,10 @@ pub struct UiState {
     pub copy_requested: bool,
     /// The block the fork tree last drew as selected (what `y` copies there).
     pub drawn_block: std::cell::Cell<Option<devnet_node::chain::Hash32>>,
+    /// The user's remapped keys, for the footer's hints.
+    pub keys: crate::keymap::KeyMap,
+    /// Lines the help overlay is scrolled down.
+    pub help_scroll: usize,
 }
 
 impl UiState {
@@ -162,6 +166,20 @@ impl UiState {
                 _ => {}
             }
             return;
+        }
+        if self.help {
+            // Within the help's lines here; to what fits the screen when drawn.
+            let (s, most) = (&mut self.help_scroll, super::help::line_count());
+            match action {
+                Action::Up => *s = s.saturating_sub(1),
+                Action::Down => *s = (*s + 1).min(most),
+                Action::PageUp => *s = s.saturating_sub(10),
+                Action::PageDown => *s = (*s + 10).min(most),
+                _ => {}
+            }
+            if matches!(action, Action::Up | Action::Down | Action::PageUp | Action::PageDown) {
+                return;
+            }
         }
         match action {
             Action::Quit => self.quit = true,

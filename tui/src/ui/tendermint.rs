@@ -13,12 +13,11 @@
 //!   warning colour. `last pc` is the height of the validator's latest
 //!   precommit any node has seen: who is keeping up, even between heights.
 
+use super::columns::Column;
 use super::{UiState, nodes, validators};
 use crate::cluster::{ClusterView, NodeView};
 use devnet_node::consensus::{CastVote, EngineDetail, TendermintDetail};
-use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row};
+use ratatui::text::Span;
 
 pub fn detail(n: &NodeView) -> Option<&TendermintDetail> {
     match &n.detail {
@@ -32,41 +31,56 @@ fn lock(d: &TendermintDetail) -> String {
     format!("L{} V{}", r(d.locked_round), r(d.valid_round))
 }
 
-pub fn draw_nodes(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let header = ["node", "state", "h/r", "step", "lock", "committed", "peers", "pool", "faults"];
+pub(super) fn node_rows(view: &ClusterView, ui: &UiState) -> nodes::NodeRows {
     let rows = view.nodes.iter().enumerate().map(|(i, n)| {
         let d = detail(n);
-        Row::new([
+        vec![
             nodes::id_cell(ui, i, n),
             nodes::state_cell(view, ui, n),
-            Cell::from(d.map_or("-".into(), |d| format!("h{}/r{}", d.height, d.round))).style(match d {
-                Some(d) if d.round > 0 => ui.theme.warn(),
-                _ => Default::default(),
-            }),
-            Cell::from(d.map_or("-", |d| d.step.as_str())),
-            Cell::from(d.map_or("-".into(), lock)),
-            Cell::from(format!("h{} {}", n.head.height, n.head.hash)),
-            Cell::from(n.peers_up.len().to_string()),
+            Span::styled(
+                d.map_or("-".into(), |d| format!("h{}/r{}", d.height, d.round)),
+                match d {
+                    Some(d) if d.round > 0 => ui.theme.warn(),
+                    _ => Default::default(),
+                },
+            ),
+            Span::raw(d.map_or("-", |d| d.step.as_str())),
+            Span::raw(d.map_or("-".into(), lock)),
+            Span::raw(format!("h{} {}", n.head.height, n.head.hash)),
+            Span::raw(n.peers_up.len().to_string()),
             super::nodes::pool_cell(view, i),
             nodes::faults_cell(ui, n),
-        ])
+        ]
     });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(16),
-        Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Length(7),
-        Constraint::Length(14),
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Min(0),
-    ];
-    nodes::draw_table(frame, area, view, ui, &header, rows.collect(), &widths);
+    (&NODE_COLUMNS, rows.collect())
 }
 
-fn vote_cell(ui: &UiState, v: Option<CastVote>, round: u64) -> Cell<'static> {
-    let Some(v) = v else { return Cell::from("–").style(ui.theme.dim()) };
+/// Hidden first: pool, peers, lock, committed; then the faults.
+const NODE_COLUMNS: [Column; 9] = [
+    Column::kept("node", 4, 0),
+    Column::kept("state", 7, 3),
+    Column::kept("h/r", 6, 0),
+    Column::kept("step", 4, 1),
+    Column::new("lock", 5, 5),
+    Column::new("committed", 10, 4),
+    Column::new("peers", 5, 6),
+    Column::new("pool", 4, 7),
+    Column::new("faults", 12, 2),
+];
+
+/// Hidden first: last pc, the key, the share.
+const VALIDATOR_COLUMNS: [Column; 7] = [
+    Column::kept("val", 3, 0),
+    Column::new("key", 8, 4),
+    Column::new("share", 5, 3),
+    Column::kept("status", 6, 1),
+    Column::kept("prevote", 7, 0),
+    Column::kept("precommit", 7, 0),
+    Column::new("last pc", 7, 5),
+];
+
+fn vote_cell(ui: &UiState, v: Option<CastVote>, round: u64) -> Span<'static> {
+    let Some(v) = v else { return Span::styled("–", ui.theme.dim()) };
     let text = format!("r{} {}", v.round, v.value.map_or("nil".into(), |h| h.to_string()));
     let style = if v.round < round {
         ui.theme.dim()
@@ -75,10 +89,10 @@ fn vote_cell(ui: &UiState, v: Option<CastVote>, round: u64) -> Cell<'static> {
     } else {
         Default::default()
     };
-    Cell::from(text).style(style)
+    Span::styled(text, style)
 }
 
-pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
+pub(super) fn validators(view: &ClusterView, ui: &UiState) -> validators::ValidatorTable {
     let seen_by = view
         .nodes
         .get(ui.selected)
@@ -95,7 +109,6 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
         }
         _ => "validators · no round state yet".to_string(),
     };
-    let header = ["val", "key", "share", "status", "prevote", "precommit", "last pc"];
     let rows = view.validators.rows.iter().map(|r| {
         let votes = d.and_then(|d| d.votes.iter().find(|v| v.validator == r.index));
         // Votes of an earlier round are dimmed; for the last committed
@@ -108,24 +121,15 @@ pub fn draw_validators(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &U
             }
         });
         let [index, key, _stake, share, status] = validators::lead_cells(view, ui, r);
-        Row::new([
+        vec![
             index,
             key,
             share,
             status,
             vote_cell(ui, votes.and_then(|v| v.prevote), round),
             vote_cell(ui, votes.and_then(|v| v.precommit), round),
-            Cell::from(r.last_attested.map_or("-".into(), |h| format!("h{h}"))),
-        ])
+            Span::raw(r.last_attested.map_or("-".into(), |h| format!("h{h}"))),
+        ]
     });
-    let widths = [
-        Constraint::Length(3),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(11),
-        Constraint::Length(11),
-        Constraint::Length(7),
-    ];
-    validators::draw_table(frame, area, ui, &title, &header, rows.collect(), &widths);
+    validators::ValidatorTable { title, columns: &VALIDATOR_COLUMNS, rows: rows.collect() }
 }

@@ -108,9 +108,13 @@ fn forked_view() -> ClusterView {
 }
 
 pub(super) fn render(view: &ClusterView, ui: &UiState, w: u16, h: u16) -> Vec<String> {
+    render_at(view, ui, w, h, NOW)
+}
+
+pub(super) fn render_at(view: &ClusterView, ui: &UiState, w: u16, h: u16, now_ms: u64) -> Vec<String> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     let tail = vec!["2024-01-01T00:00:00Z INFO node started".to_string()];
-    t.draw(|f| draw(f, view, ui, NOW, &tail)).unwrap();
+    t.draw(|f| draw(f, view, ui, now_ms, &tail)).unwrap();
     let buf = t.backend().buffer().clone();
     (0..h).map(|y| (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>()).collect()
 }

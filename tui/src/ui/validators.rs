@@ -1,20 +1,29 @@
 //! The validator set: index, short key, stake and share, status, participation
 //! over the last epochs, last attestation, proposals made and missed.
-//! Status is a word, so it reads without colour. Tendermint and pow draw
-//! their own columns (`super::tendermint`, `super::pow`) with the same
-//! first five (`lead_cells`).
+//! Status is a word, so it reads without colour. A slashed validator's
+//! participation is `-`: it no longer counts, whatever it still signs.
+//! Tendermint and pow draw their own columns (`super::tendermint`,
+//! `super::pow`) with the same first five (`lead_cells`).
+//!
+//! Widths come from the cells (`super::columns`); when the pane is narrow
+//! the missed and made proposals go first, then the stake (the share says
+//! it), the key and the last attestation. Index, share, status and
+//! participation stay.
 
-use super::{Pane, UiState, pane_block};
+use super::columns::Column;
+use super::table::{self, TableSpec};
+use super::{Pane, UiState};
 use crate::cluster::ClusterView;
 use crate::cluster::engine::EngineKind;
 use crate::cluster::validators::{PARTICIPATION_EPOCHS, ValidatorRow, ValidatorStatus};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
+use unicode_width::UnicodeWidthStr;
 
 /// The first columns every engine shows: index, key, stake, share, status.
-pub(super) fn lead_cells(view: &ClusterView, ui: &UiState, r: &ValidatorRow) -> [Cell<'static>; 5] {
+pub(super) fn lead_cells(view: &ClusterView, ui: &UiState, r: &ValidatorRow) -> [Span<'static>; 5] {
     let t = ui.theme;
     let vs = &view.validators;
     let total = vs.total_stake().max(1);
@@ -26,71 +35,80 @@ pub(super) fn lead_cells(view: &ClusterView, ui: &UiState, r: &ValidatorRow) -> 
         ValidatorStatus::Slashed | ValidatorStatus::Byzantine => t.bad(),
     };
     [
-        Cell::from(format!("v{}", r.index)),
-        Cell::from(r.key.clone()),
-        Cell::from(r.stake.to_string()),
-        Cell::from(format!("{:.1}%", r.stake as f64 * 100.0 / total as f64)),
-        Cell::from(status.label()).style(style),
+        Span::raw(format!("v{}", r.index)),
+        Span::raw(r.key.clone()),
+        Span::raw(r.stake.to_string()),
+        Span::raw(format!("{:.1}%", r.stake as f64 * 100.0 / total as f64)),
+        Span::styled(status.label(), style),
     ]
 }
 
-/// The table in the validators pane's frame; a row is highlighted while the pane has focus.
-pub(super) fn draw_table<'a>(
-    frame: &mut Frame,
-    area: Rect,
-    ui: &UiState,
-    title: &str,
-    header: &[&'a str],
-    rows: Vec<Row<'a>>,
-    widths: &[Constraint],
-) {
-    let n = rows.len();
-    let header = Row::new(header.to_vec()).style(Style::new().add_modifier(Modifier::BOLD));
-    let table = Table::new(rows, widths.to_vec())
-        .header(header)
-        .block(pane_block(title, ui.focus == Pane::Validators))
-        .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED));
-    let sel = (ui.focus == Pane::Validators).then_some(ui.validator_scroll.min(n.saturating_sub(1)));
-    let mut state = TableState::default().with_selected(sel);
-    frame.render_stateful_widget(table, area, &mut state);
+/// What a validators pane shows: its title, its columns and their cells.
+pub(super) struct ValidatorTable {
+    pub title: String,
+    pub columns: &'static [Column],
+    pub rows: Vec<Vec<Span<'static>>>,
+}
+
+fn table_of(view: &ClusterView, ui: &UiState, now_ms: u64) -> ValidatorTable {
+    match view.kind() {
+        EngineKind::Tendermint => super::tendermint::validators(view, ui),
+        EngineKind::Pow => super::pow::miners(view, ui),
+        EngineKind::Gasper => gasper(view, ui, now_ms),
+    }
+}
+
+/// The pane's width with every column and its title whole (the layout gives it this when it can).
+pub fn width(view: &ClusterView, ui: &UiState) -> u16 {
+    // Participation is at most 4 wide, under its header, whatever the slot.
+    let t = table_of(view, ui, 0);
+    table::natural_width(t.columns, &t.rows, "").max(t.title.width() as u16 + 4)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) {
-    match view.kind() {
-        EngineKind::Tendermint => return super::tendermint::draw_validators(frame, area, view, ui),
-        EngineKind::Pow => return super::pow::draw_miners(frame, area, view, ui),
-        EngineKind::Gasper => {}
-    }
+    let t = table_of(view, ui, now_ms);
+    let focused = ui.focus == Pane::Validators;
+    let selected = focused.then_some(ui.validator_scroll);
+    let spec = TableSpec { title: &t.title, focused, columns: t.columns, rows: t.rows, selected, symbol: "" };
+    table::draw(frame, area, spec);
+}
+
+pub(super) const COLUMNS: [Column; 9] = [
+    Column::kept("val", 3, 0),
+    Column::new("key", 8, 5),
+    Column::new("stake", 5, 6),
+    Column::kept("share", 5, 0),
+    Column::kept("status", 6, 1),
+    Column::kept("part.", 5, 0),
+    Column::new("last att", 8, 4),
+    Column::new("prop", 4, 7),
+    Column::new("miss", 4, 8),
+];
+
+fn gasper(view: &ClusterView, ui: &UiState, now_ms: u64) -> ValidatorTable {
     let t = ui.theme;
     let slot = view.current_slot(now_ms);
     let vs = &view.validators;
-    let header = ["val", "key", "stake", "share", "status", "part.", "last att", "prop", "miss"];
     let rows = vs.rows.iter().map(|r| {
         let part = vs.participation(r.index, slot);
         let [a, b, c, d, e] = lead_cells(view, ui, r);
-        Row::new([
+        let part = if r.slashed {
+            Span::styled("-", t.dim())
+        } else {
+            Span::styled(format!("{:>3.0}%", part * 100.0), if part < 2.0 / 3.0 { t.warn() } else { Style::new() })
+        };
+        vec![
             a,
             b,
             c,
             d,
             e,
-            Cell::from(format!("{:>3.0}%", part * 100.0)).style(if part < 2.0 / 3.0 { t.warn() } else { Style::new() }),
-            Cell::from(r.last_attested.map_or("-".into(), |s| format!("s{s}"))),
-            Cell::from(r.proposed.to_string()),
-            Cell::from(r.missed.to_string()),
-        ])
+            part,
+            Span::raw(r.last_attested.map_or("-".into(), |s| format!("s{s}"))),
+            Span::raw(r.proposed.to_string()),
+            Span::raw(r.missed.to_string()),
+        ]
     });
-    let widths = [
-        Constraint::Length(4),
-        Constraint::Length(8),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(9),
-        Constraint::Length(5),
-        Constraint::Length(8),
-        Constraint::Length(5),
-        Constraint::Length(5),
-    ];
     let title = format!("validators · participation over {PARTICIPATION_EPOCHS} epochs");
-    draw_table(frame, area, ui, &title, &header, rows.collect(), &widths);
+    ValidatorTable { title, columns: &COLUMNS, rows: rows.collect() }
 }

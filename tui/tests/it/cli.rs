@@ -137,7 +137,7 @@ fn inject_and_status_reach_a_running_devnet_from_another_terminal() {
     let out = inject(tmp.path(), &cfg, &["latency", "n0", "n2", "50ms", "--jitter", "10ms"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v = status(tmp.path(), &cfg).unwrap();
-    assert!(v["nodes"][0]["faults"].as_array().unwrap().contains(&Value::from("slow")), "{v}");
+    assert!(v["nodes"][0]["faults"].as_array().unwrap().contains(&Value::from("lat 50±10ms")), "{v}");
     assert!(inject(tmp.path(), &cfg, &["skew", "n3", "-300ms"]).status.success());
     let v = status(tmp.path(), &cfg).unwrap();
     assert!(v["nodes"][3]["faults"].as_array().unwrap().contains(&Value::from("skew -300ms")), "{v}");
