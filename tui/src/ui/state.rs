@@ -75,12 +75,17 @@ impl Default for TreeView {
     }
 }
 
-/// What `update` needs to know about the cluster.
+/// What `update` needs to know about the cluster and the screen.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bounds {
     pub nodes: usize,
     pub validators: usize,
     pub newest_slot: u64,
+    /// The floor of the fork tree's history: its window's left edge stops
+    /// there (`fork_tree::window`).
+    pub oldest_slot: u64,
+    /// The fork tree window's cells at the terminal's width (0: unknown).
+    pub tree_cells: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -113,8 +118,6 @@ pub struct UiState {
     pub viewer: Option<Viewer>,
     /// Set by `y`: the app copies what is selected, then clears it.
     pub copy_requested: bool,
-    /// The block the fork tree last drew as selected (what `y` copies there).
-    pub drawn_block: std::cell::Cell<Option<devnet_node::chain::Hash32>>,
 }
 
 impl UiState {
@@ -208,7 +211,7 @@ impl UiState {
             Action::Left | Action::Right if self.focus == Pane::Tree => {
                 let (s, r) = self.cursor(b);
                 let s = if action == Action::Left {
-                    s.saturating_sub(self.tree.zoom)
+                    s.saturating_sub(self.tree.zoom).max(b.oldest_slot.min(s))
                 } else {
                     (s + self.tree.zoom).min(b.newest_slot)
                 };
@@ -228,9 +231,12 @@ impl UiState {
             Action::NextPane => self.focus = self.focus.step(true),
             Action::PrevPane => self.focus = self.focus.step(false),
             Action::ZoomIn => self.tree.zoom = (self.tree.zoom / 2).max(1),
-            Action::ZoomOut => self.tree.zoom = (self.tree.zoom * 2).min(MAX_ZOOM),
+            Action::ZoomOut => {
+                self.tree.zoom = (self.tree.zoom * 2).min(MAX_ZOOM);
+                self.tree.back = self.tree.back.min(self.max_back(b));
+            }
             Action::Earlier => {
-                self.tree.back = (self.tree.back + 10 * self.tree.zoom).min(b.newest_slot);
+                self.tree.back = (self.tree.back + 10 * self.tree.zoom).min(self.max_back(b));
                 self.tree.cursor = None;
             }
             Action::Later => {
@@ -255,6 +261,14 @@ impl UiState {
                 self.filter.clear();
             }
         }
+    }
+
+    /// The furthest back the tree's right edge goes: where the window's left
+    /// edge reaches the floor of history (with unknown cells, where the
+    /// right edge does).
+    fn max_back(&self, b: Bounds) -> u64 {
+        let span = b.tree_cells.max(1) * self.tree.zoom.max(1);
+        b.newest_slot.saturating_sub(b.oldest_slot + span - 1)
     }
 
     fn cursor(&self, b: Bounds) -> (u64, usize) {

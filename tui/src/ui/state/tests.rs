@@ -1,6 +1,6 @@
 use super::*;
 
-const B: Bounds = Bounds { nodes: 4, validators: 4, newest_slot: 100 };
+const B: Bounds = Bounds { nodes: 4, validators: 4, newest_slot: 100, oldest_slot: 0, tree_cells: 0 };
 
 #[test]
 fn selection_stays_in_range_and_focus_cycles() {
@@ -101,4 +101,27 @@ fn filter_detail_and_freeze() {
     assert!(s.frozen);
     s.update(Action::Freeze, B);
     assert!(!s.frozen);
+}
+
+#[test]
+fn history_stops_with_the_oldest_held_block_at_the_left_edge() {
+    // 20 cells: at 1 slot per cell the window is slots 40..=59 when scrolled
+    // back furthest, 41 slots back from 100.
+    let b = Bounds { oldest_slot: 40, tree_cells: 20, ..B };
+    let mut s = UiState { focus: Pane::Tree, ..Default::default() };
+    for _ in 0..20 {
+        s.update(Action::Earlier, b);
+    }
+    assert_eq!(s.tree.back, 41);
+    s.update(Action::Later, b);
+    assert_eq!(s.tree.back, 31, "the first step forward moves at once");
+    s.update(Action::Earlier, b);
+    s.update(Action::ZoomOut, b);
+    assert_eq!(s.tree.back, 100 - (40 + 40 - 1), "zooming out keeps the floor at the left edge");
+    s.update(Action::Latest, b);
+    s.tree.zoom = 1;
+    for _ in 0..100 {
+        s.update(Action::Left, b);
+    }
+    assert_eq!(s.tree.cursor, Some((40, 0)), "the cursor stops at the oldest held slot");
 }
