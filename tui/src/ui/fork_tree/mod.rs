@@ -46,7 +46,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use window::{Geometry, Window, geometry};
 
 /// The head the trunk is drawn to.
@@ -65,19 +65,20 @@ pub fn trunk_tip(view: &ClusterView) -> Option<Hash32> {
         .map(|((_, h), _)| h)
 }
 
-/// Marks on the blocks of the window.
+/// Marks on the blocks of the window. Hash sets: only looked up, never
+/// iterated where their order could show.
 #[derive(Default)]
 struct Marks {
-    finalized: BTreeSet<Hash32>,
-    justified: BTreeSet<Hash32>,
-    live: BTreeSet<Hash32>,
-    equivocating: BTreeSet<Hash32>,
-    heads: BTreeMap<Hash32, Vec<usize>>,
+    finalized: HashSet<Hash32>,
+    justified: HashSet<Hash32>,
+    live: HashSet<Hash32>,
+    equivocating: HashSet<Hash32>,
+    heads: HashMap<Hash32, Vec<usize>>,
 }
 
 /// Adds to `set` the blocks of `tip`'s chain inside the window, down to a
 /// block in `stop` or already in `set`.
-fn chain_in_window(view: &ClusterView, tip: Hash32, w: &Window, set: &mut BTreeSet<Hash32>, stop: &BTreeSet<Hash32>) {
+fn chain_in_window(view: &ClusterView, tip: Hash32, w: &Window, set: &mut HashSet<Hash32>, stop: &HashSet<Hash32>) {
     let mut cur = view.blocks.at_or_before_slot(tip, w.right);
     while let Some(b) = cur {
         if b.block.slot < w.from || stop.contains(&b.block.hash) || !set.insert(b.block.hash) {
@@ -87,9 +88,10 @@ fn chain_in_window(view: &ClusterView, tip: Hash32, w: &Window, set: &mut BTreeS
     }
 }
 
+/// `blocks`: the window's, in slot order.
 fn marks(view: &ClusterView, blocks: &[&BlockView], w: &Window) -> Marks {
     let mut m = Marks::default();
-    let none = BTreeSet::new();
+    let none = HashSet::new();
     chain_in_window(view, view.finalized().block.hash, w, &mut m.finalized, &none);
     if let Some(j) = view.nodes.iter().map(|n| n.justified).max_by_key(|c| (c.epoch, c.block.height)) {
         chain_in_window(view, j.block.hash, w, &mut m.justified, &m.finalized);
@@ -100,11 +102,14 @@ fn marks(view: &ClusterView, blocks: &[&BlockView], w: &Window) -> Marks {
     for head in m.heads.keys() {
         chain_in_window(view, *head, w, &mut m.live, &none);
     }
-    let mut by_proposer: BTreeMap<(u64, u32), Vec<Hash32>> = BTreeMap::new();
-    for b in blocks {
-        by_proposer.entry((b.block.slot, b.proposer)).or_default().push(b.block.hash);
+    // Two blocks by one proposer in one slot: the blocks of a slot are adjacent.
+    for same_slot in blocks.chunk_by(|a, b| a.block.slot == b.block.slot).filter(|s| s.len() > 1) {
+        for b in same_slot {
+            if same_slot.iter().any(|o| o.proposer == b.proposer && o.block.hash != b.block.hash) {
+                m.equivocating.insert(b.block.hash);
+            }
+        }
     }
-    m.equivocating = by_proposer.into_values().filter(|v| v.len() > 1).flatten().collect();
     m
 }
 
@@ -190,10 +195,11 @@ fn build(view: &ClusterView, ui: &UiState, g: &Geometry, now_ms: u64) -> Tree {
         None => lay.lanes.first().and_then(|l| l.blocks.last().copied()),
         Some((cs, _)) => {
             let ccol = cs.saturating_sub(win.from) / win.zoom;
+            // The nearest, then the lowest hash: the same block every frame.
             lay.place
                 .iter()
                 .filter(|(_, (r, _))| *r == cursor_row)
-                .min_by_key(|(_, (_, c))| c.abs_diff(ccol))
+                .min_by_key(|(h, (_, c))| (c.abs_diff(ccol), **h))
                 .map(|(h, _)| *h)
         }
     };
@@ -265,23 +271,29 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
                 canvas.put(y, 2 * c as usize + 1, '─', line);
             }
         }
-        let mut best: BTreeMap<u64, (u8, Hash32)> = BTreeMap::new();
+        // Per cell, its most telling block (the newest among equals); a
+        // lane's blocks are oldest first, so a cell's blocks are adjacent.
+        let mut best: Vec<(u64, (char, Style, u8), Hash32)> = vec![];
         for h in &lane.blocks {
             let c = lay.place[h].1;
-            let rank = glyph(m, h, ui).2;
-            if best.get(&c).is_none_or(|(r, _)| rank >= *r) {
-                best.insert(c, (rank, *h));
+            let g = glyph(m, h, ui);
+            match best.last_mut() {
+                Some(last) if last.0 == c => {
+                    if g.2 >= last.1.2 {
+                        *last = (c, g, *h);
+                    }
+                }
+                _ => best.push((c, g, *h)),
             }
         }
         let sel_col = selected.and_then(|s| lay.place.get(&s)).filter(|(r, _)| *r == lane.row).map(|(_, c)| *c);
-        for (c, (_, h)) in &best {
-            let (ch, mut st, _) = glyph(m, h, ui);
-            if Some(*c) == sel_col {
+        for (c, (ch, mut st, _), h) in best {
+            if Some(c) == sel_col {
                 st = st.add_modifier(Modifier::REVERSED);
             }
-            let x = 2 * *c as usize;
+            let x = 2 * c as usize;
             if tv.proposers {
-                let p = view.blocks.get(h).map_or(0, |b| b.proposer);
+                let p = view.blocks.get(&h).map_or(0, |b| b.proposer);
                 canvas.put_str(y, x, &format!("{:<2}", p % 100), st);
             } else {
                 canvas.put(y, x, ch, st);

@@ -133,7 +133,7 @@ fn the_block_shown_selected_is_the_one_y_copies() {
     let mut ui = UiState { focus: Pane::Tree, ..Default::default() };
     let steps =
         [None, Some(Action::Left), Some(Action::Left), Some(Action::Down), Some(Action::Left), Some(Action::Up)];
-    let mut seen = BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
     for step in steps {
         if let Some(a) = step {
             ui.update(a, b);
