@@ -59,7 +59,8 @@ impl Pane {
 /// `None` follows the trunk's newest block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TreeView {
-    /// Slots between the newest slot and the right edge.
+    /// Slots between the newest slot and the right edge; `AT_FLOOR` keeps
+    /// the window at the floor of history while time moves on.
     pub back: u64,
     /// Slots per cell, 1 to `MAX_ZOOM`.
     pub zoom: u64,
@@ -68,6 +69,12 @@ pub struct TreeView {
 }
 
 pub const MAX_ZOOM: u64 = 64;
+
+impl TreeView {
+    /// `back` when scrolled back as far as history goes: the left edge stays
+    /// at genesis or the oldest held block (`fork_tree::window`).
+    pub const AT_FLOOR: u64 = u64::MAX;
+}
 
 impl Default for TreeView {
     fn default() -> Self {
@@ -233,14 +240,17 @@ impl UiState {
             Action::ZoomIn => self.tree.zoom = (self.tree.zoom / 2).max(1),
             Action::ZoomOut => {
                 self.tree.zoom = (self.tree.zoom * 2).min(MAX_ZOOM);
-                self.tree.back = self.tree.back.min(self.max_back(b));
+                if self.tree.back >= self.max_back(b) {
+                    self.tree.back = TreeView::AT_FLOOR;
+                }
             }
             Action::Earlier => {
-                self.tree.back = (self.tree.back + 10 * self.tree.zoom).min(self.max_back(b));
+                let back = self.tree.back.saturating_add(10 * self.tree.zoom);
+                self.tree.back = if back >= self.max_back(b) { TreeView::AT_FLOOR } else { back };
                 self.tree.cursor = None;
             }
             Action::Later => {
-                self.tree.back = self.tree.back.saturating_sub(10 * self.tree.zoom);
+                self.tree.back = self.tree.back.min(self.max_back(b)).saturating_sub(10 * self.tree.zoom);
                 self.tree.cursor = None;
             }
             Action::Latest => {

@@ -230,7 +230,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         EngineKind::Pow => ("block tree", "height"),
     };
     let mut title = format!("{name} · {zoom} {unit}{}/cell", if zoom == 1 { "" } else { "s" });
-    let back = tree.as_ref().map_or(tv.back, |t| t.win.back());
+    let back = tree.as_ref().map_or(tv.back.min(window::newest_slot(view, now_ms)), |t| t.win.back());
     if back > 0 {
         title.push_str(&format!(" · {back} {unit}s back"));
     }

@@ -6,6 +6,7 @@ use super::*;
 use crate::cluster::ClusterEvent;
 use crate::keys::Action;
 use crate::supervisor::{ProcEvent, ProcState};
+use crate::ui::state::TreeView;
 use devnet_node::config::NodeEntry;
 use devnet_proto::v1 as pb;
 use ratatui::Terminal;
@@ -92,12 +93,15 @@ fn scrolling_back_past_genesis_stops_with_genesis_at_the_left_edge() {
         ui.update(Action::Earlier, b);
     }
     // 160 columns: 49 cells, so the window is slots 0..=48.
-    assert_eq!(ui.tree.back, 200 - 48, "Earlier stops where genesis reaches the left edge");
+    assert_eq!(ui.tree.back, TreeView::AT_FLOOR, "Earlier stops where genesis reaches the left edge");
     let (rows, axis) = tree_rows(&v, &ui, now);
     assert!(rows[0].starts_with("┃  ■─■") && !rows[0].contains('◆'), "the chain fills the screen\n{}", rows.join("\n"));
     assert!(axis.contains("╵s0 genesis") && axis.contains("╵s20"), "{axis}");
     let s = render_at(&v, &ui, now).join("\n");
     assert!(s.contains("fork tree · 1 slot/cell · 152 slots back"), "{s}");
+    // Time moves on: the left edge stays at genesis.
+    let (_, axis) = tree_rows(&v, &ui, now + 30_000);
+    assert!(axis.contains("╵s0 genesis"), "{axis}");
     // Further back than the keys allow (a wider terminal earlier): still clamped.
     ui.tree.back = 10_000;
     let (rows, axis) = tree_rows(&v, &ui, now);
@@ -115,7 +119,9 @@ fn scrolling_back_past_pruned_blocks_stops_at_the_oldest_held() {
     for _ in 0..100 {
         ui.update(Action::Earlier, crate::app::bounds(&v, now, 160));
     }
-    assert_eq!(ui.tree.back, 400 - (oldest + 48));
+    assert_eq!(ui.tree.back, TreeView::AT_FLOOR);
+    let s = render_at(&v, &ui, now).join("\n");
+    assert!(s.contains(&format!("· {} slots back", 400 - (oldest + 48))), "{s}");
     let (rows, axis) = tree_rows(&v, &ui, now);
     assert!(rows[0].starts_with("┃█") && rows[0].matches('█').count() >= 40, "{}", rows.join("\n"));
     assert!(axis.contains(&format!("╵s{oldest} oldest held")), "{axis}");

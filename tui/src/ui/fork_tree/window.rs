@@ -14,7 +14,8 @@
 //!   below, else the oldest held block's slot (older blocks were pruned). So
 //!   scrolling back stops with genesis or the oldest held block at the left
 //!   edge, which then says so, and the tree never scrolls to an empty
-//!   screen.
+//!   screen. Scrolled back that far (`TreeView::AT_FLOOR`), the window stays
+//!   there while new slots come.
 //! - The tree spans the terminal's width in both layouts, so `cells_at_width`
 //!   tells key handling (`Bounds`) how many cells the window has without a
 //!   frame.

@@ -53,7 +53,7 @@ fn fork_tree_cursor_zoom_and_history() {
     for _ in 0..20 {
         s.update(Action::Earlier, B);
     }
-    assert_eq!(s.tree.back, 100, "cannot scroll before slot 0");
+    assert_eq!(s.tree.back, TreeView::AT_FLOOR, "cannot scroll before slot 0");
     s.update(Action::Later, B);
     assert_eq!(s.tree.back, 90);
     s.update(Action::Latest, B);
@@ -112,12 +112,16 @@ fn history_stops_with_the_oldest_held_block_at_the_left_edge() {
     for _ in 0..20 {
         s.update(Action::Earlier, b);
     }
-    assert_eq!(s.tree.back, 41);
+    assert_eq!(s.tree.back, TreeView::AT_FLOOR, "stays at the floor as time moves on");
     s.update(Action::Later, b);
     assert_eq!(s.tree.back, 31, "the first step forward moves at once");
+    s.update(Action::Later, b);
+    s.update(Action::Later, b);
+    assert_eq!(s.tree.back, 11);
     s.update(Action::Earlier, b);
+    assert_eq!(s.tree.back, 21);
     s.update(Action::ZoomOut, b);
-    assert_eq!(s.tree.back, 100 - (40 + 40 - 1), "zooming out keeps the floor at the left edge");
+    assert_eq!(s.tree.back, TreeView::AT_FLOOR, "zoomed out, 21 slots back passes the floor");
     s.update(Action::Latest, b);
     s.tree.zoom = 1;
     for _ in 0..100 {
