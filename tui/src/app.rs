@@ -78,9 +78,16 @@ fn tail_of(path: &Path, max_bytes: u64, max_lines: usize) -> Vec<String> {
     lines.split_off(lines.len().saturating_sub(max_lines))
 }
 
-pub fn bounds(view: &ClusterView, now_ms: u64) -> Bounds {
-    let newest = view.nodes.iter().map(|n| n.head.slot).max().unwrap_or(0).max(view.current_slot(now_ms));
-    Bounds { nodes: view.nodes.len(), validators: view.validators.rows.len(), newest_slot: newest }
+/// What key handling needs to know, on a terminal `width` columns wide.
+pub fn bounds(view: &ClusterView, now_ms: u64, width: u16) -> Bounds {
+    use ui::fork_tree::window;
+    Bounds {
+        nodes: view.nodes.len(),
+        validators: view.validators.rows.len(),
+        newest_slot: window::newest_slot(view, now_ms),
+        oldest_slot: window::floor(view).0,
+        tree_cells: window::cells_at_width(width),
+    }
 }
 
 /// `mouse`: capture the mouse (clicks focus panes and select rows); off
@@ -152,16 +159,27 @@ async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
     true
 }
 
-/// `y`: the selected block's hash where the fork tree has focus, else the
-/// selected node's address, to the clipboard (OSC 52); said in the event log.
-fn copy_selection(ui: &UiState, devnet: &mut Devnet) {
-    let (what, text) = match ui.drawn_block.get() {
-        Some(h) if ui.focus == ui::Pane::Tree && !ui.detail => ("block hash".to_string(), h.to_hex()),
-        _ => match devnet.view.nodes.get(ui.selected) {
-            Some(n) => (format!("{}'s address", n.id), n.addr.clone()),
-            None => return,
-        },
-    };
+/// What `y` copies: the selected block's hash where the fork tree has focus
+/// (the block the tree shows selected on a terminal of `size`), else the
+/// selected node's address; what it is, and the text.
+pub fn selection(
+    view: &ClusterView,
+    ui: &UiState,
+    now_ms: u64,
+    size: ratatui::layout::Rect,
+) -> Option<(String, String)> {
+    let block = (ui.focus == ui::Pane::Tree && !ui.detail)
+        .then(|| ui::fork_tree::selected_on_screen(size, view, ui, now_ms))
+        .flatten();
+    match block {
+        Some(h) => Some(("block hash".to_string(), h.to_hex())),
+        None => view.nodes.get(ui.selected).map(|n| (format!("{}'s address", n.id), n.addr.clone())),
+    }
+}
+
+/// `y`: `selection` to the clipboard (OSC 52); said in the event log.
+fn copy_selection(what_text: Option<(String, String)>, devnet: &mut Devnet) {
+    let Some((what, text)) = what_text else { return };
     let line = match crate::clipboard::copy(&text) {
         Ok(()) => format!("copied {what} {text} to the clipboard (OSC 52)"),
         Err(e) => format!("could not copy {what} {text}: {e}"),
@@ -203,7 +221,7 @@ async fn event_loop(
                     let size = terminal.size()?;
                     let areas = ui::areas(ratatui::layout::Rect::new(0, 0, size.width, size.height), view, &ui);
                     if let Some(a) = ui::mouse::on_mouse(m, &areas, &mut ui, view.nodes.len()) {
-                        ui.update(a, bounds(view, now));
+                        ui.update(a, bounds(view, now, size.width));
                     }
                     dirty = true;
                 }
@@ -215,9 +233,12 @@ async fn event_loop(
                         dirty = true;
                     } else if let Some(a) = action_for(k, ui.mode()) {
                         let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
-                        ui.update(a, bounds(view, now));
+                        let size = terminal.size()?;
+                        ui.update(a, bounds(view, now, size.width));
                         if std::mem::take(&mut ui.copy_requested) {
-                            copy_selection(&ui, devnet);
+                            let size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+                            let what = selection(view, &ui, now, size);
+                            copy_selection(what, devnet);
                         }
                         match (ui.frozen, frozen.is_some()) {
                             (true, false) => frozen = Some((devnet.view.clone(), now_ms())),

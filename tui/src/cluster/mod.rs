@@ -5,6 +5,7 @@
 //! snapshots, process transitions — into a `ClusterView`, and `json` renders
 //! events as the JSON lines of headless mode. Nodes are reached by address.
 
+pub mod blocks;
 pub mod engine;
 pub mod event_log;
 pub mod history;

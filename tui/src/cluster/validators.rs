@@ -199,7 +199,12 @@ impl ValidatorSet {
         if span == 0 {
             return 0.0;
         }
-        r.attested.range(lo..slot).count() as f64 / span as f64
+        // The window's count is what lies outside it taken from the whole:
+        // `attested` is trimmed to about the window, so this counts a few
+        // slots rather than every one in it (the validators pane asks per row
+        // per frame).
+        let inside = r.attested.len() - r.attested.range(..lo).count() - r.attested.range(slot..).count();
+        inside as f64 / span as f64
     }
 
     pub fn status(&self, v: u32, node_running: impl Fn(usize) -> bool) -> ValidatorStatus {

@@ -32,6 +32,7 @@
 //!   engines whose `slot` is a height (tendermint, pow) it is the highest
 //!   height any node is deciding or mining.
 
+use super::blocks::Blocks;
 use super::engine::{self, EngineKind, FailedRounds};
 use super::history::History;
 use super::txs::TxFigures;
@@ -42,7 +43,7 @@ use devnet_node::config::NodeEntry;
 use devnet_node::consensus::{BlockRef, CheckpointRef, EngineDetail};
 use devnet_proto::v1 as pb;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub use super::event_log::{EventLog, LOG_CAPACITY, LogEntry, LogKind, Severity};
 pub const KEEP_BELOW_FINALIZED: u64 = 256;
@@ -195,7 +196,8 @@ pub struct ClusterView {
     pub epoch_slots: u64,
     pub genesis_ms: u64,
     pub nodes: Vec<NodeView>,
-    pub blocks: BTreeMap<Hash32, BlockView>,
+    /// Indexed by slot, for the fork tree's window (`blocks`).
+    pub blocks: Blocks,
     pub log: EventLog,
     pub alarms: Vec<Alarm>,
     /// `links[from][to]`: the rules on messages from node `from` to node `to`.
@@ -239,7 +241,7 @@ impl ClusterView {
             validators: ValidatorSet::new(epoch_slots, &nodes.iter().map(|n| n.validator).collect::<Vec<_>>()),
             history: History::default(),
             failed_rounds: FailedRounds::default(),
-            blocks: BTreeMap::new(),
+            blocks: Blocks::default(),
             log: EventLog::default(),
             alarms: vec![],
             reverts: vec![],
@@ -514,14 +516,14 @@ impl ClusterView {
                 if new_block {
                     self.txs.on_block(b.txs);
                 }
-                let entry = self.blocks.entry(block.hash).or_insert_with(|| BlockView {
+                let held = self.blocks.insert(BlockView {
                     block,
                     parent: hash_of(&b.parent),
                     proposer: b.proposer,
                     attestations: b.attestations,
                     seen_by: BTreeSet::new(),
                 });
-                entry.seen_by.insert(node);
+                held.seen_by.insert(node);
             }
             Kind::HeadChanged(h) => {
                 let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
@@ -641,17 +643,8 @@ impl ClusterView {
     }
 
     /// The ancestor of `hash` at `height`, if the union of blocks reaches it.
-    pub fn ancestor_at(&self, mut hash: Hash32, height: u64) -> Option<Hash32> {
-        loop {
-            let b = self.blocks.get(&hash)?;
-            if b.block.height == height {
-                return Some(hash);
-            }
-            if b.block.height < height {
-                return None;
-            }
-            hash = b.parent;
-        }
+    pub fn ancestor_at(&self, hash: Hash32, height: u64) -> Option<Hash32> {
+        self.blocks.ancestor_at(hash, height)
     }
 
     fn check_safety(&mut self, node: usize, now_ms: u64) {
@@ -694,16 +687,15 @@ impl ClusterView {
         let top = self.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0);
         let floor = top.saturating_sub(KEEP_BELOW_FINALIZED);
         if floor > 0 {
-            let before = self.blocks.len();
             let fin = self.finalized().block;
             let orphaned = self
                 .blocks
                 .values()
                 .filter(|b| b.block.height < floor && self.ancestor_at(fin.hash, b.block.height) != Some(b.block.hash))
                 .count();
-            self.blocks.retain(|_, b| b.block.height >= floor);
+            let dropped = self.blocks.retain(|b| b.block.height >= floor);
             self.failed_rounds.prune_below(floor);
-            self.history.on_pruned((before - self.blocks.len()) as u64, orphaned as u64, floor);
+            self.history.on_pruned(dropped as u64, orphaned as u64, floor);
         }
     }
 }

@@ -93,6 +93,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     lines.push(Line::styled(format!("{:w$}   {head}", "", w = w), t.dim()));
     for (i, row) in view.links.iter().enumerate() {
         let mut spans = vec![Span::raw(format!("{:w$} → ", view.nodes[i].id, w = w))];
+        // A run of one style is one span: a row of 64 ok links is one string, not 64.
+        let mut run = (String::new(), Style::new());
         for (j, l) in row.iter().enumerate() {
             let c = if i == j { ' ' } else { symbol(l) };
             let s = match c {
@@ -100,7 +102,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
                 '.' | ' ' => t.dim(),
                 _ => t.warn(),
             };
-            spans.push(Span::styled(c.to_string(), s));
+            if s != run.1 && !run.0.is_empty() {
+                let (text, style) = std::mem::take(&mut run);
+                spans.push(Span::styled(text, style));
+            }
+            run.0.push(c);
+            run.1 = s;
+        }
+        if !run.0.is_empty() {
+            spans.push(Span::styled(run.0, run.1));
         }
         lines.push(Line::from(spans));
     }

@@ -61,7 +61,8 @@ impl Pane {
 /// `None` follows the trunk's newest block.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TreeView {
-    /// Slots between the newest slot and the right edge.
+    /// Slots between the newest slot and the right edge; `AT_FLOOR` keeps
+    /// the window at the floor of history while time moves on.
     pub back: u64,
     /// Slots per cell, 1 to `MAX_ZOOM`.
     pub zoom: u64,
@@ -71,18 +72,29 @@ pub struct TreeView {
 
 pub const MAX_ZOOM: u64 = 64;
 
+impl TreeView {
+    /// `back` when scrolled back as far as history goes: the left edge stays
+    /// at genesis or the oldest held block (`fork_tree::window`).
+    pub const AT_FLOOR: u64 = u64::MAX;
+}
+
 impl Default for TreeView {
     fn default() -> Self {
         TreeView { back: 0, zoom: 1, cursor: None, proposers: false }
     }
 }
 
-/// What `update` needs to know about the cluster.
+/// What `update` needs to know about the cluster and the screen.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Bounds {
     pub nodes: usize,
     pub validators: usize,
     pub newest_slot: u64,
+    /// The floor of the fork tree's history: its window's left edge stops
+    /// there (`fork_tree::window`).
+    pub oldest_slot: u64,
+    /// The fork tree window's cells at the terminal's width (0: unknown).
+    pub tree_cells: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -115,8 +127,6 @@ pub struct UiState {
     pub viewer: Option<Viewer>,
     /// Set by `y`: the app copies what is selected, then clears it.
     pub copy_requested: bool,
-    /// The block the fork tree last drew as selected (what `y` copies there).
-    pub drawn_block: std::cell::Cell<Option<devnet_node::chain::Hash32>>,
     /// The user's remapped keys, for the footer's hints.
     pub keys: crate::keymap::KeyMap,
     /// Lines the help overlay is scrolled down.
@@ -228,7 +238,7 @@ impl UiState {
             Action::Left | Action::Right if self.focus == Pane::Tree => {
                 let (s, r) = self.cursor(b);
                 let s = if action == Action::Left {
-                    s.saturating_sub(self.tree.zoom)
+                    s.saturating_sub(self.tree.zoom).max(b.oldest_slot.min(s))
                 } else {
                     (s + self.tree.zoom).min(b.newest_slot)
                 };
@@ -248,13 +258,19 @@ impl UiState {
             Action::NextPane => self.focus = self.focus.step(true),
             Action::PrevPane => self.focus = self.focus.step(false),
             Action::ZoomIn => self.tree.zoom = (self.tree.zoom / 2).max(1),
-            Action::ZoomOut => self.tree.zoom = (self.tree.zoom * 2).min(MAX_ZOOM),
+            Action::ZoomOut => {
+                self.tree.zoom = (self.tree.zoom * 2).min(MAX_ZOOM);
+                if self.tree.back >= self.max_back(b) {
+                    self.tree.back = TreeView::AT_FLOOR;
+                }
+            }
             Action::Earlier => {
-                self.tree.back = (self.tree.back + 10 * self.tree.zoom).min(b.newest_slot);
+                let back = self.tree.back.saturating_add(10 * self.tree.zoom);
+                self.tree.back = if back >= self.max_back(b) { TreeView::AT_FLOOR } else { back };
                 self.tree.cursor = None;
             }
             Action::Later => {
-                self.tree.back = self.tree.back.saturating_sub(10 * self.tree.zoom);
+                self.tree.back = self.tree.back.min(self.max_back(b)).saturating_sub(10 * self.tree.zoom);
                 self.tree.cursor = None;
             }
             Action::Latest => {
@@ -275,6 +291,14 @@ impl UiState {
                 self.filter.clear();
             }
         }
+    }
+
+    /// The furthest back the tree's right edge goes: where the window's left
+    /// edge reaches the floor of history (with unknown cells, where the
+    /// right edge does).
+    fn max_back(&self, b: Bounds) -> u64 {
+        let span = b.tree_cells.max(1) * self.tree.zoom.max(1);
+        b.newest_slot.saturating_sub(b.oldest_slot + span - 1)
     }
 
     fn cursor(&self, b: Bounds) -> (u64, usize) {

@@ -144,7 +144,7 @@ fn tab_moves_focus_in_the_screens_reading_order() {
     let a = areas(Rect::new(0, 0, 160, 48), &view, &UiState::default());
     let at = |p: Pane| a.panes.iter().find(|(q, _)| *q == p).map(|(_, r)| *r).unwrap();
     let mut ui = UiState::default();
-    let b = Bounds { nodes: 4, validators: 4, newest_slot: 13 };
+    let b = Bounds { nodes: 4, validators: 4, newest_slot: 13, ..Default::default() };
     for _ in 0..Pane::ORDER.len() - 1 {
         let (from, was) = (ui.focus, at(ui.focus));
         ui.update(Action::NextPane, b);
@@ -193,7 +193,7 @@ fn equivocation_is_marked_and_details_follow_the_cursor() {
     // A second block for slot 12 by slot 12's proposer (0): an equivocation.
     v.apply(import(1, 12, 0xcc, 11, 0), 12_600);
     let mut ui = UiState { focus: Pane::Tree, ..Default::default() };
-    let b = crate::app::bounds(&v, NOW);
+    let b = crate::app::bounds(&v, NOW, 160);
     ui.update(Action::Left, b); // slot 12, trunk
     let s = screen(&v, &ui, 160, 48);
     assert!(s.contains('✖'), "{s}");
@@ -249,7 +249,7 @@ fn node_detail_shows_status_events_and_log_tail() {
     let mut v = forked_view();
     v.nodes[2].faults.push("skew +500ms".into());
     let mut ui = UiState::default();
-    let b = crate::app::bounds(&v, NOW);
+    let b = crate::app::bounds(&v, NOW, 160);
     ui.update(Action::Down, b);
     ui.update(Action::Down, b);
     ui.update(Action::Open, b);

@@ -1,5 +1,6 @@
 //! Fork-tree layout: the row and column of every block. Pure; drawing is
-//! `super`'s job.
+//! `super`'s job. Its cost is linear in the blocks given (the window's):
+//! blocks are found by index after one hash lookup each.
 //!
 //! Rules:
 //! - Time runs left to right: a block's column is `(slot - from_slot) / zoom`
@@ -14,7 +15,7 @@
 //!   overlap and every block in the input is placed.
 
 use devnet_node::chain::Hash32;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TreeBlock {
@@ -44,55 +45,63 @@ impl Lane {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TreeLayout {
     pub lanes: Vec<Lane>,
-    /// Block -> (row, column).
-    pub place: BTreeMap<Hash32, (usize, u64)>,
+    /// Block -> (row, column). A hash map: looked up per block drawn, never
+    /// iterated where its order could show.
+    pub place: HashMap<Hash32, (usize, u64)>,
     pub rows: usize,
 }
 
 pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, zoom: u64) -> TreeLayout {
     let zoom = zoom.max(1);
     let col = |slot: u64| slot.saturating_sub(from_slot) / zoom;
-    let by_hash: BTreeMap<Hash32, &TreeBlock> = blocks.iter().map(|b| (b.hash, b)).collect();
+    // Blocks by their index in `blocks`: one hash lookup per block and parent,
+    // then plain vectors.
+    let index: HashMap<Hash32, usize> = blocks.iter().enumerate().map(|(i, b)| (b.hash, i)).collect();
+    let parent: Vec<Option<usize>> = blocks.iter().map(|b| index.get(&b.parent).copied()).collect();
+    let mut has_child = vec![false; blocks.len()];
+    for p in parent.iter().flatten() {
+        has_child[*p] = true;
+    }
+    let mut row_of: Vec<Option<usize>> = vec![None; blocks.len()];
     let mut out = TreeLayout::default();
     // Row 0: the trunk.
     let mut trunk = vec![];
-    let mut cur = trunk_tip.and_then(|h| by_hash.get(&h).copied());
-    while let Some(b) = cur {
-        if out.place.contains_key(&b.hash) {
+    let mut cur = trunk_tip.and_then(|h| index.get(&h).copied());
+    while let Some(i) = cur {
+        if row_of[i].is_some() {
             break;
         }
-        out.place.insert(b.hash, (0, col(b.slot)));
-        trunk.push(b);
-        cur = by_hash.get(&b.parent).copied();
+        row_of[i] = Some(0);
+        trunk.push(i);
+        cur = parent[i];
     }
     if !trunk.is_empty() {
         trunk.reverse();
         out.lanes.push(Lane {
             row: 0,
-            blocks: trunk.iter().map(|b| b.hash).collect(),
-            first_col: col(trunk[0].slot),
-            last_col: col(trunk[trunk.len() - 1].slot),
+            blocks: trunk.iter().map(|i| blocks[*i].hash).collect(),
+            first_col: col(blocks[trunk[0]].slot),
+            last_col: col(blocks[trunk[trunk.len() - 1]].slot),
             fork: None,
         });
         out.rows = 1;
     }
     // Branches, from the newest leaf.
-    let parents: BTreeSet<Hash32> = blocks.iter().map(|b| b.parent).collect();
-    let mut leaves: Vec<&TreeBlock> =
-        blocks.iter().filter(|b| !parents.contains(&b.hash) && !out.place.contains_key(&b.hash)).collect();
-    leaves.sort_by(|a, b| b.slot.cmp(&a.slot).then(a.hash.cmp(&b.hash)));
+    let mut leaves: Vec<usize> = (0..blocks.len()).filter(|i| !has_child[*i] && row_of[*i].is_none()).collect();
+    leaves.sort_by(|a, b| blocks[*b].slot.cmp(&blocks[*a].slot).then(blocks[*a].hash.cmp(&blocks[*b].hash)));
     let mut spans: Vec<Vec<(u64, u64)>> = vec![vec![]];
     for leaf in leaves {
         let mut seg = vec![];
         let mut cur = Some(leaf);
         let mut fork = None;
-        while let Some(b) = cur {
-            if let Some(p) = out.place.get(&b.hash) {
-                fork = Some(*p);
+        // Bounded by the number of blocks, should parents ever form a cycle.
+        while let Some(i) = cur.filter(|_| seg.len() <= blocks.len()) {
+            if let Some(r) = row_of[i] {
+                fork = Some((r, col(blocks[i].slot)));
                 break;
             }
-            seg.push(b);
-            cur = by_hash.get(&b.parent).copied();
+            seg.push(i);
+            cur = parent[i];
         }
         if seg.is_empty() {
             continue;
@@ -100,9 +109,9 @@ pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, z
         seg.reverse();
         let mut lane = Lane {
             row: 0,
-            blocks: seg.iter().map(|b| b.hash).collect(),
-            first_col: col(seg[0].slot),
-            last_col: col(seg[seg.len() - 1].slot),
+            blocks: seg.iter().map(|i| blocks[*i].hash).collect(),
+            first_col: col(blocks[seg[0]].slot),
+            last_col: col(blocks[seg[seg.len() - 1]].slot),
             fork,
         };
         let (lo, hi) = lane.span();
@@ -114,11 +123,13 @@ pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, z
         }
         spans[row].push((lo, hi));
         lane.row = row;
-        for b in &seg {
-            out.place.insert(b.hash, (row, col(b.slot)));
+        for i in &seg {
+            row_of[*i] = Some(row);
         }
         out.rows = out.rows.max(row + 1);
         out.lanes.push(lane);
     }
+    out.place =
+        row_of.iter().enumerate().filter_map(|(i, r)| r.map(|r| (blocks[i].hash, (r, col(blocks[i].slot))))).collect();
     out
 }

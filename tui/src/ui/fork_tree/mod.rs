@@ -2,8 +2,10 @@
 //! row per branch (`layout`), and the selected block's details on the right.
 //!
 //! Rules:
-//! - The window ends at the newest slot (cluster clock or newest head) minus
-//!   `TreeView::back`, moved so the cursor stays inside; `zoom` slots per cell.
+//! - The window (`window`): which slots are shown, never past genesis or the
+//!   oldest held block. Only the window's blocks are read (the view's index by
+//!   slot) and laid out, and chains reach the window by their skips, so a
+//!   frame's cost follows what is on screen, not how many blocks are held.
 //! - The trunk is the head held by the most nodes among heads descending from
 //!   the highest finalized block (then the higher slot, then the larger hash),
 //!   cut back to the window's right edge.
@@ -14,6 +16,11 @@
 //!   without colour. With `i`, cells show proposer indices instead.
 //! - After each branch's newest block, the nodes whose head is on it
 //!   (`n3@s17` when the head is not the branch's newest block).
+//! - The selected block (reversed; its details on the right; what `y`
+//!   copies) is the block nearest the cursor on the cursor's row, or the
+//!   trunk's newest without a cursor. `selected_block` computes it from the
+//!   view, the UI state and the pane's area, as drawing does: drawing
+//!   records nothing.
 //! - Engines whose slots are heights (tendermint, pow) read the same tree
 //!   with heights on the axis (`h17`). Tendermint's pane is the committed
 //!   chain, with failed rounds marked under their height (`rounds`); pow's
@@ -23,6 +30,9 @@ mod layout;
 #[cfg(test)]
 mod layout_tests;
 mod rounds;
+#[cfg(test)]
+mod tests;
+pub mod window;
 
 use super::{Pane, UiState, pane_block};
 use crate::cluster::ClusterView;
@@ -32,66 +42,75 @@ use crate::words::plural;
 use devnet_node::chain::Hash32;
 pub use layout::{Lane, TreeBlock, TreeLayout, layout};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use std::collections::{BTreeMap, BTreeSet};
-
-const DETAIL_WIDTH: u16 = 36;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use window::{Geometry, Window, geometry};
 
 /// The head the trunk is drawn to.
 pub fn trunk_tip(view: &ClusterView) -> Option<Hash32> {
     let fin = view.finalized().block;
     let mut count: BTreeMap<(u64, Hash32), usize> = BTreeMap::new();
     for n in &view.nodes {
-        if n.head.hash == Hash32::default() {
-            continue;
-        }
-        let on_fin = fin.height == 0 || view.ancestor_at(n.head.hash, fin.height) == Some(fin.hash);
-        if on_fin {
+        if n.head.hash != Hash32::default() {
             *count.entry((n.head.slot, n.head.hash)).or_default() += 1;
         }
     }
-    count.into_iter().max_by_key(|((slot, h), c)| (*c, *slot, *h)).map(|((_, h), _)| h)
+    count
+        .into_iter()
+        .filter(|((_, h), _)| fin.height == 0 || view.ancestor_at(*h, fin.height) == Some(fin.hash))
+        .max_by_key(|((slot, h), c)| (*c, *slot, *h))
+        .map(|((_, h), _)| h)
 }
 
-/// Marks on the blocks of the window.
+/// Marks on the blocks of the window. Hash sets: only looked up, never
+/// iterated where their order could show.
 #[derive(Default)]
 struct Marks {
-    finalized: BTreeSet<Hash32>,
-    justified: BTreeSet<Hash32>,
-    live: BTreeSet<Hash32>,
-    equivocating: BTreeSet<Hash32>,
-    heads: BTreeMap<Hash32, Vec<usize>>,
+    finalized: HashSet<Hash32>,
+    justified: HashSet<Hash32>,
+    live: HashSet<Hash32>,
+    equivocating: HashSet<Hash32>,
+    heads: HashMap<Hash32, Vec<usize>>,
 }
 
-fn walk_back(view: &ClusterView, from: Hash32, floor_slot: u64, set: &mut BTreeSet<Hash32>, stop: &BTreeSet<Hash32>) {
-    let mut cur = view.blocks.get(&from);
+/// Adds to `set` the blocks of `tip`'s chain inside the window, down to a
+/// block in `stop` or already in `set`.
+fn chain_in_window(view: &ClusterView, tip: Hash32, w: &Window, set: &mut HashSet<Hash32>, stop: &HashSet<Hash32>) {
+    let mut cur = view.blocks.at_or_before_slot(tip, w.right);
     while let Some(b) = cur {
-        if b.block.slot < floor_slot || stop.contains(&b.block.hash) || !set.insert(b.block.hash) {
+        if b.block.slot < w.from || stop.contains(&b.block.hash) || !set.insert(b.block.hash) {
             return;
         }
         cur = view.blocks.get(&b.parent);
     }
 }
 
-fn marks(view: &ClusterView, window: &[&BlockView], from_slot: u64) -> Marks {
+/// `blocks`: the window's, in slot order.
+fn marks(view: &ClusterView, blocks: &[&BlockView], w: &Window) -> Marks {
     let mut m = Marks::default();
-    let none = BTreeSet::new();
-    walk_back(view, view.finalized().block.hash, from_slot, &mut m.finalized, &none);
+    let none = HashSet::new();
+    chain_in_window(view, view.finalized().block.hash, w, &mut m.finalized, &none);
     if let Some(j) = view.nodes.iter().map(|n| n.justified).max_by_key(|c| (c.epoch, c.block.height)) {
-        walk_back(view, j.block.hash, from_slot, &mut m.justified, &m.finalized);
+        chain_in_window(view, j.block.hash, w, &mut m.justified, &m.finalized);
     }
     for (i, n) in view.nodes.iter().enumerate() {
         m.heads.entry(n.head.hash).or_default().push(i);
-        walk_back(view, n.head.hash, from_slot, &mut m.live, &none);
     }
-    let mut by_proposer: BTreeMap<(u64, u32), Vec<Hash32>> = BTreeMap::new();
-    for b in window {
-        by_proposer.entry((b.block.slot, b.proposer)).or_default().push(b.block.hash);
+    for head in m.heads.keys() {
+        chain_in_window(view, *head, w, &mut m.live, &none);
     }
-    m.equivocating = by_proposer.into_values().filter(|v| v.len() > 1).flatten().collect();
+    // Two blocks by one proposer in one slot: the blocks of a slot are adjacent.
+    for same_slot in blocks.chunk_by(|a, b| a.block.slot == b.block.slot).filter(|s| s.len() > 1) {
+        for b in same_slot {
+            if same_slot.iter().any(|o| o.proposer == b.proposer && o.block.hash != b.block.hash) {
+                m.equivocating.insert(b.block.hash);
+            }
+        }
+    }
     m
 }
 
@@ -112,35 +131,30 @@ fn glyph(m: &Marks, h: &Hash32, ui: &UiState) -> (char, Style, u8) {
     }
 }
 
-struct Grid {
-    cells: Vec<Vec<(char, Style)>>,
-    width: usize,
+/// A character grid over part of the frame's buffer: rows and columns from
+/// the area's corner, anything outside it dropped.
+struct Canvas<'b> {
+    buf: &'b mut Buffer,
+    area: Rect,
 }
 
-impl Grid {
-    fn new(rows: usize, width: usize) -> Grid {
-        Grid { cells: vec![vec![(' ', Style::new()); width]; rows], width }
-    }
+impl Canvas<'_> {
     fn put(&mut self, y: usize, x: usize, c: char, s: Style) {
-        if let Some(cell) = self.cells.get_mut(y).and_then(|r| r.get_mut(x)) {
-            *cell = (c, s);
+        if x < self.area.width as usize && y < self.area.height as usize {
+            let cell = &mut self.buf[(self.area.x + x as u16, self.area.y + y as u16)];
+            cell.reset();
+            cell.set_char(c).set_style(s);
         }
     }
     fn put_str(&mut self, y: usize, x: usize, text: &str, s: Style) {
         for (i, c) in text.chars().enumerate() {
-            if x + i < self.width {
-                self.put(y, x + i, c, s);
-            }
+            self.put(y, x + i, c, s);
         }
     }
     fn is_blank(&self, y: usize, x: usize) -> bool {
-        self.cells.get(y).and_then(|r| r.get(x)).is_some_and(|c| c.0 == ' ')
-    }
-    fn lines(self) -> Vec<Line<'static>> {
-        self.cells
-            .into_iter()
-            .map(|row| Line::from(row.into_iter().map(|(c, s)| Span::styled(c.to_string(), s)).collect::<Vec<_>>()))
-            .collect()
+        x < self.area.width as usize
+            && y < self.area.height as usize
+            && self.buf[(self.area.x + x as u16, self.area.y + y as u16)].symbol() == " "
     }
 }
 
@@ -158,8 +172,57 @@ fn legend(kind: EngineKind) -> &'static str {
     }
 }
 
+/// What the pane shows, worked out before anything is drawn.
+struct Tree {
+    win: Window,
+    lay: TreeLayout,
+    marks: Marks,
+    selected: Option<Hash32>,
+    /// The first lane row shown: rows scroll to keep the cursor's row in view.
+    offset: usize,
+}
+
+fn build(view: &ClusterView, ui: &UiState, g: &Geometry, now_ms: u64) -> Tree {
+    let tv = &ui.tree;
+    let win = window::window(view, tv, g.cells, now_ms);
+    let blocks: Vec<&BlockView> = view.blocks.in_slots(win.from..=win.right).collect();
+    let input: Vec<TreeBlock> =
+        blocks.iter().map(|b| TreeBlock { hash: b.block.hash, parent: b.parent, slot: b.block.slot }).collect();
+    let tip = trunk_tip(view).and_then(|h| view.blocks.at_or_before_slot(h, win.right)).map(|b| b.block.hash);
+    let lay = layout(&input, tip, win.from, win.zoom);
+    let marks = marks(view, &blocks, &win);
+    let cursor_row = tv.cursor.map_or(0, |(_, r)| r.min(lay.rows.saturating_sub(1)));
+    let selected = match tv.cursor {
+        None => lay.lanes.first().and_then(|l| l.blocks.last().copied()),
+        Some((cs, _)) => {
+            let ccol = cs.saturating_sub(win.from) / win.zoom;
+            // The nearest, then the lowest hash: the same block every frame.
+            lay.place
+                .iter()
+                .filter(|(_, (r, _))| *r == cursor_row)
+                .min_by_key(|(h, (_, c))| (c.abs_diff(ccol), **h))
+                .map(|(h, _)| *h)
+        }
+    };
+    let offset = (cursor_row + 1).saturating_sub(g.rows);
+    Tree { win, lay, marks, selected, offset }
+}
+
+/// The selected block of the fork tree drawn in `pane` (see the rules).
+pub fn selected_block(view: &ClusterView, ui: &UiState, pane: Rect, now_ms: u64) -> Option<Hash32> {
+    geometry(pane).and_then(|g| build(view, ui, &g, now_ms).selected)
+}
+
+/// The selected block on a terminal of `size`, where the layout shows the tree.
+pub fn selected_on_screen(size: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) -> Option<Hash32> {
+    let (_, pane) = super::areas(size, view, ui).panes.into_iter().find(|(p, _)| *p == Pane::Tree)?;
+    selected_block(view, ui, pane, now_ms)
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) {
     let tv = &ui.tree;
+    let g = geometry(area);
+    let tree = g.map(|g| build(view, ui, &g, now_ms));
     let zoom = tv.zoom.max(1);
     let kind = view.kind();
     let (name, unit) = match kind {
@@ -168,67 +231,20 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         EngineKind::Pow => ("block tree", "height"),
     };
     let mut title = format!("{name} · {zoom} {unit}{}/cell", if zoom == 1 { "" } else { "s" });
-    if tv.back > 0 {
-        title.push_str(&format!(" · {} {unit}s back", tv.back));
+    let back = tree.as_ref().map_or(tv.back.min(window::newest_slot(view, now_ms)), |t| t.win.back());
+    if back > 0 {
+        title.push_str(&format!(" · {back} {unit}s back"));
     }
     let p = &view.history.pruned;
     if p.blocks > 0 {
         title.push_str(&format!(" · {} pruned below h{} ({} orphaned)", p.blocks, p.below_height, p.orphaned));
     }
-    let block = pane_block(&title, ui.focus == Pane::Tree);
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let (tree_area, detail_area) = if inner.width >= 90 {
-        let [a, b] = Layout::horizontal([Constraint::Min(40), Constraint::Length(DETAIL_WIDTH)]).areas(inner);
-        (a, Some(b))
-    } else {
-        (inner, None)
-    };
-    if tree_area.height < 3 || tree_area.width < 8 {
-        return;
-    }
-    let width = tree_area.width as usize;
-    let margin = (width / 4).min(24);
-    let cells = ((width - margin) / 2).max(1) as u64;
-    let span = cells * zoom;
-    let newest = view.nodes.iter().map(|n| n.head.slot).max().unwrap_or(0).max(view.current_slot(now_ms));
-    let mut right = newest.saturating_sub(tv.back);
-    if let Some((cs, _)) = tv.cursor {
-        if cs > right {
-            right = cs;
-        } else if cs + span <= right {
-            right = cs + span / 2;
-        }
-    }
-    let from = (right + 1).saturating_sub(span);
-    let window: Vec<&BlockView> =
-        view.blocks.values().filter(|b| b.block.slot >= from && b.block.slot <= right).collect();
-    let input: Vec<TreeBlock> =
-        window.iter().map(|b| TreeBlock { hash: b.block.hash, parent: b.parent, slot: b.block.slot }).collect();
-    let mut tip = trunk_tip(view);
-    while let Some(b) = tip.and_then(|h| view.blocks.get(&h)).filter(|b| b.block.slot > right) {
-        tip = Some(b.parent);
-    }
-    let lay = layout(&input, tip, from, zoom);
-    let m = marks(view, &window, from);
-
-    // The selected block: nearest the cursor on its row, or the trunk's newest.
-    let rows_vis = (tree_area.height as usize - 2).max(1);
-    let cursor_row = tv.cursor.map_or(0, |(_, r)| r.min(lay.rows.saturating_sub(1)));
-    let selected = match tv.cursor {
-        None => lay.lanes.first().and_then(|l| l.blocks.last().copied()),
-        Some((cs, _)) => {
-            let ccol = cs.saturating_sub(from) / zoom;
-            lay.place
-                .iter()
-                .filter(|(_, (r, _))| *r == cursor_row)
-                .min_by_key(|(_, (_, c))| c.abs_diff(ccol))
-                .map(|(h, _)| *h)
-        }
-    };
-    ui.drawn_block.set(selected);
-    let offset = (cursor_row + 1).saturating_sub(rows_vis);
-    let mut g = Grid::new(rows_vis, width);
+    frame.render_widget(pane_block(&title, ui.focus == Pane::Tree), area);
+    let (Some(g), Some(t)) = (g, tree) else { return };
+    let (lay, m, win, selected) = (&t.lay, &t.marks, &t.win, t.selected);
+    let (rows_vis, offset, width) = (g.rows, t.offset, g.tree.width as usize);
+    let lanes_area = Rect { height: rows_vis as u16, ..g.tree };
+    let mut canvas = Canvas { buf: frame.buffer_mut(), area: lanes_area };
     for lane in &lay.lanes {
         if lane.row < offset || lane.row >= offset + rows_vis {
             continue;
@@ -239,43 +255,49 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         if let Some((frow, fcol)) = lane.fork
             && fcol < lane.first_col
         {
-            g.put(y, 2 * fcol as usize, if frow < lane.row { '╰' } else { '╭' }, line);
+            canvas.put(y, 2 * fcol as usize, if frow < lane.row { '╰' } else { '╭' }, line);
             for x in 2 * fcol as usize + 1..2 * lane.first_col as usize {
-                g.put(y, x, '─', line);
+                canvas.put(y, x, '─', line);
             }
             let (lo, hi) = if frow < lane.row { (frow + 1, lane.row) } else { (lane.row + 1, frow) };
             for r in lo.max(offset)..hi.min(offset + rows_vis) {
-                if g.is_blank(r - offset, 2 * fcol as usize) {
-                    g.put(r - offset, 2 * fcol as usize, '│', line);
+                if canvas.is_blank(r - offset, 2 * fcol as usize) {
+                    canvas.put(r - offset, 2 * fcol as usize, '│', line);
                 }
             }
         }
         for c in lane.first_col..=lane.last_col {
-            g.put(y, 2 * c as usize, '─', line);
+            canvas.put(y, 2 * c as usize, '─', line);
             if c < lane.last_col {
-                g.put(y, 2 * c as usize + 1, '─', line);
+                canvas.put(y, 2 * c as usize + 1, '─', line);
             }
         }
-        let mut best: BTreeMap<u64, (u8, Hash32)> = BTreeMap::new();
+        // Per cell, its most telling block (the newest among equals); a
+        // lane's blocks are oldest first, so a cell's blocks are adjacent.
+        let mut best: Vec<(u64, (char, Style, u8), Hash32)> = vec![];
         for h in &lane.blocks {
             let c = lay.place[h].1;
-            let rank = glyph(&m, h, ui).2;
-            if best.get(&c).is_none_or(|(r, _)| rank >= *r) {
-                best.insert(c, (rank, *h));
+            let g = glyph(m, h, ui);
+            match best.last_mut() {
+                Some(last) if last.0 == c => {
+                    if g.2 >= last.1.2 {
+                        *last = (c, g, *h);
+                    }
+                }
+                _ => best.push((c, g, *h)),
             }
         }
         let sel_col = selected.and_then(|s| lay.place.get(&s)).filter(|(r, _)| *r == lane.row).map(|(_, c)| *c);
-        for (c, (_, h)) in &best {
-            let (ch, mut st, _) = glyph(&m, h, ui);
-            if Some(*c) == sel_col {
+        for (c, (ch, mut st, _), h) in best {
+            if Some(c) == sel_col {
                 st = st.add_modifier(Modifier::REVERSED);
             }
-            let x = 2 * *c as usize;
+            let x = 2 * c as usize;
             if tv.proposers {
-                let p = view.blocks.get(h).map_or(0, |b| b.proposer);
-                g.put_str(y, x, &format!("{:<2}", p % 100), st);
+                let p = view.blocks.get(&h).map_or(0, |b| b.proposer);
+                canvas.put_str(y, x, &format!("{:<2}", p % 100), st);
             } else {
-                g.put(y, x, ch, st);
+                canvas.put(y, x, ch, st);
             }
         }
         // Head labels.
@@ -293,29 +315,37 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
             }
         }
         if !labels.is_empty() {
-            g.put_str(y, 2 * lane.last_col as usize + 2, &labels.join(" "), Style::new().add_modifier(Modifier::BOLD));
+            let bold = Style::new().add_modifier(Modifier::BOLD);
+            canvas.put_str(y, 2 * lane.last_col as usize + 2, &labels.join(" "), bold);
         }
     }
     let mut hidden_rounds = 0;
     if kind == EngineKind::Tendermint {
         let top = lay.rows.saturating_sub(offset).max(1);
-        let (ms, hidden) = rounds::place(&view.failed_rounds, from, right, zoom, rows_vis.saturating_sub(top), width);
+        let (ms, hidden) =
+            rounds::place(&view.failed_rounds, win.from, win.right, zoom, rows_vis.saturating_sub(top), width);
         for m in ms {
-            g.put_str(top + m.row, m.x, &m.label, ui.theme.warn());
+            canvas.put_str(top + m.row, m.x, &m.label, ui.theme.warn());
         }
         hidden_rounds = hidden;
     }
-    let mut lines = g.lines();
-    // Axis: a slot label every 10 cells.
-    let mut axis = Grid::new(1, width);
-    let step = 10;
+    // Axis: a slot label every 10 cells; at the floor of history, the first says what is there.
+    canvas.area = Rect { y: g.tree.y + rows_vis as u16, height: 1, ..g.tree };
+    let mut free_x = 0;
     let mut c = 0;
-    while c < cells {
-        let label = format!("╵{}{}", kind.slot_prefix(), from + c * zoom);
-        axis.put_str(0, 2 * c as usize, &label, ui.theme.dim());
-        c += step;
+    while c < g.cells {
+        let x = 2 * c as usize;
+        if x >= free_x {
+            let label = format!("╵{}{}", kind.slot_prefix(), win.from + c * win.zoom);
+            canvas.put_str(0, x, &label, ui.theme.dim());
+            free_x = x + label.chars().count();
+            if let (0, Some(f)) = (c, win.at_floor) {
+                canvas.put_str(0, free_x + 1, f.label(), Style::new().add_modifier(Modifier::BOLD));
+                free_x += f.label().len() + 2;
+            }
+        }
+        c += 10;
     }
-    lines.extend(axis.lines());
     let hidden = lay.rows.saturating_sub(rows_vis);
     let mut legend = vec![Span::styled(legend(kind), ui.theme.dim())];
     if hidden > 0 {
@@ -324,10 +354,10 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
     if hidden_rounds > 0 {
         legend.push(Span::raw(format!("  (+{hidden_rounds} failed-round marks not shown)")));
     }
-    lines.push(Line::from(legend));
-    frame.render_widget(Paragraph::new(lines), tree_area);
-    if let Some(d) = detail_area {
-        frame.render_widget(Paragraph::new(details(view, &m, selected)), d);
+    let legend_area = Rect { y: g.tree.y + rows_vis as u16 + 1, height: 1, ..g.tree };
+    frame.render_widget(Paragraph::new(Line::from(legend)), legend_area);
+    if let Some(d) = g.detail {
+        frame.render_widget(Paragraph::new(details(view, m, selected)), d);
     }
 }
 

@@ -1,6 +1,6 @@
 use super::*;
 
-const B: Bounds = Bounds { nodes: 4, validators: 4, newest_slot: 100 };
+const B: Bounds = Bounds { nodes: 4, validators: 4, newest_slot: 100, oldest_slot: 0, tree_cells: 0 };
 
 #[test]
 fn selection_stays_in_range_and_focus_cycles() {
@@ -53,7 +53,7 @@ fn fork_tree_cursor_zoom_and_history() {
     for _ in 0..20 {
         s.update(Action::Earlier, B);
     }
-    assert_eq!(s.tree.back, 100, "cannot scroll before slot 0");
+    assert_eq!(s.tree.back, TreeView::AT_FLOOR, "cannot scroll before slot 0");
     s.update(Action::Later, B);
     assert_eq!(s.tree.back, 90);
     s.update(Action::Latest, B);
@@ -101,4 +101,31 @@ fn filter_detail_and_freeze() {
     assert!(s.frozen);
     s.update(Action::Freeze, B);
     assert!(!s.frozen);
+}
+
+#[test]
+fn history_stops_with_the_oldest_held_block_at_the_left_edge() {
+    // 20 cells: at 1 slot per cell the window is slots 40..=59 when scrolled
+    // back furthest, 41 slots back from 100.
+    let b = Bounds { oldest_slot: 40, tree_cells: 20, ..B };
+    let mut s = UiState { focus: Pane::Tree, ..Default::default() };
+    for _ in 0..20 {
+        s.update(Action::Earlier, b);
+    }
+    assert_eq!(s.tree.back, TreeView::AT_FLOOR, "stays at the floor as time moves on");
+    s.update(Action::Later, b);
+    assert_eq!(s.tree.back, 31, "the first step forward moves at once");
+    s.update(Action::Later, b);
+    s.update(Action::Later, b);
+    assert_eq!(s.tree.back, 11);
+    s.update(Action::Earlier, b);
+    assert_eq!(s.tree.back, 21);
+    s.update(Action::ZoomOut, b);
+    assert_eq!(s.tree.back, TreeView::AT_FLOOR, "zoomed out, 21 slots back passes the floor");
+    s.update(Action::Latest, b);
+    s.tree.zoom = 1;
+    for _ in 0..100 {
+        s.update(Action::Left, b);
+    }
+    assert_eq!(s.tree.cursor, Some((40, 0)), "the cursor stops at the oldest held slot");
 }
