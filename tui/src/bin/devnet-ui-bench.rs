@@ -150,8 +150,20 @@ fn measure(view: &ClusterView, now: u64) {
     for (label, w, h, ui) in &cases {
         report(label, time_frames(*w, *h, |f| ui::draw(f, view, ui, now, &[])));
     }
-    // The fork tree pane alone, where the full layout puts it at 250x70.
+    // Where a full frame's time goes: each pane alone, at its size in the
+    // 250x70 layout (no verdicts: the target is the whole frame's).
     let full = ui::areas(Rect::new(0, 0, 250, 70), view, &cases[1].3);
+    let mut parts = vec![];
+    for (pane, r) in &full.panes {
+        let ui = &cases[1].3;
+        let ms = time_frames(r.width, r.height, |f| {
+            let area = f.area();
+            ui::draw_pane(f, *pane, area, view, ui, now)
+        });
+        parts.push(format!("{} {ms:.2}", pane.title()));
+    }
+    println!("  250x70 panes alone (ms): {}", parts.join(", "));
+    // The fork tree pane alone, where the full layout puts it at 250x70.
     let Some((_, pane)) = full.panes.iter().find(|(p, _)| *p == Pane::Tree) else { return };
     for (back, zoom) in [(0, 1), (5000, 1), (5000, 16)] {
         let ui = tree_ui(back, zoom);

@@ -124,6 +124,20 @@ pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
     Areas { header, tabs: Some(tabs), panes: vec![(Pane::Nodes, table), (shown, main)], footer }
 }
 
+/// One pane in `area` (the frame draws each where `areas` puts it; the
+/// dashboard bench times them one by one).
+pub fn draw_pane(frame: &mut Frame, pane: Pane, area: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) {
+    match pane {
+        Pane::Nodes => nodes::draw(frame, area, view, ui),
+        Pane::Tree => fork_tree::draw(frame, area, view, ui, now_ms),
+        Pane::Validators => validators::draw(frame, area, view, ui, now_ms),
+        Pane::Lag => lag::draw(frame, area, view, ui),
+        Pane::Txs => txs::draw(frame, area, view, ui),
+        Pane::Links => links::draw(frame, area, view, ui),
+        Pane::Log => log::draw(frame, area, view, ui),
+    }
+}
+
 pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, log_tail: &[String]) {
     let size = frame.area();
     if too_small(size) {
@@ -146,15 +160,7 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
         frame.render_widget(Paragraph::new(Line::from(spans)), t);
     }
     for (pane, r) in &a.panes {
-        match pane {
-            Pane::Nodes => nodes::draw(frame, *r, view, ui),
-            Pane::Tree => fork_tree::draw(frame, *r, view, ui, now_ms),
-            Pane::Validators => validators::draw(frame, *r, view, ui, now_ms),
-            Pane::Lag => lag::draw(frame, *r, view, ui),
-            Pane::Txs => txs::draw(frame, *r, view, ui),
-            Pane::Links => links::draw(frame, *r, view, ui),
-            Pane::Log => log::draw(frame, *r, view, ui),
-        }
+        draw_pane(frame, *pane, *r, view, ui, now_ms);
     }
     hints::draw(frame, a.footer, ui, &view.engine);
     if let Some(bar) = &ui.prompt {
