@@ -96,19 +96,10 @@ mod tests {
     use super::*;
     use crate::cluster::ClusterEvent;
     use crate::supervisor::{ProcEvent, ProcState};
-    use devnet_node::config::NodeEntry;
 
     fn setup() -> (ClusterView, FaultState) {
-        let nodes: Vec<NodeEntry> = (0..4)
-            .map(|i| NodeEntry {
-                id: format!("n{i}"),
-                addr: "127.0.0.1:1".parse().unwrap(),
-                validator: Some(i),
-                metrics: None,
-            })
-            .collect();
         // 1 s slots, 4-slot epochs: an epoch is 4 s, the bound 6 epochs = 24 s.
-        let mut v = ClusterView::new("t", "gasper", 1000, 4, 0, &nodes);
+        let mut v = ClusterView::new("t", "gasper", 1000, 4, 0, &crate::cluster::test_views::entries(4));
         for i in 0..4 {
             v.apply(ClusterEvent::Proc(ProcEvent { node: i, state: ProcState::Running }), 0);
         }

@@ -78,18 +78,9 @@ pub fn fault_action(key: char, targets: &[usize], view: &ClusterView) -> Option<
 mod tests {
     use super::*;
     use crate::supervisor::{ProcEvent, ProcState};
-    use devnet_node::config::NodeEntry;
 
     fn view() -> ClusterView {
-        let nodes: Vec<NodeEntry> = (0..4)
-            .map(|i| NodeEntry {
-                id: format!("n{i}"),
-                addr: "127.0.0.1:1".parse().unwrap(),
-                validator: Some(i),
-                metrics: None,
-            })
-            .collect();
-        ClusterView::new("t", "gasper", 100, 4, 0, &nodes)
+        ClusterView::new("t", "gasper", 100, 4, 0, &crate::cluster::test_views::entries(4))
     }
 
     fn inject(w: &str) -> Option<FaultAction> {

@@ -11,6 +11,8 @@ pub mod event_log;
 pub mod history;
 pub mod json;
 pub mod stall;
+#[cfg(test)]
+pub mod test_views;
 pub mod txs;
 pub mod validators;
 pub mod view;

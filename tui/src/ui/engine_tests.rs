@@ -4,25 +4,10 @@
 use super::tests::{bref, ev, hash, import, render, screen};
 use super::*;
 use crate::cluster::ClusterEvent;
-use crate::supervisor::{ProcEvent, ProcState};
-use devnet_node::config::NodeEntry;
 use devnet_proto::v1 as pb;
 
 fn view(engine: &str) -> ClusterView {
-    let nodes: Vec<NodeEntry> = (0..4)
-        .map(|i| NodeEntry {
-            id: format!("n{i}"),
-            addr: "127.0.0.1:1".parse().unwrap(),
-            validator: Some(i),
-            metrics: None,
-        })
-        .collect();
-    let mut v = ClusterView::new("devnet", engine, 1000, 4, 0, &nodes);
-    for i in 0..4 {
-        v.apply(ClusterEvent::Proc(ProcEvent { node: i, state: ProcState::Running }), 0);
-        v.apply(ClusterEvent::Connected { node: i }, 0);
-    }
-    v
+    crate::cluster::test_views::running(engine, 1000, 4, 4)
 }
 
 fn round_failed(node: usize, height: u64, round: u64) -> ClusterEvent {

@@ -8,8 +8,6 @@ use super::tests::{ev, render_at};
 use super::*;
 use crate::cluster::ClusterEvent;
 use crate::faults::{FaultState, parse, words};
-use crate::supervisor::{ProcEvent, ProcState};
-use devnet_node::config::NodeEntry;
 use devnet_proto::v1 as pb;
 
 const SLOT: u64 = 10_400;
@@ -38,19 +36,7 @@ fn b(slot: u64) -> pb::BlockRef {
 /// validator slashed; latency with jitter n0 -> n1, loss n1 -> n2, n2's
 /// clock skewed.
 pub(super) fn long_view() -> ClusterView {
-    let entries: Vec<NodeEntry> = (0..4)
-        .map(|i| NodeEntry {
-            id: format!("n{i}"),
-            addr: "127.0.0.1:1".parse().unwrap(),
-            validator: Some(i),
-            metrics: None,
-        })
-        .collect();
-    let mut v = ClusterView::new("devnet", "gasper", 1000, 8, 0, &entries);
-    for i in 0..4 {
-        v.apply(ClusterEvent::Proc(ProcEvent { node: i, state: ProcState::Running }), 0);
-        v.apply(ClusterEvent::Connected { node: i }, 0);
-    }
+    let mut v = crate::cluster::test_views::running("gasper", 1000, 8, 4);
     for slot in SLOT - 40..=SLOT {
         for n in 0..4 {
             let imported = pb::BlockImported {

@@ -7,7 +7,6 @@ use super::*;
 use crate::cluster::{ClusterEvent, LinkView};
 use crate::keys::Action;
 use crate::supervisor::{ProcEvent, ProcState};
-use devnet_node::config::NodeEntry;
 use devnet_proto::v1 as pb;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -40,21 +39,8 @@ pub(super) fn import(node: usize, slot: u64, byte: u8, parent: u8, proposer: u32
 }
 
 fn base_view() -> ClusterView {
-    let nodes: Vec<NodeEntry> = (0..4)
-        .map(|i| NodeEntry {
-            id: format!("n{i}"),
-            addr: "127.0.0.1:1".parse().unwrap(),
-            validator: Some(i),
-            metrics: None,
-        })
-        .collect();
     // Genesis at t=0, 1 s slots, 4-slot epochs.
-    let mut v = ClusterView::new("devnet", "gasper", 1000, 4, 0, &nodes);
-    for i in 0..4 {
-        v.apply(ClusterEvent::Proc(ProcEvent { node: i, state: ProcState::Running }), 0);
-        v.apply(ClusterEvent::Connected { node: i }, 0);
-    }
-    v
+    crate::cluster::test_views::running("gasper", 1000, 4, 4)
 }
 
 /// Chain 1..=13 (block byte = slot) seen by everyone, finalized at 4 and
@@ -381,15 +367,7 @@ fn the_command_bar_shows_input_hint_and_an_error_under_the_kept_text() {
 
 #[test]
 fn a_click_selects_the_node_drawn_under_it_when_the_table_is_scrolled() {
-    let nodes: Vec<NodeEntry> = (0..64)
-        .map(|i| NodeEntry {
-            id: format!("n{i}"),
-            addr: "127.0.0.1:1".parse().unwrap(),
-            validator: Some(i),
-            metrics: None,
-        })
-        .collect();
-    let view = ClusterView::new("devnet", "gasper", 1000, 4, 0, &nodes);
+    let view = ClusterView::new("devnet", "gasper", 1000, 4, 0, &crate::cluster::test_views::entries(64));
     let mut ui = UiState { selected: 40, ..Default::default() };
     let lines = render(&view, &ui, 100, 30);
     let table = areas(Rect::new(0, 0, 100, 30), &view, &ui).panes[0].1;

@@ -68,7 +68,6 @@ pub(super) struct Log {
 /// Reads a journal file's bytes; `Err` says what is damaged.
 pub(super) fn read(bytes: &[u8]) -> Result<Log, String> {
     let len = bytes.len() as u64;
-    let truncated = || format!("the file is {len} bytes where a journal is {}: truncated", 2 * REGION);
     let first = |region: u64| examine(bytes, region * REGION, None);
     let seq_of = |f: &Found| match f {
         Found::Entry { seq, .. } => Some(*seq),
@@ -77,7 +76,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Log, String> {
     let (a, b) = (first(0), first(1));
     for (r, f) in [(0, &a), (1, &b)] {
         match f {
-            Found::Cut => return Err(truncated()),
+            Found::Cut => return Err(truncated(len)),
             Found::Damaged(why) => return Err(format!("the first entry of region {r} is damaged: {why}")),
             _ => {}
         }
@@ -89,7 +88,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Log, String> {
     };
     let start = region * REGION;
     if len < start + REGION || (region == 0 && len < REGION + PAGE) {
-        return Err(truncated());
+        return Err(truncated(len));
     }
     let mut log = Log { region, end: 0, next_seq: seq_of(&a).max(seq_of(&b)).map_or(1, |s| s), payloads: vec![] };
     let first_seq = seq_of(if region == 0 { &a } else { &b });
@@ -116,22 +115,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Log, String> {
                 };
                 match there {
                     Found::Entry { seq, .. } if seq == expected => (page, there),
-                    there => {
-                        for f in [here, there] {
-                            match f {
-                                Found::Damaged(why) => return Err(format!("at offset {at}: {why}")),
-                                Found::Cut => return Err(truncated()),
-                                _ => {}
-                            }
-                        }
-                        if let Some((o, s)) = intact_beyond(bytes, at + 1, start + REGION, expected) {
-                            return Err(format!(
-                                "the log ends at offset {at} (entry {expected}) but entry {s} at offset {o} is intact: \
-                                 bytes in between were damaged"
-                            ));
-                        }
-                        return Ok(log);
-                    }
+                    there => return ending(bytes, at, start + REGION, expected, [here, there]).map(|()| log),
                 }
             }
         };
@@ -140,6 +124,29 @@ pub(super) fn read(bytes: &[u8]) -> Result<Log, String> {
         log.end = offset - start + size;
         expected += 1;
         log.next_seq = expected;
+    }
+}
+
+fn truncated(len: u64) -> String {
+    format!("the file is {len} bytes where a journal is {}: truncated", 2 * REGION)
+}
+
+/// The log ends at `at`, where entry `expected` is not (nor at the next
+/// page, `found` holding what both places hold): `Err` when that is damage.
+fn ending(bytes: &[u8], at: u64, region_end: u64, expected: u64, found: [Found; 2]) -> Result<(), String> {
+    for f in found {
+        match f {
+            Found::Damaged(why) => return Err(format!("at offset {at}: {why}")),
+            Found::Cut => return Err(truncated(bytes.len() as u64)),
+            _ => {}
+        }
+    }
+    match intact_beyond(bytes, at + 1, region_end, expected) {
+        Some((o, s)) => Err(format!(
+            "the log ends at offset {at} (entry {expected}) but entry {s} at offset {o} is intact: bytes in between \
+             were damaged"
+        )),
+        None => Ok(()),
     }
 }
 

@@ -32,15 +32,7 @@ fn view(n: usize) -> ClusterView {
 }
 
 fn engine_view(engine: &str, slot_ms: u64, epoch_slots: u64, genesis_ms: u64, n: usize) -> ClusterView {
-    let nodes: Vec<NodeEntry> = (0..n)
-        .map(|i| NodeEntry {
-            id: format!("n{i}"),
-            addr: "127.0.0.1:1".parse().unwrap(),
-            validator: Some(i as u32),
-            metrics: None,
-        })
-        .collect();
-    ClusterView::new("t", engine, slot_ms, epoch_slots, genesis_ms, &nodes)
+    ClusterView::new("t", engine, slot_ms, epoch_slots, genesis_ms, &crate::cluster::test_views::entries(n))
 }
 
 fn node(v: &mut ClusterView, node: usize, event: pb::Event) {
