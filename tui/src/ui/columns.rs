@@ -84,11 +84,12 @@ pub fn natural(cols: &[Column], rows: &[Vec<Span<'_>>]) -> Vec<u16> {
         .collect()
 }
 
-/// `text` cut to `width` columns, ending in `…` when it was cut.
-pub fn clip(text: &str, width: u16) -> String {
+/// `text` cut to `width` columns, ending in `…` when it was cut (borrowed
+/// when it fits, as most cells do).
+pub fn clip(text: &str, width: u16) -> std::borrow::Cow<'_, str> {
     let width = width as usize;
     if text.width() <= width {
-        return text.to_string();
+        return text.into();
     }
     let mut out = String::new();
     let mut used = 0;
@@ -103,7 +104,7 @@ pub fn clip(text: &str, width: u16) -> String {
     if width > 0 {
         out.push('…');
     }
-    out
+    out.into()
 }
 
 /// `+2 hidden: peers, pool`, or `None` when every column is shown.

@@ -65,6 +65,12 @@ pub fn too_small(size: Rect) -> bool {
 }
 
 pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
+    areas_for(size, view, ui, || validators::width(view, ui))
+}
+
+/// `areas`, with the validators pane's natural width from `vals_width`
+/// (asked only by the full layout).
+fn areas_for(size: Rect, view: &ClusterView, ui: &UiState, vals_width: impl FnOnce() -> u16) -> Areas {
     if too_small(size) {
         return Areas::default();
     }
@@ -81,7 +87,7 @@ pub fn areas(size: Rect, view: &ClusterView, ui: &UiState) -> Areas {
             Constraint::Length(1),
         ])
         .areas(size);
-        let vals_w = validators::width(view, ui).clamp(36, size.width * 2 / 5);
+        let vals_w = vals_width().clamp(36, size.width * 2 / 5);
         // The transactions pane's per-node lines are 32 wide.
         let [left, middle, log] = Layout::horizontal([
             Constraint::Length((size.width / 4).max(34)),
@@ -146,7 +152,9 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
         frame.render_widget(Paragraph::new(text).centered().wrap(ratatui::widgets::Wrap { trim: true }), row);
         return;
     }
-    let a = areas(size, view, ui);
+    // The validators table sizes its pane and fills it: built once a frame.
+    let mut vals = None;
+    let a = areas_for(size, view, ui, || validators::width_of(vals.insert(validators::table_of(view, ui, now_ms))));
     header::draw(frame, a.header, view, ui, now_ms);
     if let Some(t) = a.tabs {
         let shown = a.panes.last().map(|p| p.0);
@@ -160,7 +168,13 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, now_ms: u64, lo
         frame.render_widget(Paragraph::new(Line::from(spans)), t);
     }
     for (pane, r) in &a.panes {
-        draw_pane(frame, *pane, *r, view, ui, now_ms);
+        if *pane == Pane::Validators
+            && let Some(t) = vals.take()
+        {
+            validators::draw_table(frame, *r, ui, t);
+        } else {
+            draw_pane(frame, *pane, *r, view, ui, now_ms);
+        }
     }
     hints::draw(frame, a.footer, ui, &view.engine);
     if let Some(bar) = &ui.prompt {

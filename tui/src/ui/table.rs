@@ -49,13 +49,14 @@ pub fn draw(frame: &mut Frame, area: Rect, t: TableSpec) {
     let shown: Vec<(usize, u16)> = widths.iter().enumerate().filter_map(|(i, w)| w.map(|w| (i, w))).collect();
     let header = Row::new(shown.iter().map(|(i, w)| Cell::from(columns::clip(t.columns[*i].header, *w))))
         .style(Style::new().add_modifier(Modifier::BOLD));
-    let rows = t.rows.iter().map(|r| {
+    let (first, body) = window(area, n, selected);
+    // Only the rows in the window become cells (widths came from them all).
+    let rows = t.rows.iter().skip(first).take(body).map(|r| {
         Row::new(shown.iter().map(|(i, w)| {
-            let s = r.get(*i).cloned().unwrap_or_default();
-            Cell::from(Span::styled(columns::clip(&s.content, *w), s.style))
+            let s = r.get(*i).map_or(Span::raw(""), |s| Span::styled(columns::clip(&s.content, *w), s.style));
+            Cell::from(s)
         }))
     });
-    let (first, body) = window(area, n, selected);
     let rows_note = (n > body && body > 0).then(|| format!("rows {}-{} of {n}", first + 1, (first + body).min(n)));
     // The note goes right of the title and never over it: when both do not
     // fit, the hidden columns' names go first, then the title is cut.
@@ -80,6 +81,6 @@ pub fn draw(frame: &mut Frame, area: Rect, t: TableSpec) {
         .block(block)
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))
         .highlight_symbol(t.symbol);
-    let mut state = TableState::default().with_offset(first).with_selected(selected);
+    let mut state = TableState::default().with_selected(selected.map(|s| s - first));
     frame.render_stateful_widget(table, area, &mut state);
 }

@@ -47,7 +47,9 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
         ]),
     ];
     let rates = f.traffic_rates();
-    for (i, n) in view.nodes.iter().enumerate() {
+    // Only the nodes' lines that fit are made.
+    let fit = (inner.height as usize).saturating_sub(lines.len());
+    for (i, n) in view.nodes.iter().enumerate().take(fit) {
         let s = f.nodes.get(i).map(|x| x.stats).unwrap_or_default();
         let (bytes, msgs) = rates.get(i).copied().unwrap_or_default();
         lines.push(Line::from(vec![

@@ -50,7 +50,7 @@ pub(super) struct ValidatorTable {
     pub rows: Vec<Vec<Span<'static>>>,
 }
 
-fn table_of(view: &ClusterView, ui: &UiState, now_ms: u64) -> ValidatorTable {
+pub(super) fn table_of(view: &ClusterView, ui: &UiState, now_ms: u64) -> ValidatorTable {
     match view.kind() {
         EngineKind::Tendermint => super::tendermint::validators(view, ui),
         EngineKind::Pow => super::pow::miners(view, ui),
@@ -61,12 +61,19 @@ fn table_of(view: &ClusterView, ui: &UiState, now_ms: u64) -> ValidatorTable {
 /// The pane's width with every column and its title whole (the layout gives it this when it can).
 pub fn width(view: &ClusterView, ui: &UiState) -> u16 {
     // Participation is at most 4 wide, under its header, whatever the slot.
-    let t = table_of(view, ui, 0);
+    width_of(&table_of(view, ui, 0))
+}
+
+/// `width` of a table already built (a frame builds it once for both).
+pub(super) fn width_of(t: &ValidatorTable) -> u16 {
     table::natural_width(t.columns, &t.rows, "").max(t.title.width() as u16 + 4)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now_ms: u64) {
-    let t = table_of(view, ui, now_ms);
+    draw_table(frame, area, ui, table_of(view, ui, now_ms));
+}
+
+pub(super) fn draw_table(frame: &mut Frame, area: Rect, ui: &UiState, t: ValidatorTable) {
     let focused = ui.focus == Pane::Validators;
     let selected = focused.then_some(ui.validator_scroll);
     let spec = TableSpec { title: &t.title, focused, columns: t.columns, rows: t.rows, selected, symbol: "" };

@@ -1,6 +1,8 @@
 //! Fork-tree layout: the row and column of every block. Pure; drawing is
 //! `super`'s job. Its cost is linear in the blocks given (the window's):
-//! blocks are found by index after one hash lookup each.
+//! one hash lookup per block and parent, then everything is by the block's
+//! index in the input (lanes, places, parents), so drawing and marking
+//! need no hashing either.
 //!
 //! Rules:
 //! - Time runs left to right: a block's column is `(slot - from_slot) / zoom`
@@ -14,8 +16,8 @@
 //!   at least one cell to every branch already on the row. So branches never
 //!   overlap and every block in the input is placed.
 
+use crate::cluster::blocks::Hash32Map;
 use devnet_node::chain::Hash32;
-use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TreeBlock {
@@ -27,8 +29,8 @@ pub struct TreeBlock {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Lane {
     pub row: usize,
-    /// The lane's blocks, oldest first.
-    pub blocks: Vec<Hash32>,
+    /// The lane's blocks (indices into the input), oldest first.
+    pub blocks: Vec<usize>,
     pub first_col: u64,
     pub last_col: u64,
     /// Where the lane leaves its parent lane: (row, column) of the fork block.
@@ -45,10 +47,21 @@ impl Lane {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TreeLayout {
     pub lanes: Vec<Lane>,
-    /// Block -> (row, column). A hash map: looked up per block drawn, never
-    /// iterated where its order could show.
-    pub place: HashMap<Hash32, (usize, u64)>,
+    /// Per input block, its (row, column); `None` only for a block whose
+    /// parents form a cycle, which a hash chain cannot.
+    pub place: Vec<Option<(usize, u64)>>,
+    /// Per input block, its parent's index when the parent is in the input.
+    pub parent: Vec<Option<usize>>,
+    /// Input block by hash.
+    pub index: Hash32Map<usize>,
     pub rows: usize,
+}
+
+impl TreeLayout {
+    /// The (row, column) of the block with `hash`, when it was given.
+    pub fn place_of(&self, hash: &Hash32) -> Option<(usize, u64)> {
+        self.index.get(hash).and_then(|i| self.place[*i])
+    }
 }
 
 pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, zoom: u64) -> TreeLayout {
@@ -56,7 +69,8 @@ pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, z
     let col = |slot: u64| slot.saturating_sub(from_slot) / zoom;
     // Blocks by their index in `blocks`: one hash lookup per block and parent,
     // then plain vectors.
-    let index: HashMap<Hash32, usize> = blocks.iter().enumerate().map(|(i, b)| (b.hash, i)).collect();
+    let mut index = Hash32Map::with_capacity_and_hasher(blocks.len(), Default::default());
+    index.extend(blocks.iter().enumerate().map(|(i, b)| (b.hash, i)));
     let parent: Vec<Option<usize>> = blocks.iter().map(|b| index.get(&b.parent).copied()).collect();
     let mut has_child = vec![false; blocks.len()];
     for p in parent.iter().flatten() {
@@ -79,7 +93,7 @@ pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, z
         trunk.reverse();
         out.lanes.push(Lane {
             row: 0,
-            blocks: trunk.iter().map(|i| blocks[*i].hash).collect(),
+            blocks: trunk.clone(),
             first_col: col(blocks[trunk[0]].slot),
             last_col: col(blocks[trunk[trunk.len() - 1]].slot),
             fork: None,
@@ -109,7 +123,7 @@ pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, z
         seg.reverse();
         let mut lane = Lane {
             row: 0,
-            blocks: seg.iter().map(|i| blocks[*i].hash).collect(),
+            blocks: seg.clone(),
             first_col: col(blocks[seg[0]].slot),
             last_col: col(blocks[seg[seg.len() - 1]].slot),
             fork,
@@ -129,7 +143,8 @@ pub fn layout(blocks: &[TreeBlock], trunk_tip: Option<Hash32>, from_slot: u64, z
         out.rows = out.rows.max(row + 1);
         out.lanes.push(lane);
     }
-    out.place =
-        row_of.iter().enumerate().filter_map(|(i, r)| r.map(|r| (blocks[i].hash, (r, col(blocks[i].slot))))).collect();
+    out.place = row_of.iter().enumerate().map(|(i, r)| r.map(|r| (r, col(blocks[i].slot)))).collect();
+    out.parent = parent;
+    out.index = index;
     out
 }

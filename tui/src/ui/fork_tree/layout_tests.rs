@@ -18,12 +18,12 @@ fn blk(n: u32, parent: u32, slot: u64) -> TreeBlock {
 fn check(blocks: &[TreeBlock], tip: Hash32, zoom: u64) -> TreeLayout {
     let l = layout(blocks, Some(tip), 0, zoom);
     for b in blocks {
-        assert!(l.place.contains_key(&b.hash), "block at slot {} not placed", b.slot);
+        assert!(l.place_of(&b.hash).is_some(), "block at slot {} not placed", b.slot);
     }
     let mut cur = Some(tip);
     while let Some(x) = cur {
-        assert_eq!(l.place[&x].0, 0, "trunk block off row 0");
-        cur = blocks.iter().find(|b| b.hash == x).map(|b| b.parent).filter(|p| l.place.contains_key(p));
+        assert_eq!(l.place_of(&x).unwrap().0, 0, "trunk block off row 0");
+        cur = blocks.iter().find(|b| b.hash == x).map(|b| b.parent).filter(|p| l.place_of(p).is_some());
     }
     for (i, a) in l.lanes.iter().enumerate() {
         for b in &l.lanes[i + 1..] {
@@ -54,12 +54,12 @@ fn branches_get_their_own_rows() {
         blk(7, 5, 4),
     ];
     let l = check(&blocks, h(4), 1);
-    assert_eq!(l.place[&h(4)], (0, 4));
-    assert_eq!(l.place[&h(5)], (1, 2));
-    assert_eq!(l.place[&h(7)], (1, 4));
-    assert_eq!(l.place[&h(6)], (2, 3));
+    assert_eq!(l.place_of(&h(4)).unwrap(), (0, 4));
+    assert_eq!(l.place_of(&h(5)).unwrap(), (1, 2));
+    assert_eq!(l.place_of(&h(7)).unwrap(), (1, 4));
+    assert_eq!(l.place_of(&h(6)).unwrap(), (2, 3));
     assert_eq!(l.rows, 3);
-    let b = l.lanes.iter().find(|x| x.blocks.contains(&h(6))).unwrap();
+    let b = l.lanes.iter().find(|x| x.blocks.iter().any(|i| blocks[*i].hash == h(6))).unwrap();
     assert_eq!(b.fork, Some((1, 2)));
 }
 

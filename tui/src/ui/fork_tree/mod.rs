@@ -47,7 +47,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use window::{Geometry, Window, geometry};
 
 /// The head the trunk is drawn to.
@@ -66,65 +66,82 @@ pub fn trunk_tip(view: &ClusterView) -> Option<Hash32> {
         .map(|((_, h), _)| h)
 }
 
-/// Marks on the blocks of the window. Hash sets: only looked up, never
-/// iterated where their order could show.
+/// What a block of the window is, as bits (`Marks::of`).
+const FINALIZED: u8 = 1;
+const JUSTIFIED: u8 = 2;
+const LIVE: u8 = 4;
+const EQUIVOCATING: u8 = 8;
+const HEAD: u8 = 16;
+
+/// Marks on the blocks of the window, by the block's index in `Tree::blocks`.
 #[derive(Default)]
 struct Marks {
-    finalized: HashSet<Hash32>,
-    justified: HashSet<Hash32>,
-    live: HashSet<Hash32>,
-    equivocating: HashSet<Hash32>,
+    bits: Vec<u8>,
+    /// The nodes whose head each block is. A hash map: only looked up.
     heads: HashMap<Hash32, Vec<usize>>,
 }
 
-/// Adds to `set` the blocks of `tip`'s chain inside the window, down to a
-/// block in `stop` or already in `set`.
-fn chain_in_window(view: &ClusterView, tip: Hash32, w: &Window, set: &mut HashSet<Hash32>, stop: &HashSet<Hash32>) {
-    let mut cur = view.blocks.at_or_before_slot(tip, w.right);
-    while let Some(b) = cur {
-        if b.block.slot < w.from || stop.contains(&b.block.hash) || !set.insert(b.block.hash) {
-            return;
-        }
-        cur = view.blocks.get(&b.parent);
+impl Marks {
+    fn of(&self, i: usize) -> u8 {
+        self.bits.get(i).copied().unwrap_or(0)
     }
 }
 
-/// `blocks`: the window's, in slot order.
-fn marks(view: &ClusterView, blocks: &[&BlockView], w: &Window) -> Marks {
-    let mut m = Marks::default();
-    let none = HashSet::new();
-    chain_in_window(view, view.finalized().block.hash, w, &mut m.finalized, &none);
+/// Marks `bit` on the window's blocks of `tip`'s chain, down to the window's
+/// left edge or a block that has a bit of `stop` (its own included).
+fn mark_chain(view: &ClusterView, tip: Hash32, w: &Window, lay: &TreeLayout, bits: &mut [u8], bit: u8, stop: u8) {
+    let start = view.blocks.at_or_before_slot(tip, w.right).and_then(|b| lay.index.get(&b.block.hash));
+    let mut cur = start.copied();
+    while let Some(i) = cur {
+        if bits[i] & (stop | bit) != 0 {
+            return;
+        }
+        bits[i] |= bit;
+        cur = lay.parent[i];
+    }
+}
+
+/// `blocks`: the window's, in slot order, as laid out in `lay`.
+fn marks(view: &ClusterView, blocks: &[&BlockView], lay: &TreeLayout, w: &Window) -> Marks {
+    let mut m = Marks { bits: vec![0; blocks.len()], heads: HashMap::new() };
+    let fin = view.finalized().block.hash;
+    mark_chain(view, fin, w, lay, &mut m.bits, FINALIZED, 0);
     if let Some(j) = view.nodes.iter().map(|n| n.justified).max_by_key(|c| (c.epoch, c.block.height)) {
-        chain_in_window(view, j.block.hash, w, &mut m.justified, &m.finalized);
+        mark_chain(view, j.block.hash, w, lay, &mut m.bits, JUSTIFIED, FINALIZED);
     }
     for (i, n) in view.nodes.iter().enumerate() {
         m.heads.entry(n.head.hash).or_default().push(i);
     }
     for head in m.heads.keys() {
-        chain_in_window(view, *head, w, &mut m.live, &none);
+        mark_chain(view, *head, w, lay, &mut m.bits, LIVE, 0);
+        if let Some(i) = lay.index.get(head) {
+            m.bits[*i] |= HEAD;
+        }
     }
     // Two blocks by one proposer in one slot: the blocks of a slot are adjacent.
-    for same_slot in blocks.chunk_by(|a, b| a.block.slot == b.block.slot).filter(|s| s.len() > 1) {
-        for b in same_slot {
+    let mut at = 0;
+    for same_slot in blocks.chunk_by(|a, b| a.block.slot == b.block.slot) {
+        for (k, b) in same_slot.iter().enumerate() {
             if same_slot.iter().any(|o| o.proposer == b.proposer && o.block.hash != b.block.hash) {
-                m.equivocating.insert(b.block.hash);
+                m.bits[at + k] |= EQUIVOCATING;
             }
         }
+        at += same_slot.len();
     }
     m
 }
 
-fn glyph(m: &Marks, h: &Hash32, ui: &UiState) -> (char, Style, u8) {
+fn glyph(bits: u8, ui: &UiState) -> (char, Style, u8) {
     let t = ui.theme;
-    if m.equivocating.contains(h) {
+    if bits & EQUIVOCATING != 0 {
         ('✖', t.bad(), 5)
-    } else if m.heads.contains_key(h) {
+    } else if bits & HEAD != 0 {
         ('◆', Style::new().add_modifier(Modifier::BOLD), 4)
-    } else if m.finalized.contains(h) {
+    } else if bits & FINALIZED != 0 {
         ('█', t.ok(), 3)
-    } else if m.justified.contains(h) {
+    } else if bits & JUSTIFIED != 0 {
         ('▓', t.info(), 2)
-    } else if m.live.contains(h) {
+    } else if bits & LIVE != 0 {
         ('■', Style::new(), 1)
     } else {
         ('□', t.dim(), 0)
@@ -173,16 +190,19 @@ fn legend(kind: EngineKind) -> &'static str {
 }
 
 /// What the pane shows, worked out before anything is drawn.
-struct Tree {
+struct Tree<'v> {
     win: Window,
+    /// The window's blocks in slot order; the layout and the marks index them.
+    blocks: Vec<&'v BlockView>,
     lay: TreeLayout,
     marks: Marks,
-    selected: Option<Hash32>,
+    /// The selected block's index.
+    selected: Option<usize>,
     /// The first lane row shown: rows scroll to keep the cursor's row in view.
     offset: usize,
 }
 
-fn build(view: &ClusterView, ui: &UiState, g: &Geometry, now_ms: u64) -> Tree {
+fn build<'v>(view: &'v ClusterView, ui: &UiState, g: &Geometry, now_ms: u64) -> Tree<'v> {
     let tv = &ui.tree;
     let win = window::window(view, tv, g.cells, now_ms);
     let blocks: Vec<&BlockView> = view.blocks.in_slots(win.from..=win.right).collect();
@@ -190,27 +210,27 @@ fn build(view: &ClusterView, ui: &UiState, g: &Geometry, now_ms: u64) -> Tree {
         blocks.iter().map(|b| TreeBlock { hash: b.block.hash, parent: b.parent, slot: b.block.slot }).collect();
     let tip = trunk_tip(view).and_then(|h| view.blocks.at_or_before_slot(h, win.right)).map(|b| b.block.hash);
     let lay = layout(&input, tip, win.from, win.zoom);
-    let marks = marks(view, &blocks, &win);
+    let marks = marks(view, &blocks, &lay, &win);
     let cursor_row = tv.cursor.map_or(0, |(_, r)| r.min(lay.rows.saturating_sub(1)));
     let selected = match tv.cursor {
         None => lay.lanes.first().and_then(|l| l.blocks.last().copied()),
         Some((cs, _)) => {
             let ccol = cs.saturating_sub(win.from) / win.zoom;
             // The nearest, then the lowest hash: the same block every frame.
-            lay.place
-                .iter()
-                .filter(|(_, (r, _))| *r == cursor_row)
-                .min_by_key(|(h, (_, c))| (c.abs_diff(ccol), **h))
-                .map(|(h, _)| *h)
+            (0..blocks.len())
+                .filter_map(|i| lay.place[i].filter(|(r, _)| *r == cursor_row).map(|(_, c)| (i, c)))
+                .min_by_key(|(i, c)| (c.abs_diff(ccol), blocks[*i].block.hash))
+                .map(|(i, _)| i)
         }
     };
     let offset = (cursor_row + 1).saturating_sub(g.rows);
-    Tree { win, lay, marks, selected, offset }
+    Tree { win, blocks, lay, marks, selected, offset }
 }
 
 /// The selected block of the fork tree drawn in `pane` (see the rules).
 pub fn selected_block(view: &ClusterView, ui: &UiState, pane: Rect, now_ms: u64) -> Option<Hash32> {
-    geometry(pane).and_then(|g| build(view, ui, &g, now_ms).selected)
+    let t = build(view, ui, &geometry(pane)?, now_ms);
+    t.selected.map(|i| t.blocks[i].block.hash)
 }
 
 /// The selected block on a terminal of `size`, where the layout shows the tree.
@@ -250,7 +270,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
             continue;
         }
         let y = lane.row - offset;
-        let live = lane.blocks.iter().any(|h| m.live.contains(h));
+        let live = lane.blocks.iter().any(|i| m.of(*i) & LIVE != 0);
         let line = if live { Style::new() } else { ui.theme.dim() };
         if let Some((frow, fcol)) = lane.fork
             && fcol < lane.first_col
@@ -274,28 +294,27 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         }
         // Per cell, its most telling block (the newest among equals); a
         // lane's blocks are oldest first, so a cell's blocks are adjacent.
-        let mut best: Vec<(u64, (char, Style, u8), Hash32)> = vec![];
-        for h in &lane.blocks {
-            let c = lay.place[h].1;
-            let g = glyph(m, h, ui);
+        let mut best: Vec<(u64, (char, Style, u8), usize)> = vec![];
+        for &i in &lane.blocks {
+            let Some((_, c)) = lay.place[i] else { continue };
+            let g = glyph(m.of(i), ui);
             match best.last_mut() {
                 Some(last) if last.0 == c => {
                     if g.2 >= last.1.2 {
-                        *last = (c, g, *h);
+                        *last = (c, g, i);
                     }
                 }
-                _ => best.push((c, g, *h)),
+                _ => best.push((c, g, i)),
             }
         }
-        let sel_col = selected.and_then(|s| lay.place.get(&s)).filter(|(r, _)| *r == lane.row).map(|(_, c)| *c);
-        for (c, (ch, mut st, _), h) in best {
+        let sel_col = selected.and_then(|s| lay.place[s]).filter(|(r, _)| *r == lane.row).map(|(_, c)| c);
+        for (c, (ch, mut st, _), i) in best {
             if Some(c) == sel_col {
                 st = st.add_modifier(Modifier::REVERSED);
             }
             let x = 2 * c as usize;
             if tv.proposers {
-                let p = view.blocks.get(&h).map_or(0, |b| b.proposer);
-                canvas.put_str(y, x, &format!("{:<2}", p % 100), st);
+                canvas.put_str(y, x, &format!("{:<2}", t.blocks[i].proposer % 100), st);
             } else {
                 canvas.put(y, x, ch, st);
             }
@@ -303,14 +322,17 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         // Head labels.
         let last = lane.blocks.last().copied();
         let mut labels = vec![];
-        for h in &lane.blocks {
-            if let Some(nodes) = m.heads.get(h) {
+        for &i in &lane.blocks {
+            if m.of(i) & HEAD == 0 {
+                continue;
+            }
+            let b = t.blocks[i];
+            if let Some(nodes) = m.heads.get(&b.block.hash) {
                 let s = names(view, nodes);
-                if Some(*h) == last {
+                if Some(i) == last {
                     labels.insert(0, s);
                 } else {
-                    let slot = view.blocks.get(h).map_or(0, |b| b.block.slot);
-                    labels.push(format!("{s}@{}{slot}", view.kind().slot_prefix()));
+                    labels.push(format!("{s}@{}{}", view.kind().slot_prefix(), b.block.slot));
                 }
             }
         }
@@ -357,22 +379,24 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
     let legend_area = Rect { y: g.tree.y + rows_vis as u16 + 1, height: 1, ..g.tree };
     frame.render_widget(Paragraph::new(Line::from(legend)), legend_area);
     if let Some(d) = g.detail {
-        frame.render_widget(Paragraph::new(details(view, m, selected)), d);
+        let sel = selected.map(|i| (t.blocks[i], m.of(i)));
+        frame.render_widget(Paragraph::new(details(view, m, sel)), d);
     }
 }
 
-fn details(view: &ClusterView, m: &Marks, selected: Option<Hash32>) -> Vec<Line<'static>> {
-    let Some(b) = selected.and_then(|h| view.blocks.get(&h)) else {
+/// The selected block's details; `selected` is the block and its marks.
+fn details(view: &ClusterView, m: &Marks, selected: Option<(&BlockView, u8)>) -> Vec<Line<'static>> {
+    let Some((b, bits)) = selected else {
         return vec![Line::raw("│ no block selected")];
     };
     let h = b.block.hash;
-    let state = if m.equivocating.contains(&h) {
+    let state = if bits & EQUIVOCATING != 0 {
         "EQUIVOCATION"
-    } else if m.finalized.contains(&h) {
+    } else if bits & FINALIZED != 0 {
         "finalized"
-    } else if m.justified.contains(&h) {
+    } else if bits & JUSTIFIED != 0 {
         "justified"
-    } else if m.live.contains(&h) {
+    } else if bits & LIVE != 0 {
         "live"
     } else {
         "orphaned"
@@ -409,7 +433,7 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<Hash32>) -> Vec<Line<
         EngineKind::Pow => {
             lines.push(Line::raw(format!("│ miner    {}", view.validator_name(b.proposer))));
             let tip = view.nodes.iter().map(|n| n.head.height).max().unwrap_or(0);
-            if m.live.contains(&h) {
+            if bits & LIVE != 0 {
                 lines.push(Line::raw(format!("│ confirms {}", (tip + 1).saturating_sub(b.block.height))));
             }
         }
