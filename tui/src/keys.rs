@@ -146,32 +146,38 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
     })
 }
 
-/// The help overlay's rows: (keys, what they do). Kept beside the mapping so they cannot drift.
-pub const HELP: &[(&str, &str)] = &[
-    ("?", "show or hide this help"),
-    ("q, Ctrl-C", "stop the cluster and quit"),
-    ("Tab / Shift-Tab", "move focus between panes"),
-    ("↑ ↓", "select a node / validator, scroll events, tree row"),
-    ("← →", "fork tree: move the selected block"),
-    ("PgUp PgDn", "scroll the focused list by 10"),
-    ("+ - (] [)", "fork tree: zoom in / out (slots per cell)"),
-    ("< > (, .)", "fork tree: back / forward through history"),
-    ("End", "back to the newest slot and event"),
-    ("i", "fork tree: show each block's proposer"),
-    ("Enter", "node detail (nodes) / events full screen (events)"),
-    ("o", "the selected node's log file, full screen, following"),
-    ("/", "filter events (Enter keeps, Esc clears)"),
-    ("s", "events: all / warnings and up / critical only"),
-    ("y", "copy the selected block hash or node address"),
-    ("f", "freeze / unfreeze the view (cluster keeps running)"),
-    ("Esc", "close an overlay"),
-    ("Space", "mark a node: fault keys act on marked nodes"),
-    ("c / r / p", "crash / restart / pause or resume"),
-    ("x / l / k / e", "partition / links / skew / Byzantine (prompt)"),
-    ("m", "pow: a node's share of the hashrate (prompt)"),
-    ("L", "start / stop a load of 200 transfers/s (`load 200/s`)"),
-    (":", "prompt for any fault, as `devnet inject`"),
-    ("h", "heal every link"),
+/// The help overlay's rows: (the actions, by their `keys.toml` names, whose
+/// keys are shown; keys that are not remapped and always work; what they
+/// do). Kept beside the mapping so they cannot drift; the help shows each
+/// action's key as the user has it (`KeyMap::key_for`).
+pub type HelpRow = (&'static [&'static str], &'static str, &'static str);
+
+pub const HELP: &[HelpRow] = &[
+    (&["help"], "", "show or hide this help"),
+    (&["quit"], "Ctrl-C", "stop the cluster and quit"),
+    (&["next-pane", "prev-pane"], "", "move focus between panes"),
+    (&["up", "down"], "", "select a node / validator, scroll events, tree row"),
+    (&["left", "right"], "", "fork tree: move the selected block"),
+    (&["page-up", "page-down"], "", "scroll the focused list by 10"),
+    (&["zoom-in", "zoom-out"], "] [", "fork tree: zoom in / out (slots per cell)"),
+    (&["earlier", "later"], ", .", "fork tree: back / forward through history"),
+    (&["latest"], "", "back to the newest slot and event"),
+    (&["oldest"], "", "full-screen log: its oldest line"),
+    (&["proposers"], "", "fork tree: show each block's proposer"),
+    (&["open"], "", "node detail (nodes) / events full screen (events)"),
+    (&["node-log"], "", "the selected node's log file, full screen, following"),
+    (&["filter"], "", "filter events (Enter keeps, Esc clears)"),
+    (&["severity"], "", "events: all / warnings and up / critical only"),
+    (&["copy"], "", "copy the selected block hash or node address"),
+    (&["freeze"], "", "freeze / unfreeze the view (cluster keeps running)"),
+    (&["back"], "", "close an overlay"),
+    (&["mark"], "", "mark a node: fault keys act on marked nodes"),
+    (&["crash", "restart", "pause"], "", "crash / restart / pause or resume"),
+    (&["partition", "links", "skew", "byzantine"], "", "partition / links / skew / Byzantine (prompt)"),
+    (&["hashrate"], "", "pow: a node's share of the hashrate (prompt)"),
+    (&["load"], "", "start / stop a load of 200 transfers/s (`load 200/s`)"),
+    (&["prompt"], "", "prompt for any fault, as `devnet inject`"),
+    (&["heal"], "", "heal every link"),
 ];
 
 #[cfg(test)]

@@ -145,6 +145,26 @@ fn narrower_terminals_hide_columns_by_priority_and_say_so() {
 }
 
 #[test]
+fn a_narrow_header_drops_the_least_telling_parts_and_keeps_finality_and_alarms() {
+    let mut v = long_view();
+    let header = |v: &ClusterView, ui: &UiState, w| render(v, ui, w, 24)[1].clone();
+    let wide = header(&v, &UiState::default(), 160);
+    assert!(wide.contains("devnet · gasper · slot 10400 · epoch 1300 [■·······] · nodes 4/4 up"), "{wide}");
+    for w in [100, 80, 60] {
+        let line = header(&v, &UiState::default(), w);
+        assert!(line.contains("slot 10400") && line.contains("lag 16 slots"), "{w}: {line}");
+        assert!(!line.contains("finaliz ") && !line.contains("la│"), "{w}: {line}");
+    }
+    let line = header(&v, &UiState::default(), 80);
+    assert!(!line.contains('[') && line.contains("gasper"), "the epoch bar and the name go first: {line}");
+    let frozen = UiState { frozen: true, ..Default::default() };
+    let detail = "n0 and n1 finalized different blocks".into();
+    v.alarms.push(crate::cluster::view::Alarm { kind: "safety".into(), detail, time_ms: NOW });
+    let line = header(&v, &frozen, 120);
+    assert!(line.contains("FROZEN (f)") && line.contains("ALARM SAFETY"), "{line}");
+}
+
+#[test]
 fn the_dashboard_at_each_size() {
     let v = long_view();
     for (w, h) in [(160, 48), (120, 40), (100, 30), (80, 24)] {

@@ -1,5 +1,5 @@
 //! The `?` overlay: every key, from the same table the key mapping uses
-//! (`keys::HELP`), and every fault with its arguments, from the one fault
+//! (`keys::HELP`), each action's key as remapped in `keys.toml`, and every fault with its arguments, from the one fault
 //! grammar (`faults::grammar`, the clap subcommands `devnet inject` takes),
 //! so neither list is a copy that can drift.
 //!
@@ -12,7 +12,8 @@
 
 use super::{UiState, columns};
 use crate::faults::grammar;
-use crate::keys::HELP;
+use crate::keymap::{default_key, key_label};
+use crate::keys::{HELP, HelpRow};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -24,12 +25,25 @@ const KEYS_WIDTH: u16 = 74;
 pub const SIDE_BY_SIDE: u16 = 150;
 const FAULTS_TITLE: &str = " faults · `devnet inject`, `:` and scenario steps · NODES is n1, n1,n2 or all ";
 
-fn key_lines() -> Vec<Line<'static>> {
+/// The keys of a help row as the user has them: `c / r / p`, `↑ ↓`, `+ - (] [)`.
+pub fn row_keys(ui: &UiState, row: &HelpRow) -> String {
+    let labels: Vec<String> =
+        row.0.iter().filter_map(|n| default_key(n)).map(|k| key_label(ui.keys.key_for(k))).collect();
+    let sep = if labels.iter().all(|l| l.width() == 1) && row.0.len() == 2 { " " } else { " / " };
+    let keys = labels.join(sep);
+    match row.1 {
+        "" => keys,
+        fixed if fixed.starts_with("Ctrl") => format!("{keys}, {fixed}"),
+        fixed => format!("{keys} ({fixed})"),
+    }
+}
+
+fn key_lines(ui: &UiState) -> Vec<Line<'static>> {
     HELP.iter()
-        .map(|(k, what)| {
+        .map(|row| {
             Line::from(vec![
-                Span::styled(format!(" {k:<18}"), Style::new().add_modifier(Modifier::BOLD)),
-                Span::raw(*what),
+                Span::styled(format!(" {:<18}", row_keys(ui, row)), Style::new().add_modifier(Modifier::BOLD)),
+                Span::raw(row.2),
             ])
         })
         .collect()
@@ -75,7 +89,7 @@ pub fn draw(frame: &mut Frame, ui: &UiState) {
     // The footer's hints stay in view below.
     let full = frame.area();
     let full = Rect { height: full.height.saturating_sub(1), ..full };
-    let keys = key_lines();
+    let keys = key_lines(ui);
     if full.width >= SIDE_BY_SIDE {
         let faults_w = (full.width - KEYS_WIDTH - 2).min(96);
         let faults = fault_lines(faults_w - 2);

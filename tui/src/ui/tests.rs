@@ -292,10 +292,20 @@ fn fault_markers_on_the_lag_chart_are_not_data_lines_without_colour() {
 fn help_overlay_lists_every_key() {
     let ui = UiState { help: true, ..Default::default() };
     let s = screen(&sample_view(), &ui, 160, 48);
-    for (k, what) in crate::keys::HELP {
-        assert!(s.contains(k) && s.contains(what), "missing {k}: {what}\n{s}");
+    for row in crate::keys::HELP {
+        let k = super::help::row_keys(&ui, row);
+        assert!(s.contains(&k) && s.contains(row.2), "missing {k}: {}\n{s}", row.2);
     }
     insta::assert_snapshot!("help", s);
+}
+
+#[test]
+fn help_shows_remapped_keys() {
+    let keys = crate::keymap::KeyMap::parse("[keys]\nquit = \"Q\"\ncrash = \"C\"\n", "k.toml".as_ref()).unwrap();
+    let ui = UiState { help: true, keys, ..Default::default() };
+    let s = screen(&sample_view(), &ui, 160, 48);
+    assert!(s.contains(" Q, Ctrl-C ") && s.contains(" C / r / p "), "{s}");
+    assert!(!s.contains(" q, Ctrl-C "), "{s}");
 }
 
 #[test]
