@@ -4,7 +4,7 @@
 CARGO ?= cargo
 CONFIG ?= devnet.toml
 
-.PHONY: run test bench build ci fmt clippy clean
+.PHONY: run test bench build ci fmt clippy clean chaos chaos-mutant soak
 
 build:
 	$(CARGO) build --release --workspace --bins
@@ -24,6 +24,28 @@ test:
 bench: build
 	./target/release/devnet-ui-bench
 	./target/release/devnet-bench
+
+## Randomized faults on a real devnet: `make chaos ENGINE=tendermint SEED=7 FOR=10m`.
+## A failure is shrunk and written under chaos/ as a scenario `devnet run` replays.
+FOR ?= 5m
+chaos: build
+	./target/release/devnet chaos --engine $(or $(ENGINE),gasper) --for $(FOR) $(if $(SEED),--seed $(SEED))
+
+## The deliberately broken build (gasper's slashing protection allows every
+## signature): `devnet chaos` must fail it and shrink the schedule. Exits 0
+## when chaos caught it, 1 when it did not.
+chaos-mutant: build
+	$(CARGO) build --release -p devnet-node --features mutant-no-slashing-protection --target-dir target/mutant
+	rm -rf target/mutant/chaos
+	if DEVNET_NODE_BIN=target/mutant/release/devnet-node ./target/release/devnet chaos --engine gasper \
+		--seed $(or $(SEED),1) --for 60s --max-runs 20 --out target/mutant/chaos; then \
+		echo "chaos-mutant: the broken build PASSED chaos: not caught"; exit 1; \
+	else ls target/mutant/chaos/*-min.toml && echo "chaos-mutant: caught and shrunk"; fi
+
+## The deterministic simulations over many seeds per engine (SOAK_SEEDS, default 10000).
+SOAK_SEEDS ?= 10000
+soak:
+	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test --release -p devnet-node --test it -- --nocapture sim_soak tendermint_soak pow_soak
 
 fmt:
 	$(CARGO) fmt --all

@@ -14,6 +14,7 @@
 
 pub mod alarms;
 pub mod app;
+pub mod chaos;
 pub mod clipboard;
 pub mod cluster;
 pub mod cluster_dir;

@@ -67,6 +67,44 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a real devnet under a random fault schedule drawn from a seed (crashes, pauses,
+    /// partitions, one-way cuts, latency, loss, filters, clock skew, Byzantine validators within
+    /// the fault budget), always ending healed, with every always-on check. On a failed check,
+    /// shrink the schedule (each candidate a fresh run) and write the smallest one that still
+    /// fails as a scenario file `devnet run` replays. Exit 0 when every check held, 1 when one
+    /// failed, 2 for bad input.
+    Chaos {
+        /// gasper, tendermint or pow (default: the config's `consensus`, else gasper).
+        #[arg(long)]
+        engine: Option<String>,
+        /// The schedule's seed (default: drawn at random, and printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long the run lasts, its quiet end included (e.g. 90s, 10m).
+        #[arg(long = "for", value_parser = parse_duration, default_value = "2m")]
+        duration: Duration,
+        /// Validators in the devnet.
+        #[arg(long, default_value_t = 4)]
+        nodes: usize,
+        /// Slot length (block time for pow) in the chaos devnet.
+        #[arg(long, value_parser = parse_duration, default_value = "200ms")]
+        slot: Duration,
+        /// Base config under the chaos settings (as `devnet run --config`; default: built-in defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Keep the runs' clusters here (default: a temporary directory, removed afterwards).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Where the failing schedules are written as scenario files.
+        #[arg(long, default_value = "chaos")]
+        out: PathBuf,
+        /// At most this many shrink runs.
+        #[arg(long, default_value_t = 30)]
+        max_runs: usize,
+        /// JSON lines: the schedule, then {"type":"chaos_verdict",...}.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the running devnet: the same object as the headless summary with --json.
     Status {
         #[command(flatten)]
@@ -319,6 +357,43 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let dir = RunDir::new(data_dir, "run");
             let passed = devnet::scenario::run::run(&scn, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
+        }
+        Command::Chaos { engine, seed, duration, nodes, slot, config, data_dir, out, max_runs, json } => {
+            let base_engine = match &config {
+                Some(c) => devnet::config::DevnetConfig::load(c).map(|c| c.consensus).map_err(|e| e.to_string()),
+                None => Ok("gasper".to_string()),
+            };
+            let engine = match (engine, base_engine) {
+                (Some(e), _) => e,
+                (None, Ok(e)) => e,
+                (None, Err(e)) => {
+                    eprintln!("devnet chaos: {e}");
+                    return Ok(2);
+                }
+            };
+            if !devnet::scenario::file::SCENARIO_ENGINES.contains(&engine.as_str()) || nodes < 2 {
+                eprintln!(
+                    "devnet chaos: expected --engine one of {} and --nodes 2 or more; got {engine} and {nodes}",
+                    devnet::scenario::file::SCENARIO_ENGINES.join(", ")
+                );
+                return Ok(2);
+            }
+            let seed = seed.unwrap_or_else(rand::random);
+            let slot_ms = (slot.as_millis() as u64).max(20);
+            let epoch_slots = if engine == "gasper" { 4 } else { 1 };
+            let settings = devnet::chaos::scenario_file::Settings { engine, nodes, slot_ms, epoch_slots };
+            let dir = RunDir::new(data_dir, "chaos");
+            let args = devnet::chaos::run::ChaosArgs {
+                settings,
+                seed,
+                duration_ms: duration.as_millis() as u64,
+                json,
+                config,
+                data_dir: dir.path.clone(),
+                out,
+                max_runs,
+            };
+            devnet::chaos::run::chaos(args).await
         }
         Command::Compare { scenario, engines, config, data_dir, json } => {
             use devnet::scenario::compare;

@@ -271,6 +271,7 @@ impl Context<'_> {
                 safety.join("; ")
             },
         });
+        out.push(self.honest_not_slashed());
         for v in self.byzantine() {
             let (passed, detail) = self.evaluate(&Check::Slashed {
                 validator: v,
@@ -281,6 +282,25 @@ impl Context<'_> {
         }
         out.push(self.liveness());
         out
+    }
+
+    /// No validator the run did not make Byzantine was slashed: slashing
+    /// protection held through every crash, restart and partition.
+    fn honest_not_slashed(&self) -> CheckResult {
+        let byz = self.byzantine();
+        let slashed: Vec<String> = (self.view.validators.rows.iter())
+            .filter(|r| r.slashed && !byz.contains(&r.index))
+            .map(|r| self.view.validator_name(r.index))
+            .collect();
+        CheckResult {
+            name: "honest validators not slashed".into(),
+            passed: slashed.is_empty(),
+            detail: if slashed.is_empty() {
+                "no validator was slashed that the run did not make equivocate".into()
+            } else {
+                format!("slashed without an injected equivocation: {}", slashed.join(", "))
+            },
+        }
     }
 
     fn liveness(&self) -> CheckResult {
