@@ -14,6 +14,13 @@
 //! fortiori: every `Persist` of a flush (slashing protection made durable
 //! before `commit` returns, see `store`) is committed before any `Send` of
 //! that flush leaves, so no signature is released before what guards it.
+//!
+//! When the store refuses a write because the disk is full (the injected
+//! `disk-full` fault, `store::DiskFault`), the node does not stop: the
+//! flush keeps its records and its messages and is tried again at every
+//! later flush, so nothing leaves until what it depends on is written, and
+//! the node rejoins by itself once the disk takes writes again. Any other
+//! store error stops the node, naming the file.
 
 use crate::api::convert;
 use crate::api::{
@@ -178,6 +185,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         submitted: BTreeMap::new(),
         head_height: 0,
         finalized_height: 0,
+        disk_full: None,
     };
     tokio::select! {
         r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx, txs_rx) => r?,
@@ -220,6 +228,8 @@ struct Runtime {
     submitted: BTreeMap<crate::ledger::TxId, std::time::Instant>,
     head_height: u64,
     finalized_height: u64,
+    /// Set while the store refuses writes (a full disk): what was refused.
+    disk_full: Option<String>,
 }
 
 /// Admitted transfers whose finality the latency histogram still waits for.
@@ -319,7 +329,11 @@ impl Runtime {
                     self.metrics.export_traffic();
                     self.metrics.peers.set(self.peers_up.len() as i64);
                     if self.store.sync_due() {
-                        self.store.sync().context("making the store durable")?;
+                        match self.store.sync() {
+                            // A full disk: tried again at the next tick.
+                            Ok(()) | Err(crate::store::StoreError::DiskFull { .. }) => {}
+                            Err(e) => return Err(e).context("making the store durable"),
+                        }
                     }
                 }
             }
@@ -347,6 +361,10 @@ impl Runtime {
                 let text = format!("censoring {}", c.label());
                 self.feed(Input::SetCensorship(c))?;
                 text
+            }
+            ControlCmd::Disk(fault) => {
+                self.store.set_fault(fault);
+                fault.label()
             }
             ControlCmd::Hashrate(percent) => {
                 self.feed(Input::SetHashrate { percent })?;
@@ -459,12 +477,25 @@ impl Runtime {
         }
     }
 
-    /// Commits what the fed inputs persist, then lets their messages leave.
+    /// Commits what the fed inputs persist, then lets their messages leave;
+    /// on a full disk, keeps both for the next flush (see the module doc).
     fn flush(&mut self) -> anyhow::Result<()> {
         if !self.pending.is_empty() {
             let (store, batch) = (&mut self.store, &self.pending);
-            store.commit(batch).context("committing to the store")?;
-            self.pending.clear();
+            match store.commit(batch) {
+                Ok(()) => self.pending.clear(),
+                Err(e @ crate::store::StoreError::DiskFull { .. }) => {
+                    if self.disk_full.is_none() {
+                        tracing::error!(error = %e, "store writes failing: holding every message until they succeed");
+                        self.disk_full = Some(e.to_string());
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(e).context("committing to the store"),
+            }
+        }
+        if self.disk_full.take().is_some() {
+            tracing::info!("store writes succeed again: the held messages leave");
         }
         self.peers.flush(&mut self.outbox);
         Ok(())

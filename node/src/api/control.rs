@@ -21,6 +21,7 @@ pub enum ControlCmd {
     AddPeer(PeerAddr),
     Hashrate(u32),
     Censor(crate::ledger::Censorship),
+    Disk(crate::store::DiskFault),
 }
 
 /// Above this a `SetHashrate` is refused: ten times the whole genesis cluster.
@@ -148,6 +149,13 @@ impl pb::control_server::Control for ControlService {
             (false, false) => Censorship::Accounts(r.accounts.iter().copied().collect()),
         };
         self.run(ControlCmd::Censor(c)).await
+    }
+
+    async fn set_disk(&self, req: Request<pb::SetDiskRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        let r = req.get_ref();
+        let slow = std::time::Duration::from_millis(r.slow_ms.min(10_000));
+        self.run(ControlCmd::Disk(crate::store::DiskFault { full: r.full, slow })).await
     }
 
     async fn add_peer(&self, req: Request<pb::AddPeerRequest>) -> Result<Response<pb::ControlReply>, Status> {

@@ -47,6 +47,30 @@ pub enum StoreError {
     Db { path: PathBuf, source: Box<redb::Error> },
     #[error("journal {path}: {source}")]
     Journal { path: PathBuf, source: std::io::Error },
+    /// A write refused by the injected disk-full fault (`DiskFault`).
+    #[error("store {path}: no space left on device (the injected disk-full fault)")]
+    DiskFull { path: PathBuf },
+}
+
+/// An injected storage fault (`devnet inject disk-full|disk-slow|disk-ok`):
+/// with `full`, `commit` and `sync` fail before they change anything, as
+/// writes to a full disk do; `slow` is slept before each write, on the
+/// node's one thread, as a slow synchronous write stalls it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DiskFault {
+    pub full: bool,
+    pub slow: std::time::Duration,
+}
+
+impl DiskFault {
+    pub fn label(&self) -> String {
+        match (self.full, self.slow.as_millis()) {
+            (false, 0) => "disk ok".into(),
+            (true, 0) => "disk full".into(),
+            (false, ms) => format!("disk slow {ms} ms a write"),
+            (true, ms) => format!("disk full, slow {ms} ms a write"),
+        }
+    }
 }
 
 pub struct Store {
@@ -58,6 +82,7 @@ pub struct Store {
     pending: Vec<Record>,
     unjournaled: usize,
     since: Instant,
+    fault: DiskFault,
 }
 
 /// The store's own facts, beside the engines' tables.
@@ -105,8 +130,15 @@ impl Store {
             mark(&txn).map_err(err)?;
             txn.commit().map_err(|e| err(e.into()))?;
         }
-        let mut store =
-            Store { db, journal, dir: dir.to_path_buf(), pending: Vec::new(), unjournaled: 0, since: Instant::now() };
+        let mut store = Store {
+            db,
+            journal,
+            dir: dir.to_path_buf(),
+            pending: Vec::new(),
+            unjournaled: 0,
+            since: Instant::now(),
+            fault: DiskFault::default(),
+        };
         if !replay.is_empty() {
             store.pending = replay;
             store.sync()?;
@@ -142,6 +174,7 @@ impl Store {
         if records.is_empty() {
             return Ok(());
         }
+        self.disk()?;
         if self.pending.is_empty() {
             self.since = Instant::now();
         }
@@ -168,6 +201,7 @@ impl Store {
         if self.pending.is_empty() {
             return Ok(());
         }
+        self.disk()?;
         let txn = self.db.begin_write().map_err(|e| self.err(e))?;
         for t in Table::ALL {
             if !self.pending.iter().any(|r| r.table == t) {
@@ -182,6 +216,24 @@ impl Store {
         self.journal.restart(&[]).map_err(|e| self.journal_err(e))?;
         self.pending.clear();
         self.unjournaled = 0;
+        Ok(())
+    }
+
+    /// Sets the injected storage fault (`DiskFault`).
+    pub fn set_fault(&mut self, fault: DiskFault) {
+        self.fault = fault;
+    }
+
+    /// What the injected fault does to a write about to happen: waits when
+    /// the disk is slow, refuses when it is full (before anything changes,
+    /// so the same records can be committed again once it is not).
+    fn disk(&self) -> Result<(), StoreError> {
+        if !self.fault.slow.is_zero() {
+            std::thread::sleep(self.fault.slow);
+        }
+        if self.fault.full {
+            return Err(StoreError::DiskFull { path: self.dir.clone() });
+        }
         Ok(())
     }
 

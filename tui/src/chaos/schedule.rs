@@ -5,8 +5,7 @@
 //! - Episodes never overlap: each starts a fault, holds it for a while, and
 //!   undoes it (`Fault::undo`) before the next one starts, so a schedule
 //!   cut down by the shrinker is still a schedule that heals what it breaks.
-//! - The fault kind is a weighted choice among the kinds the engine has
-//!   (`KINDS`); its target is symbolic (one node, a minority, a majority, a
+//! - The fault kind is a weighted choice among the kinds (`KINDS`); its target is symbolic (one node, a minority, a majority, a
 //!   validator) and is resolved when the episode is drawn, against the
 //!   nodes the schedule has not made Byzantine yet. Nothing else changes a
 //!   node between episodes, so resolving then is resolving at run time,
@@ -37,6 +36,8 @@ pub enum Fault {
     Equivocate(usize),
     Silent(usize),
     Withhold { node: usize, slots: u64 },
+    DiskFull(Vec<usize>),
+    DiskSlow { nodes: Vec<usize>, ms: u64 },
 }
 
 fn ids(nodes: &[usize]) -> String {
@@ -62,6 +63,8 @@ impl Fault {
             Fault::Equivocate(n) => format!("equivocate n{n}"),
             Fault::Silent(n) => format!("silent n{n}"),
             Fault::Withhold { node, slots } => format!("withhold n{node} {slots}"),
+            Fault::DiskFull(n) => format!("disk-full {}", ids(n)),
+            Fault::DiskSlow { nodes, ms } => format!("disk-slow {} {ms}ms", ids(nodes)),
         }
     }
 
@@ -76,6 +79,7 @@ impl Fault {
             }
             Fault::Skew { node, .. } => format!("skew n{node} 0"),
             Fault::Equivocate(n) | Fault::Silent(n) | Fault::Withhold { node: n, .. } => format!("honest n{n}"),
+            Fault::DiskFull(n) | Fault::DiskSlow { nodes: n, .. } => format!("disk-ok {}", ids(n)),
         }
     }
 
@@ -99,6 +103,10 @@ impl Fault {
         match self {
             Fault::Crash(n) => fewer(n).into_iter().map(Fault::Crash).collect(),
             Fault::Pause(n) => fewer(n).into_iter().map(Fault::Pause).collect(),
+            Fault::DiskFull(n) => fewer(n).into_iter().map(Fault::DiskFull).collect(),
+            Fault::DiskSlow { nodes, ms } => {
+                fewer(nodes).into_iter().map(|n| Fault::DiskSlow { nodes: n, ms: *ms }).collect()
+            }
             Fault::Partition(groups) if groups.len() > 2 => (1..groups.len())
                 .map(|i| {
                     let mut g = groups.clone();
@@ -189,6 +197,8 @@ const KINDS: &[(&str, u32)] = &[
     ("equivocate", 2),
     ("silent", 1),
     ("withhold", 1),
+    ("disk-full", 2),
+    ("disk-slow", 2),
 ];
 
 /// Who an episode hits.
@@ -289,6 +299,8 @@ pub fn generate(seed: u64, shape: &Shape) -> Schedule {
                 let kinds = ["vote", "block", "block,vote", "sync"][rng.gen_range(0..4)];
                 Fault::Filter { to: rest(n, &from), from, kinds }
             }
+            "disk-full" => Fault::DiskFull(pick(&mut rng, target, n)),
+            "disk-slow" => Fault::DiskSlow { nodes: pick(&mut rng, target, n), ms: rng.gen_range(1..=4) * 25 },
             "skew" => {
                 let ms = rng.gen_range(1..=4) as i64 * shape.slot_ms as i64 / 2;
                 Fault::Skew { node: rng.gen_range(0..n), ms: if rng.gen_bool(0.5) { ms } else { -ms } }

@@ -26,6 +26,7 @@ enum Push {
     AddPeer(u32, String, String),
     Hashrate(u32),
     Censor(Option<Vec<u32>>),
+    Disk(bool, Duration),
 }
 
 async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, String> {
@@ -51,6 +52,7 @@ async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, Strin
                 };
                 c.set_censorship(req).await
             }
+            Push::Disk(full, slow) => c.set_disk(pb::SetDiskRequest { full, slow_ms: slow.as_millis() as u64 }).await,
         };
         r.map(|r| r.into_inner().message).map_err(|s| s.message().to_string())
     };
@@ -64,7 +66,7 @@ impl Devnet {
         check_engine(&fault, &self.view.engine)?;
         let text = self.apply_fault(&fault).await?;
         let node = match &fault {
-            Fault::Process(_, n) if n.len() == 1 => Some(n[0]),
+            Fault::Process(_, n) | Fault::Disk { nodes: n, .. } if n.len() == 1 => Some(n[0]),
             Fault::Skew { node, .. }
             | Fault::Behaviour { node, .. }
             | Fault::Hashrate { node, .. }
@@ -156,6 +158,14 @@ impl Devnet {
                 }
                 Ok(text)
             }
+            Fault::Disk { nodes, full, slow } => {
+                let mut done = vec![];
+                for &i in nodes {
+                    self.faults.disk[i] = (*full, *slow);
+                    done.push(self.push_to(i, Push::Disk(*full, *slow)).await?);
+                }
+                Ok(done.join("; "))
+            }
             Fault::Twin(of) => self.start_twin(*of).await,
             Fault::Load(LoadWords::Start { rate, accounts }) => self.start_load(*rate, *accounts),
             Fault::Load(LoadWords::Stop) => self.stop_load(),
@@ -216,6 +226,11 @@ impl Devnet {
             && now != was
         {
             pushes.push(Push::Hashrate(*now));
+        }
+        if let Some((full, slow)) = self.faults.disk.get(node).copied()
+            && (full || !slow.is_zero())
+        {
+            pushes.push(Push::Disk(full, slow));
         }
         if self.faults.censor[node].as_ref().is_none_or(|a| !a.is_empty()) {
             pushes.push(Push::Censor(self.faults.censor[node].clone()));

@@ -124,6 +124,24 @@ pub enum FaultCmd {
         /// account numbers like 3,5; all; or off
         accounts: CensorWord,
     },
+    /// Every write to NODES' stores fails as on a full disk; each holds its messages until writes succeed.
+    DiskFull {
+        /// n1, n1,n2 or all
+        nodes: NodesWord,
+    },
+    /// Each write to NODES' stores waits DELAY first, as on a slow disk.
+    DiskSlow {
+        /// n1, n1,n2 or all
+        nodes: NodesWord,
+        /// 50ms, 1s
+        #[arg(value_parser = parse_duration)]
+        delay: Duration,
+    },
+    /// NODES' disks well again (undoes disk-full and disk-slow).
+    DiskOk {
+        /// n1, n1,n2 or all
+        nodes: NodesWord,
+    },
     /// A transfer load run by this devnet (one at a time: a new one replaces it).
     #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Load(LoadArgs),
@@ -217,6 +235,9 @@ impl FaultCmd {
             FaultCmd::Hashrate { node, percent } => w(&[&"hashrate", node, &format!("{percent}%")]),
             FaultCmd::Twin { node } => w(&[&"twin", node]),
             FaultCmd::Censor { node, accounts } => w(&[&"censor", node, accounts]),
+            FaultCmd::DiskFull { nodes } => w(&[&"disk-full", nodes]),
+            FaultCmd::DiskSlow { nodes, delay } => w(&[&"disk-slow", nodes, &format_duration(*delay)]),
+            FaultCmd::DiskOk { nodes } => w(&[&"disk-ok", nodes]),
             FaultCmd::Load(l) => match (l.stop.as_ref(), l.rate, l.accounts) {
                 (Some(LoadStop::Stop), _, _) | (None, None, _) => w(&[&"load", &"stop"]),
                 (None, Some(r), None) => w(&[&"load", &format!("{r}/s")]),

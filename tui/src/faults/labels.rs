@@ -96,6 +96,11 @@ impl FaultState {
             }
             Some(_) => {}
         }
+        match self.disk.get(node) {
+            Some((true, _)) => out.push("disk full".to_string()),
+            Some((false, slow)) if !slow.is_zero() => out.push(format!("disk slow {}ms", slow.as_millis())),
+            _ => {}
+        }
         let (b, slots) = &self.behaviour[node];
         match b.as_str() {
             "honest" => {}

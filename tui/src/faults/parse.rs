@@ -23,6 +23,7 @@
 //! hashrate NODE PERCENT                        pow: 60% (the others share the rest)
 //! censor NODE ACCOUNTS|all|off                 leave those senders' transfers out of NODE's blocks
 //! twin NODE                                    a second process with NODE's key
+//! disk-full NODES | disk-slow NODES DELAY | disk-ok NODES   storage faults (the node's store)
 //! load RATE/s [ACCOUNTS]                       a transfer load run by this devnet: 500/s, 200/s 50
 //! load stop                                    stop it; its report goes into the event log
 //! ```
@@ -105,6 +106,12 @@ pub enum Fault {
     },
     /// A transfer load this devnet runs (`load 500/s`, `load stop`).
     Load(LoadWords),
+    /// Storage faults on `nodes`: writes fail (`full`), or wait `slow` first.
+    Disk {
+        nodes: Vec<usize>,
+        full: bool,
+        slow: Duration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -231,6 +238,21 @@ pub fn resolve(cmd: &FaultCmd, n: usize) -> Result<Fault, String> {
                 CensorWord::Accounts(a) => Some(a.clone()),
             };
             Ok(Fault::Censor { node: one(node)?, accounts })
+        }
+        FaultCmd::DiskFull { nodes } => {
+            Ok(Fault::Disk { nodes: resolve_nodes(nodes, n)?, full: true, slow: Duration::ZERO })
+        }
+        FaultCmd::DiskSlow { nodes, delay } => {
+            if *delay > Duration::from_secs(10) {
+                return Err(format!(
+                    "disk-slow takes a delay up to 10s, found {}",
+                    crate::duration::format_duration(*delay)
+                ));
+            }
+            Ok(Fault::Disk { nodes: resolve_nodes(nodes, n)?, full: false, slow: *delay })
+        }
+        FaultCmd::DiskOk { nodes } => {
+            Ok(Fault::Disk { nodes: resolve_nodes(nodes, n)?, full: false, slow: Duration::ZERO })
         }
         FaultCmd::Load(l) => Ok(Fault::Load(match (&l.stop, l.rate) {
             (Some(LoadStop::Stop), _) | (None, None) => LoadWords::Stop,

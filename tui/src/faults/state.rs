@@ -37,6 +37,8 @@ pub struct FaultState {
     pub hashrate: Vec<u32>,
     /// pow: the shares in genesis, to know which nodes must be told again after a restart.
     pub genesis_hashrate: Vec<u32>,
+    /// Per node: the storage fault in force (full, and the delay before each write).
+    pub disk: Vec<(bool, std::time::Duration)>,
 }
 
 fn kind_from_label(k: &str) -> Option<MsgKind> {
@@ -53,6 +55,7 @@ impl FaultState {
             equivocating: Default::default(),
             hashrate: vec![],
             genesis_hashrate: vec![],
+            disk: vec![(false, std::time::Duration::ZERO); n],
         }
     }
 
@@ -121,6 +124,7 @@ impl FaultState {
         self.skew_ms.push(0);
         self.behaviour.push(("honest".into(), 0));
         self.censor.push(Some(Vec::new()));
+        self.disk.push((false, std::time::Duration::ZERO));
     }
 
     /// Which directed pairs a partition or shape blocks.

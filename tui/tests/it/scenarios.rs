@@ -47,6 +47,7 @@ scenario_tests! {
     scenario_equivocation => "equivocation",
     scenario_twins => "twins",
     scenario_withhold => "withhold",
+    scenario_disk_faults => "disk-faults",
     scenario_tendermint_even_split => "tendermint-even-split",
     scenario_tendermint_equivocation => "tendermint-equivocation",
     scenario_partition_compare => "partition-compare",

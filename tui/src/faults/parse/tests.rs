@@ -36,6 +36,12 @@ fn every_form_parses() {
     assert_eq!(p("equivocate n3"), Ok(Fault::Behaviour { node: 3, name: "equivocate".into(), slots: 0 }));
     assert_eq!(p("withhold n3 4"), Ok(Fault::Behaviour { node: 3, name: "withhold".into(), slots: 4 }));
     assert_eq!(p("twin n3"), Ok(Fault::Twin(3)));
+    let ms = Duration::from_millis;
+    assert_eq!(p("disk-full n2"), Ok(Fault::Disk { nodes: vec![2], full: true, slow: Duration::ZERO }));
+    assert_eq!(p("disk-slow n1,n2 50ms"), Ok(Fault::Disk { nodes: vec![1, 2], full: false, slow: ms(50) }));
+    assert_eq!(p("disk-ok all"), Ok(Fault::Disk { nodes: vec![0, 1, 2, 3], full: false, slow: Duration::ZERO }));
+    assert!(p("disk-slow n1 1m").unwrap_err().contains("up to 10s"));
+    assert!(p("disk-slow n1").unwrap_err().contains("usage: disk-slow NODES DELAY"));
     assert_eq!(p("selfish n2"), Ok(Fault::Behaviour { node: 2, name: "selfish".into(), slots: 0 }));
     assert_eq!(p("hashrate n3 60%"), Ok(Fault::Hashrate { node: 3, percent: 60 }));
     assert_eq!(p("hashrate n0 0"), Ok(Fault::Hashrate { node: 0, percent: 0 }));
@@ -173,7 +179,7 @@ fn every_scenario_file_step_parses_and_survives_the_cli() {
 #[test]
 fn the_grammar_describes_every_fault() {
     let names = grammar::names();
-    assert_eq!(names.len(), 22, "{names:?}");
+    assert_eq!(names.len(), 25, "{names:?}");
     for name in &names {
         let u = grammar::usage(name).unwrap_or_else(|| panic!("{name}"));
         assert!(u.starts_with(name.as_str()) && u.contains(" — "), "{u}");
