@@ -98,12 +98,19 @@ enum Command {
         /// Where the failing schedules are written as scenario files.
         #[arg(long, default_value = "chaos")]
         out: PathBuf,
-        /// At most this many shrink runs.
+        /// At most this many shrink candidates.
         #[arg(long, default_value_t = 30)]
         max_runs: usize,
+        /// Runs of each shrink candidate before it counts as passing (for failures that need an
+        /// unlucky interleaving).
+        #[arg(long, default_value_t = 1)]
+        tries: usize,
         /// JSON lines: the schedule, then {"type":"chaos_verdict",...}.
         #[arg(long)]
         json: bool,
+        /// Print the schedule the seed draws and stop: nothing runs.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Show the running devnet: the same object as the headless summary with --json.
     Status {
@@ -358,7 +365,20 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let passed = devnet::scenario::run::run(&scn, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
         }
-        Command::Chaos { engine, seed, duration, nodes, slot, config, data_dir, out, max_runs, json } => {
+        Command::Chaos {
+            engine,
+            seed,
+            duration,
+            nodes,
+            slot,
+            config,
+            data_dir,
+            out,
+            max_runs,
+            tries,
+            json,
+            dry_run,
+        } => {
             let base_engine = match &config {
                 Some(c) => devnet::config::DevnetConfig::load(c).map(|c| c.consensus).map_err(|e| e.to_string()),
                 None => Ok("gasper".to_string()),
@@ -392,6 +412,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 data_dir: dir.path.clone(),
                 out,
                 max_runs,
+                tries,
+                dry_run,
             };
             devnet::chaos::run::chaos(args).await
         }

@@ -39,3 +39,23 @@ fn chaos_gasper_seed_1_passes() {
 fn chaos_tendermint_seed_2_passes() {
     chaos("tendermint", 2);
 }
+
+#[test]
+fn a_dry_run_prints_the_seeds_schedule_and_runs_nothing() {
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_devnet"))
+            .args(["chaos", "--dry-run", "--json", "--seed", "19", "--for", "60s", "--engine", "pow"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let a = run();
+    assert_eq!(a["type"], "chaos");
+    assert!(a["episodes"].as_array().unwrap().len() > 5, "{a}");
+    assert_eq!(a, run(), "a seed draws the same schedule every time");
+    let bad =
+        Command::new(env!("CARGO_BIN_EXE_devnet")).args(["chaos", "--dry-run", "--engine", "paxos"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected --engine one of gasper, tendermint, pow"));
+}

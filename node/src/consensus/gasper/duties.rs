@@ -23,6 +23,12 @@ impl Gasper {
     }
 
     fn persist_protection(&self, fx: &mut Vec<Effect>) {
+        // The deliberately broken build (`make chaos-mutant`, never shipped):
+        // the protection record is never written, so a restarted node has
+        // forgotten what it signed. `devnet chaos` must catch it.
+        if cfg!(feature = "mutant-skip-protection-write") {
+            return;
+        }
         fx.push(Effect::Persist(Record {
             table: Table::Protection,
             key: b"local".to_vec(),

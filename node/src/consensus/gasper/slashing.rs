@@ -119,11 +119,6 @@ impl Detector {
     }
 }
 
-/// The deliberately broken build (`mutant-no-slashing-protection`, never
-/// shipped): every signature allowed, so `devnet chaos` can be shown to
-/// catch a node that double-signs.
-const MUTANT: bool = cfg!(feature = "mutant-no-slashing-protection");
-
 /// R12: what the local validator has signed, persisted before any signature
 /// leaves the node, so it never signs a conflicting message, even after a crash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -137,9 +132,6 @@ pub struct Protection {
 impl Protection {
     /// R12: one block per slot, slots strictly increasing.
     pub fn may_sign_block(&self, slot: u64) -> bool {
-        if MUTANT {
-            return true;
-        }
         self.last_block_slot.is_none_or(|s| slot > s)
     }
 
@@ -147,9 +139,6 @@ impl Protection {
     /// that epoch if any (one FFG vote per target epoch), else `fresh` when it
     /// neither lowers the source nor goes back in target epoch; `None` = do not sign.
     pub fn ffg_vote(&self, fresh: (Checkpoint, Checkpoint)) -> Option<(Checkpoint, Checkpoint)> {
-        if MUTANT {
-            return Some(fresh);
-        }
         match self.ffg {
             None => Some(fresh),
             Some((s, t)) if t.epoch == fresh.1.epoch => Some((s, t)),
@@ -161,9 +150,6 @@ impl Protection {
     /// R12: never two attestations for one slot, nor any that would conflict
     /// (double or surround) with the FFG vote already signed.
     pub fn may_sign_attestation(&self, d: &AttestationData) -> bool {
-        if MUTANT {
-            return true;
-        }
         if self.last_attestation_slot.is_some_and(|s| d.slot <= s) {
             return false;
         }
