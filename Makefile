@@ -45,7 +45,7 @@ chaos-mutant: build
 ## The deterministic simulations over many seeds per engine (SOAK_SEEDS, default 10000).
 SOAK_SEEDS ?= 10000
 soak:
-	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test --release -p devnet-node --test it -- --nocapture sim_soak tendermint_soak pow_soak
+	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test -p devnet-node --test it -- --nocapture --test-threads 3 sim_soak tendermint_soak pow_soak
 
 fmt:
 	$(CARGO) fmt --all

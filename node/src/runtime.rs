@@ -185,7 +185,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         submitted: BTreeMap::new(),
         head_height: 0,
         finalized_height: 0,
-        disk_full: None,
+        disk_full: false,
     };
     tokio::select! {
         r = node.drive(inbound_rx, link_rx, sub_rx, status_rx, control_rx, txs_rx) => r?,
@@ -228,8 +228,8 @@ struct Runtime {
     submitted: BTreeMap<crate::ledger::TxId, std::time::Instant>,
     head_height: u64,
     finalized_height: u64,
-    /// Set while the store refuses writes (a full disk): what was refused.
-    disk_full: Option<String>,
+    /// Set while the store refuses writes (a full disk), so that is logged once.
+    disk_full: bool,
 }
 
 /// Admitted transfers whose finality the latency histogram still waits for.
@@ -485,16 +485,16 @@ impl Runtime {
             match store.commit(batch) {
                 Ok(()) => self.pending.clear(),
                 Err(e @ crate::store::StoreError::DiskFull { .. }) => {
-                    if self.disk_full.is_none() {
+                    if !self.disk_full {
                         tracing::error!(error = %e, "store writes failing: holding every message until they succeed");
-                        self.disk_full = Some(e.to_string());
+                        self.disk_full = true;
                     }
                     return Ok(());
                 }
                 Err(e) => return Err(e).context("committing to the store"),
             }
         }
-        if self.disk_full.take().is_some() {
+        if std::mem::take(&mut self.disk_full) {
             tracing::info!("store writes succeed again: the held messages leave");
         }
         self.peers.flush(&mut self.outbox);

@@ -7,8 +7,9 @@
 //! run fails again (liveness only when nothing else failed): shrinking
 //! keeps to the failure that was found, not any failure. A failure that
 //! needs an unlucky interleaving of real processes may not repeat on every
-//! run, so a candidate may get several runs (`tries`) to show it. At most `max_runs` candidates run; the smallest failing so far
-//! is written whenever the budget ends.
+//! run, so a candidate may get several runs (`tries`) to show it. At most
+//! `max_runs` candidates run; the smallest failing so far is written
+//! whenever the budget ends. A run that passes leaves no file behind.
 
 use super::scenario_file::{self, Settings};
 use super::schedule::{self, Schedule, Shape};
@@ -136,6 +137,8 @@ pub async fn chaos(args: ChaosArgs) -> anyhow::Result<i32> {
     let failures = run_file(&args, &path, 0, output).await?;
     if failures.is_empty() {
         let _ = std::fs::remove_file(&path);
+        // Only when empty: the directory may hold earlier failures.
+        let _ = std::fs::remove_dir(&args.out);
         say(&args, &format!("chaos: seed {} passed: every check held", args.seed));
         if args.json {
             emit(&json!({"type": "chaos_verdict", "seed": args.seed, "passed": true}).to_string());
