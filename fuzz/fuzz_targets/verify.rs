@@ -11,7 +11,7 @@
 //!   the secret scalar and nonce, with a point of small order added to R
 //!   and to the key as the torsion bytes say, so the fuzzer reaches the
 //!   accepting paths and the edges between: with no torsion and no tweak it
-//!   is honest and both must accept; the tweak adds l to s (a non-canonical
+//!   is honest and both must accept (unless the secret or nonce is zero); the tweak adds l to s (a non-canonical
 //!   scalar: both must refuse) or changes the message after signing.
 //!
 //! Checks: the two verifiers agree (any disagreement is a crash), and
@@ -87,8 +87,10 @@ fn made(data: &[u8]) -> Option<([u8; 32], [u8; 64], Domain, Vec<u8>, bool)> {
     let mut sig = [0u8; 64];
     sig[..32].copy_from_slice(&big_r);
     sig[32..].copy_from_slice(&s);
-    // Honest: no torsion, nothing changed, and a key that is not the identity.
-    let honest = ta % 8 == 0 && tr % 8 == 0 && tweak % 4 != 1 && tweak % 4 != 2 && a != Scalar::ZERO;
+    // Honest: no torsion, nothing changed, and neither the key nor R the
+    // identity (a zero secret or nonce), which has small order.
+    let honest =
+        ta % 8 == 0 && tr % 8 == 0 && tweak % 4 != 1 && tweak % 4 != 2 && a != Scalar::ZERO && r != Scalar::ZERO;
     Some((key, sig, domain, msg, honest))
 }
 
