@@ -6,13 +6,25 @@
 //! `latency n0 n1 200` cannot mean milliseconds to one reader and seconds to
 //! another. Callers add what the value is for (the argument, or the file and
 //! line) around these messages.
+//!
+//! Both are at most `MAX` long: nothing devnet times needs more, a longer
+//! one could overflow the clock arithmetic it feeds, and within it every
+//! value written back (`format_duration`, `format_offset_ms`) parses again.
 
 use std::time::Duration;
+
+/// The longest duration or offset taken: 365 days.
+pub const MAX: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A duration like `500ms`, `2s` or `1m30s`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    humantime::parse_duration(s).map_err(|e| format!("expected a duration like 500ms, 2s or 1m30s, found {s:?} ({e})"))
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("expected a duration like 500ms, 2s or 1m30s, found {s:?} ({e})"))?;
+    if d > MAX {
+        return Err(format!("expected a duration of at most 365 days, found {s:?}"));
+    }
+    Ok(d)
 }
 
 /// A signed offset in milliseconds: `+500ms`, `-2s`, `0` (an unsigned one is positive).
@@ -24,8 +36,10 @@ pub fn parse_offset_ms(s: &str) -> Result<i64, String> {
     };
     let d = humantime::parse_duration(rest)
         .map_err(|e| format!("expected an offset like +500ms, -2s or 0, found {t:?} ({e})"))?;
-    let ms = i64::try_from(d.as_millis()).map_err(|_| format!("{t:?} is too large an offset"))?;
-    Ok(sign * ms)
+    if d > MAX {
+        return Err(format!("expected an offset of at most 365 days either way, found {t:?}"));
+    }
+    Ok(sign * d.as_millis() as i64)
 }
 
 /// How an offset is written back into the fault language: `+500ms`, `-2000ms`, `0`.
@@ -86,6 +100,27 @@ mod tests {
         }
         for d in [Duration::ZERO, Duration::from_millis(1500), Duration::from_micros(1500)] {
             assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+    }
+
+    /// Found by the `faults` fuzz target: `latency * * 120m0888888888m02s`
+    /// (1690 years) parsed, but written back as one word
+    /// (`53333341684001ms`) it did not parse again, so `devnet inject` sent
+    /// the running devnet words it refused. Durations and offsets now stop
+    /// at `MAX`, and everything up to it survives the trip.
+    #[test]
+    fn durations_and_offsets_stop_at_a_year_and_survive_being_written_back() {
+        let e = parse_duration("120m0888888888m02s1ms0ms1202s").unwrap_err();
+        assert!(e.contains("at most 365 days"), "{e}");
+        assert!(parse_duration("366days").is_err());
+        assert_eq!(parse_duration("365days"), Ok(MAX));
+        assert!(parse_offset_ms("-366days").unwrap_err().contains("at most 365 days"));
+        let max_ms = MAX.as_millis() as i64;
+        for d in [MAX, MAX - Duration::from_nanos(1)] {
+            assert_eq!(parse_duration(&format_duration(d)), Ok(d));
+        }
+        for ms in [max_ms, -max_ms] {
+            assert_eq!(parse_offset_ms(&format_offset_ms(ms)), Ok(ms));
         }
     }
 }

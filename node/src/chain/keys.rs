@@ -27,7 +27,8 @@ pub enum Domain {
 }
 
 impl Domain {
-    pub(crate) fn tag(self) -> &'static [u8] {
+    /// The bytes a signature of this kind covers before the message.
+    pub fn tag(self) -> &'static [u8] {
         match self {
             Domain::BlockHeader => b"devnet/v1/block-header\0",
             Domain::Attestation => b"devnet/v1/attestation\0",

@@ -36,7 +36,8 @@ pub struct P2pService {
 
 impl P2pService {
     /// Checks one envelope and queues it for the runtime (pings stop here).
-    fn accept(&self, env: Envelope) -> Result<(), Status> {
+    /// Public for the gossip fuzz target, which feeds it decoded batches.
+    pub fn accept(&self, env: Envelope) -> Result<(), Status> {
         if env.from >= self.peer_count.load(Ordering::Relaxed) || env.from == self.me.0 {
             return Err(Status::invalid_argument(format!("unknown sender index {}", env.from)));
         }

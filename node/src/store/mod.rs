@@ -90,6 +90,15 @@ const META: TableDefinition<'static, &'static str, u64> = TableDefinition::new("
 /// Set once the node has a journal: a missing `journal.bin` is then a loss.
 const JOURNAL_KEPT: &str = "journal_kept";
 
+/// The records a `journal.bin` of these bytes would replay at open, or what
+/// is damaged: the reader `Store::open` uses, for the journal fuzz target.
+pub fn journal_records(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    journal::records(bytes)
+}
+
+/// The size of a whole `journal.bin`.
+pub const JOURNAL_BYTES: u64 = 2 * journal::REGION;
+
 fn definition(t: Table) -> TableDefinition<'static, &'static [u8], &'static [u8]> {
     TableDefinition::new(t.name())
 }

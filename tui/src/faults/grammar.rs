@@ -212,7 +212,14 @@ impl FaultCmd {
                 Some(ShapeCmd::Majority) => w(&[&"partition", &"majority"]),
                 Some(ShapeCmd::Bridge) => w(&[&"partition", &"bridge"]),
                 Some(ShapeCmd::Ring) => w(&[&"partition", &"ring"]),
-                None => std::iter::once("partition".to_string()).chain(p.groups.iter().cloned()).collect(),
+                None => {
+                    // Groups clap would take for an option or a shape go after `--`, as they came.
+                    let shapes = sub_names("partition");
+                    let literal = p.groups.iter().any(|g| g.starts_with('-'))
+                        || p.groups.first().is_some_and(|g| g == "help" || shapes.contains(g));
+                    let separator = literal.then(|| "--".to_string());
+                    std::iter::once("partition".to_string()).chain(separator).chain(p.groups.iter().cloned()).collect()
+                }
             },
             FaultCmd::Cut { from, to } => w(&[&"cut", from, to]),
             FaultCmd::Heal => w(&[&"heal"]),

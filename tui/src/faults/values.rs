@@ -130,12 +130,18 @@ impl FromStr for CensorWord {
         match word {
             "all" => Ok(CensorWord::All),
             "off" | "none" => Ok(CensorWord::Off),
-            list => list
-                .split(',')
-                .filter(|w| !w.is_empty())
-                .map(|w| w.parse::<u32>().map_err(|_| format!("expected account numbers like 3,5, found {w:?}")))
-                .collect::<Result<Vec<u32>, String>>()
-                .map(CensorWord::Accounts),
+            list => {
+                let accounts = list
+                    .split(',')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| w.parse::<u32>().map_err(|_| format!("expected account numbers like 3,5, found {w:?}")))
+                    .collect::<Result<Vec<u32>, String>>()?;
+                // An empty list would mean `off`: only `off` says that.
+                if accounts.is_empty() {
+                    return Err(format!("expected account numbers like 3,5, all or off, found {list:?}"));
+                }
+                Ok(CensorWord::Accounts(accounts))
+            }
         }
     }
 }

@@ -214,6 +214,13 @@ impl Scenario {
         Self::parse_as(&text, path, base, engine)
     }
 
+    /// The scenario `text` (read from `file`, over the built-in defaults),
+    /// run under `engine` if given: `load_as` without the files, for the
+    /// scenario fuzz target.
+    pub fn parse_text(text: &str, file: &Path, engine: Option<&str>) -> Result<Scenario, ConfigError> {
+        Self::parse_as(text, file, Raw::default(), engine)
+    }
+
     #[cfg(test)]
     pub(crate) fn parse(text: &str, file: &Path, base: Raw) -> Result<Scenario, ConfigError> {
         Self::parse_as(text, file, base, None)

@@ -76,18 +76,7 @@ impl Journal {
         }
         let mut bytes = Vec::with_capacity((2 * REGION) as usize);
         (&file).read_to_end(&mut bytes)?;
-        let log = read::read(&bytes).map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?;
-        let mut records = Vec::new();
-        for (i, payload) in log.payloads.iter().enumerate() {
-            let Some(mut decoded) = decode(payload) else {
-                let why = format!(
-                    "entry {} passes its checksum but its records do not decode",
-                    log.next_seq - (log.payloads.len() - i) as u64
-                );
-                return Err(io::Error::new(io::ErrorKind::InvalidData, why));
-            };
-            records.append(&mut decoded);
-        }
+        let (log, records) = replay(&bytes).map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?;
         if (bytes.len() as u64) < 2 * REGION {
             // Cut short past everything the log needs (`read` checked): allocate the rest again.
             let zeros = vec![0u8; (2 * REGION) as usize - bytes.len()];
@@ -135,6 +124,29 @@ impl Journal {
         self.seq += 1;
         Ok(())
     }
+}
+
+/// The records a journal file of these bytes replays at open, oldest first;
+/// `Err` says what is damaged.
+pub(super) fn records(bytes: &[u8]) -> Result<Vec<Record>, String> {
+    replay(bytes).map(|(_, records)| records)
+}
+
+/// What a journal file's bytes hold: the log as `read` finds it and the
+/// records of its entries, oldest first; `Err` says what is damaged.
+fn replay(bytes: &[u8]) -> Result<(read::Log, Vec<Record>), String> {
+    let log = read::read(bytes)?;
+    let mut records = Vec::new();
+    for (i, payload) in log.payloads.iter().enumerate() {
+        let Some(mut decoded) = decode(payload) else {
+            return Err(format!(
+                "entry {} passes its checksum but its records do not decode",
+                log.next_seq - (log.payloads.len() - i) as u64
+            ));
+        };
+        records.append(&mut decoded);
+    }
+    Ok((log, records))
 }
 
 /// Drops the file's clean pages from the page cache. The zero-fill's 1 MiB

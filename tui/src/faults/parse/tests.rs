@@ -150,6 +150,35 @@ const EXAMPLES: &[&str] = &[
     "load stop",
 ];
 
+/// Found by the `faults` fuzz target: partition groups that clap would read
+/// as an option or a shape (given after `--`) came back from
+/// `FaultCmd::words` without it, so the running devnet refused the words
+/// `devnet inject` sent with a clap error instead of saying what was wrong.
+#[test]
+fn partition_groups_that_look_like_options_or_shapes_keep_their_separator() {
+    for line in
+        ["partition * 120ms -- --jijitte0:", "partition -- halves n1", "partition -- -n1/n2", "partition -- help"]
+    {
+        let cmd = parse_cmd(&words(line)).unwrap_or_else(|e| panic!("{line}: {e}"));
+        assert_eq!(parse_cmd(&cmd.words()), Ok(cmd.clone()), "{line} -> {:?}", cmd.words());
+    }
+    assert_eq!(parse_cmd(&words("partition n0,n1/n2,n3")).map(|c| c.words()), Ok(words("partition n0,n1/n2,n3")));
+    let e = p("partition -- -n1/n2,n3").unwrap_err();
+    assert!(e.contains("-n1"), "{e}");
+}
+
+/// Found by the `faults` fuzz target: `censor n2 ,` parsed as an empty
+/// account list, which stops censoring, and its words (`censor n2 ""`) did
+/// not parse again. Only `off` stops it.
+#[test]
+fn censor_refuses_an_empty_account_list() {
+    for line in ["censor n2 ,", "censor n2 ,,,"] {
+        let e = p(line).unwrap_err();
+        assert!(e.contains("expected account numbers like 3,5, all or off"), "{line}: {e}");
+    }
+    assert_eq!(p("censor n2 3,"), Ok(Fault::Censor { node: 2, accounts: Some(vec![3]) }));
+}
+
 #[test]
 fn the_cli_gives_the_same_fault_as_the_prompt_and_scenarios() {
     for line in EXAMPLES {
