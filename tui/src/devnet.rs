@@ -46,6 +46,8 @@ pub struct Devnet {
     watchdog: Watchdog,
     metrics: ClusterMetrics,
     tasks: Vec<JoinHandle<()>>,
+    /// Where a `devnet up` session records its faults (`run_record`).
+    pub(crate) record: Option<crate::run_record::RunRecord>,
 }
 
 impl Devnet {
@@ -118,7 +120,22 @@ impl Devnet {
             watchdog: Watchdog::default(),
             metrics,
             tasks,
+            record: None,
         })
+    }
+
+    /// Keeps this session's run directory (`run_record`): the config's text
+    /// (empty for the built-in defaults) and, from now on, every fault.
+    /// A directory that cannot be written is said once, in the event log.
+    pub fn record_run(&mut self, config_text: &str) {
+        let (root, engine, genesis) = (&self.dir.root, &self.view.engine, self.dir.spec.genesis_time_ms);
+        match crate::run_record::RunRecord::create(root, config_text, engine, now_ms(), genesis) {
+            Ok(r) => self.record = Some(r),
+            Err(e) => {
+                let text = format!("not recording this run ({}: {e})", root.join(crate::run_record::RUNS).display());
+                self.view.log(now_ms(), None, crate::cluster::LogKind::Warning, text);
+            }
+        }
     }
 
     /// Applies one cluster event to the view; a node that (re)connects gets

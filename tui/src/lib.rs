@@ -36,6 +36,7 @@ pub mod ls;
 pub mod metrics;
 pub mod node_client;
 pub mod ports;
+pub mod run_record;
 pub mod scenario;
 pub mod supervisor;
 pub mod target;

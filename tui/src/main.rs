@@ -112,6 +112,15 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write the faults injected by hand in a `devnet up` session (dashboard, command bar,
+    /// `devnet inject`) as a scenario file that `devnet run` replays. RUN is a run directory
+    /// (<cluster>/runs/<start>) or a cluster directory (its newest run).
+    Record {
+        run: PathBuf,
+        /// Write the scenario here (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
     /// Show the running devnet: the same object as the headless summary with --json.
     Status {
         #[command(flatten)]
@@ -365,6 +374,24 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let passed = devnet::scenario::run::run(&scn, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
         }
+        Command::Record { run, out } => {
+            let text = devnet::run_record::find_run(&run).and_then(|dir| devnet::run_record::to_scenario(&dir));
+            match (text, out) {
+                (Err(e), _) => {
+                    eprintln!("devnet record: {e}");
+                    Ok(2)
+                }
+                (Ok(t), None) => {
+                    print!("{t}");
+                    Ok(0)
+                }
+                (Ok(t), Some(path)) => {
+                    std::fs::write(&path, t).with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("devnet record: wrote {}; replay with `devnet run {}`", path.display(), path.display());
+                    Ok(0)
+                }
+            }
+        }
         Command::Chaos {
             engine,
             seed,
@@ -489,7 +516,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Some(d) => d,
                 None => default_data_dir()?,
             };
-            let devnet = Devnet::up(&cfg, &data_dir, fresh).await.context("starting the devnet")?;
+            let mut devnet = Devnet::up(&cfg, &data_dir, fresh).await.context("starting the devnet")?;
+            let config_text = match &source {
+                devnet::config_file::Source::Explicit(p) | devnet::config_file::Source::Found(p) => {
+                    std::fs::read_to_string(p).unwrap_or_default()
+                }
+                devnet::config_file::Source::Defaults => String::new(),
+            };
+            devnet.record_run(&config_text);
             if headless {
                 devnet::headless::run(devnet, duration, json).await
             } else {

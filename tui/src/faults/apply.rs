@@ -62,6 +62,17 @@ async fn push(addr: SocketAddr, token: &str, what: Push) -> Result<String, Strin
 impl Devnet {
     /// Parses and applies one fault; the text says what was done.
     pub async fn inject(&mut self, words: &[String]) -> Result<String, String> {
+        let result = self.inject_unrecorded(words).await;
+        if let Some(r) = &self.record
+            && let Err(e) = r.fault(now_ms(), words, &result)
+        {
+            let text = format!("not recording this fault ({}: {e})", r.dir.display());
+            self.view.log(now_ms(), None, LogKind::Warning, text);
+        }
+        result
+    }
+
+    async fn inject_unrecorded(&mut self, words: &[String]) -> Result<String, String> {
         let fault = parse(words, self.view.nodes.len())?;
         check_engine(&fault, &self.view.engine)?;
         let text = self.apply_fault(&fault).await?;

@@ -168,6 +168,26 @@ fn inject_and_status_reach_a_running_devnet_from_another_terminal() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("token"), "{}", String::from_utf8_lossy(&refused.stderr));
     std::fs::write(&token, real).unwrap();
 
+    // `devnet record` writes what was injected as a scenario: the faults that
+    // took, in order; the refused ones left out.
+    let out = devnet().arg("record").arg(tmp.path().join("it")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scenario = String::from_utf8_lossy(&out.stdout);
+    let injected: Vec<&str> = scenario.lines().filter_map(|l| l.strip_prefix("inject = ")).collect();
+    assert_eq!(
+        injected,
+        [
+            "\"pause n1\"",
+            "\"resume n1\"",
+            "\"latency n0 n2 50ms --jitter 10ms\"",
+            "\"skew n3 -300ms\"",
+            "\"crash n2\"",
+            "\"restart n2\""
+        ],
+        "{scenario}"
+    );
+    assert!(scenario.contains("[devnet]") && scenario.contains("consensus = \"gasper\""), "{scenario}");
+
     up.kill().unwrap();
     up.wait().unwrap();
     assert!(wait_none_left(tmp.path(), Duration::from_secs(10)).is_empty());
