@@ -58,8 +58,17 @@ fn plus_l(s: [u8; 32]) -> [u8; 32] {
     out
 }
 
-/// A signature made by hand: (key, signature, domain, message, honest).
-fn made(data: &[u8]) -> Option<([u8; 32], [u8; 64], Domain, Vec<u8>, bool)> {
+/// A signature made by hand, over `domain || msg`.
+struct Made {
+    key: [u8; 32],
+    sig: [u8; 64],
+    domain: Domain,
+    msg: Vec<u8>,
+    /// Made honestly: a valid signature both must accept.
+    honest: bool,
+}
+
+fn made(data: &[u8]) -> Option<Made> {
     let (secret, rest) = data.split_first_chunk::<32>()?;
     let (nonce, rest) = rest.split_first_chunk::<32>()?;
     let (&[tr, ta, tweak, domain], msg) = rest.split_first_chunk::<4>()?;
@@ -91,7 +100,7 @@ fn made(data: &[u8]) -> Option<([u8; 32], [u8; 64], Domain, Vec<u8>, bool)> {
     // identity (a zero secret or nonce), which has small order.
     let honest =
         ta % 8 == 0 && tr % 8 == 0 && tweak % 4 != 1 && tweak % 4 != 2 && a != Scalar::ZERO && r != Scalar::ZERO;
-    Some((key, sig, domain, msg, honest))
+    Some(Made { key, sig, domain, msg, honest })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -104,7 +113,7 @@ fuzz_target!(|data: &[u8]| {
         let (o, t) = (ours(*key, domain, msg, *sig), theirs(*key, domain, msg, *sig));
         assert_eq!(o, t, "ours {o}, verify_strict {t}: key {key:?} sig {sig:?}");
     } else {
-        let Some((key, sig, domain, msg, honest)) = made(rest) else { return };
+        let Some(Made { key, sig, domain, msg, honest }) = made(rest) else { return };
         let (o, t) = (ours(key, domain, &msg, sig), theirs(key, domain, &msg, sig));
         assert_eq!(o, t, "ours {o}, verify_strict {t}: key {key:?} sig {sig:?}");
         if honest {

@@ -148,8 +148,28 @@ fn journal_seeds(dir: &Path, records: &[Record]) -> std::io::Result<()> {
         batch.extend(protection.clone());
         store.commit(&batch).map_err(std::io::Error::other)?;
         if n == 3 || n == 11 || n == 23 {
-            write(dir, &format!("journal-{n}"), &write_sparse(&fs::read(tmp.join("journal.bin"))?))?;
+            let mut seed = vec![0u8];
+            seed.extend(write_sparse(&fs::read(tmp.join("journal.bin"))?));
+            write(dir, &format!("journal-{n}"), &seed)?;
         }
+    }
+    // The damage mode: a byte flipped in the first entry, in a later one,
+    // past the log, and the file cut where the log is whole and where not.
+    let region = (devnet_node::store::JOURNAL_BYTES / 2) as u32;
+    for (name, at, xor, cut) in [
+        ("flip-first", 30u32, 1u8, None),
+        ("flip-later", 5000, 0x80, None),
+        ("flip-past", region - 100, 1, None),
+        ("cut-whole", region + 8192, 1, Some(region + 4096)),
+        ("cut-short", region + 8192, 1, Some(region - 4096)),
+    ] {
+        let mut seed = vec![1u8];
+        seed.extend(at.to_be_bytes());
+        seed.push(xor);
+        if let Some(length) = cut {
+            seed.extend(length.to_be_bytes());
+        }
+        write(dir, &format!("damage-{name}"), &seed)?;
     }
     fs::remove_dir_all(&tmp)
 }
