@@ -17,6 +17,9 @@
 //!   `fault_keys`.
 //! - The default key of a remapped action no longer does it (unless another
 //!   remap sends a key to it). Keys not named keep their defaults.
+//! - A remap may not take the default key of an action that keeps it: that
+//!   action would have no key while the help and footer show one. Swaps
+//!   (both actions named) are fine.
 //! - Text entry (the fault prompt, the event filter) is never translated.
 //! - Keys are one character (`"Q"`, `"?"`) or a name: Enter, Esc, Tab,
 //!   BackTab, Up, Down, Left, Right, PageUp, PageDown, Home, End, Space.
@@ -143,6 +146,7 @@ impl KeyMap {
         let mut map = KeyMap::default();
         let Some(keys) = doc.keys else { return Ok(map) };
         let mut given: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut pairs: Vec<(KeyCode, String, usize)> = vec![];
         for (action, key) in keys {
             let line = line_of(key.span().start);
             let Some((_, default)) = ACTIONS.iter().find(|(n, _)| *n == action) else {
@@ -170,9 +174,25 @@ impl KeyMap {
                 ));
             }
             map.to_default.insert(code_name(code), *default);
+            pairs.push((code, action.clone(), line));
             if code != *default {
                 map.disabled.push(*default);
                 map.moved.push((*default, code));
+            }
+        }
+        // A key taken from an action that is not moved too would leave that
+        // action with no key while the help and footer still show it there.
+        for (code, action, line) in &pairs {
+            let taken = ACTIONS.iter().find(|(n, d)| d == code && *n != action.as_str());
+            if let Some((other, _)) = taken
+                && !pairs.iter().any(|(_, a, _)| a == other)
+            {
+                return Err(format!(
+                    "{} line {line}: `{action}` takes `{}`, the key of `{other}`, which would then have none; \
+                     give `{other}` another key too (a swap is fine)",
+                    path.display(),
+                    key_label(*code),
+                ));
             }
         }
         Ok(map)
@@ -255,6 +275,11 @@ mod tests {
         assert!(e.contains("line 2: `Ctrl-Q` is not a key; expected one character or one of Enter"), "{e}");
         let e = KeyMap::parse("[keys]\nquit = \"x\"\nfreeze = \"x\"\n", p).unwrap_err();
         assert!(e.contains("line 3: `x` is given to two actions"), "{e}");
+        // Taking a key another action keeps would leave that one with none.
+        let e = KeyMap::parse("[keys]\nhelp = \"h\"\nquit = \"f\"\n", p).unwrap_err();
+        assert!(e.contains("line 2: `help` takes `h`, the key of `heal`"), "{e}");
+        let e = KeyMap::parse("[keys]\nquit = \"f\"\n", p).unwrap_err();
+        assert!(e.contains("line 2: `quit` takes `f`, the key of `freeze`, which would then have none"), "{e}");
         let e = KeyMap::parse("[keys\n", p).unwrap_err();
         assert!(e.contains("keys.toml line 1"), "{e}");
         let e = KeyMap::parse("[colours]\n", p).unwrap_err();
