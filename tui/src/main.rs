@@ -68,8 +68,8 @@ enum Command {
         json: bool,
     },
     /// Run a real devnet under a random fault schedule drawn from a seed (crashes, pauses,
-    /// partitions, one-way cuts, latency, loss, filters, clock skew, Byzantine validators within
-    /// the fault budget), always ending healed, with every always-on check. On a failed check,
+    /// partitions, one-way cuts, latency, loss, filters, clock skew, full and slow disks,
+    /// Byzantine validators within the fault budget), always ending healed, with every always-on check. On a failed check,
     /// shrink the schedule (each candidate a fresh run) and write the smallest one that still
     /// fails as a scenario file `devnet run` replays. Exit 0 when every check held, 1 when one
     /// failed, 2 for bad input.
