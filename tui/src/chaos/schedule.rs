@@ -324,13 +324,14 @@ pub fn generate(seed: u64, shape: &Shape) -> Schedule {
                 if !byzantine.contains(&node) {
                     byzantine.push(node);
                 }
-                // pow's withholding is a private branch that may revert
-                // k-deep blocks by design (the selfish-mining lesson), not
-                // a failure: pow draws silence instead.
+                // pow draws silence only: PoW has no slashing, so an
+                // equivocating miner can never be held to account, and its
+                // withholding is a private branch that may revert k-deep
+                // blocks by design (the selfish-mining lesson), not a failure.
                 match byz {
+                    _ if pow => Fault::Silent(node),
                     "equivocate" => Fault::Equivocate(node),
                     "silent" => Fault::Silent(node),
-                    _ if pow => Fault::Silent(node),
                     _ => Fault::Withhold { node, slots: rng.gen_range(1..=3) },
                 }
             }
@@ -397,6 +398,15 @@ mod tests {
                         crate::faults::check_engine(&fault, engine).unwrap_or_else(|err| panic!("{line}: {err}"));
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn pow_draws_no_equivocation_or_withholding() {
+        for seed in 0..200 {
+            for e in generate(seed, &shape("pow", 4)).episodes {
+                assert!(!matches!(e.fault, Fault::Equivocate(_) | Fault::Withhold { .. }), "seed {seed}: {e:?}");
             }
         }
     }
