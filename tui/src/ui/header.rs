@@ -37,36 +37,39 @@ fn part(text: String, drop: u8) -> Part {
     Part { text, drop, style: Style::new(), dotted: true }
 }
 
-fn gasper(view: &ClusterView, now_ms: u64) -> Vec<Part> {
+fn gasper(view: &ClusterView, now_ms: u64) -> (Vec<Part>, Vec<Part>) {
     let slot = view.current_slot(now_ms);
     let epoch = view.epoch_of(slot);
     let in_epoch = slot % view.epoch_slots.max(1);
     let bar: String = (0..view.epoch_slots.min(32)).map(|i| if i <= in_epoch { '■' } else { '·' }).collect();
     let fin = view.finalized();
-    vec![
+    let at = vec![
         part(format!("slot {slot}"), 0),
         part(format!("epoch {epoch}"), 2),
         Part { dotted: false, ..part(format!("[{bar}]"), 4) },
+    ];
+    let finality = vec![
         part(format!("finalized e{} h{}", fin.epoch, fin.block.height), 1),
         part(format!("lag {}", plural(view.finality_lag(now_ms), "slot")), 0),
-    ]
+    ];
+    (at, finality)
 }
 
-fn tendermint(view: &ClusterView) -> Vec<Part> {
+fn tendermint(view: &ClusterView) -> (Vec<Part>, Vec<Part>) {
     let details = view.nodes.iter().filter_map(super::tendermint::detail);
     let (height, round) = details.map(|d| (d.height, d.round)).max().unwrap_or((view.current_slot(0), 0));
-    vec![
-        part(format!("height {height} round {round}"), 0),
+    let finality = vec![
         part(format!("committed h{}", view.finalized().block.height), 0),
         part(rounds_failed(view.failed_rounds.total()), 2),
-    ]
+    ];
+    (vec![part(format!("height {height} round {round}"), 0)], finality)
 }
 
 fn rounds_failed(n: usize) -> String {
     format!("{} failed", plural(n as u64, "round"))
 }
 
-fn pow(view: &ClusterView) -> Vec<Part> {
+fn pow(view: &ClusterView) -> (Vec<Part>, Vec<Part>) {
     let mut parts = vec![part(format!("height {}", view.current_slot(0)), 0)];
     if let Some(d) = view.nodes.iter().find_map(super::pow::detail) {
         parts.push(part(format!("k={}", d.k), 2));
@@ -75,9 +78,7 @@ fn pow(view: &ClusterView) -> Vec<Part> {
     }
     let fin = view.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0);
     let reorg = view.nodes.iter().map(|n| n.deepest_reorg).max().unwrap_or(0);
-    parts.push(part(format!("k-deep h{fin}"), 0));
-    parts.push(part(format!("deepest reorg {reorg}"), 2));
-    parts
+    (parts, vec![part(format!("k-deep h{fin}"), 0), part(format!("deepest reorg {reorg}"), 2)])
 }
 
 /// The header's parts, in order: the cluster and engine, where the cluster
@@ -85,22 +86,14 @@ fn pow(view: &ClusterView) -> Vec<Part> {
 fn parts(view: &ClusterView, ui: &UiState, now_ms: u64) -> Vec<Part> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut parts = vec![Part { style: bold, ..part(view.name.clone(), 3) }, part(view.engine.clone(), 1)];
-    let engine = match view.kind() {
+    let (at, finality) = match view.kind() {
         EngineKind::Gasper => gasper(view, now_ms),
         EngineKind::Tendermint => tendermint(view),
         EngineKind::Pow => pow(view),
     };
-    // Nodes up goes between where the cluster is and its finality.
-    let at_len = engine
-        .iter()
-        .position(|p| {
-            p.text.starts_with("finalized") || p.text.starts_with("committed") || p.text.starts_with("k-deep")
-        })
-        .unwrap_or(engine.len());
-    let mut engine = engine.into_iter();
-    parts.extend(engine.by_ref().take(at_len));
+    parts.extend(at);
     parts.push(part(format!("nodes {}/{} up", view.nodes_up(), view.nodes.len()), 1));
-    parts.extend(engine);
+    parts.extend(finality);
     if let Some(st) = view.finality_stall(now_ms) {
         let text = format!(" finality stalled {} ({}) ", crate::cluster::stall::human(st.for_ms), st.missing);
         parts.push(Part { text, drop: 0, style: ui.theme.alarm(), dotted: false });
