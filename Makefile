@@ -15,8 +15,10 @@ run: build
 	./target/release/devnet up --config $(CONFIG) $(if $(ENGINE),--engine $(ENGINE))
 
 ## Every test: unit, simulation, and real-process integration tests.
+## tmux drives the dashboard in the UI tests; headless Chromium loads `devnet report`'s page.
 test:
 	command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 
@@ -68,7 +70,7 @@ chaos-mutant: build
 ## The deterministic simulations over many seeds per engine (SOAK_SEEDS, default 10000).
 SOAK_SEEDS ?= 10000
 soak:
-	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test -p devnet-node --test it -- --nocapture --test-threads 3 sim_soak tendermint_soak pow_soak
+	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test --profile soak -p devnet-node --test it -- --nocapture --test-threads 2 sim_soak tendermint_soak pow_soak
 
 fmt:
 	$(CARGO) fmt --all

@@ -32,7 +32,7 @@ const VIEWER_LINES: usize = 20_000;
 const TAIL_EVERY: Duration = Duration::from_millis(500);
 
 /// Reads key presses and mouse events on a plain thread; stops when the receiver is gone.
-fn spawn_key_reader() -> mpsc::Receiver<TermEvent> {
+pub(crate) fn spawn_key_reader() -> mpsc::Receiver<TermEvent> {
     let (tx, rx) = mpsc::channel(64);
     std::thread::spawn(move || {
         loop {
@@ -260,6 +260,7 @@ async fn event_loop(
             }
             _ = frame.tick() => {
                 dirty |= frozen.is_none() && devnet.view.tick(now_ms());
+                devnet.sample(now_ms());
                 let want = match ui.viewer {
                     Some(ui::state::Viewer { source: ui::state::ViewerSource::NodeLog(i), .. }) => Some((i, true)),
                     _ if ui.detail => Some((ui.selected, false)),

@@ -11,6 +11,7 @@
 //!   targets.json        Prometheus file_sd targets: each node's /metrics and devnet's own
 //!   nodes/n0/ ...       each node's store (node.redb)
 //!   logs/n0.log ...     each node's stdout and stderr, appended across restarts
+//!   runs/<ms>/ ...      what each run of this cluster left behind (`run_record`)
 //! ```
 //!
 //! A directory that already holds `genesis.json` is resumed: same keys and
@@ -20,7 +21,8 @@
 //! `prepare` takes the directory's lock (`cluster_lock`) before it reads or
 //! writes anything else, so a second `devnet` on a running cluster is refused
 //! with the directory unchanged; `--fresh` then empties the directory but for
-//! the lock file it holds.
+//! the lock file it holds and `runs/`, the records of earlier runs
+//! (`run_record`), which a new cluster does not erase.
 
 use crate::cluster_lock::{ClusterLock, LOCK_FILE};
 use crate::config::{DevnetConfig, equal_shares};
@@ -172,12 +174,13 @@ impl ClusterDir {
     }
 }
 
-/// `--fresh`: removes everything in `root` except the lock file this process holds.
+/// `--fresh`: removes everything in `root` except the lock file this process
+/// holds and the records of earlier runs (`runs/`).
 fn empty_but_lock(root: &Path) -> anyhow::Result<()> {
     let removing = || format!("removing the contents of {}", root.display());
     for entry in std::fs::read_dir(root).with_context(removing)? {
         let entry = entry.with_context(removing)?;
-        if entry.file_name() == LOCK_FILE {
+        if entry.file_name() == LOCK_FILE || entry.file_name() == crate::run_record::RUNS {
             continue;
         }
         let path = entry.path();

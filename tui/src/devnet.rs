@@ -12,6 +12,8 @@ use crate::control::{self, ControlReq};
 use crate::faults::FaultState;
 use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
+use crate::run_record::stream::Recorded;
+use crate::run_record::{self, RunRecord, RunSetup};
 use crate::supervisor::{NodeCommand, Supervisor, node_binary};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,7 +49,7 @@ pub struct Devnet {
     metrics: ClusterMetrics,
     tasks: Vec<JoinHandle<()>>,
     /// Where a `devnet up` session records its faults (`run_record`).
-    pub(crate) record: Option<crate::run_record::RunRecord>,
+    pub(crate) record: Option<RunRecord>,
 }
 
 impl Devnet {
@@ -95,10 +97,7 @@ impl Devnet {
         supervisor.start_all()?;
         tasks.extend(watch::spawn_watchers(&dir.nodes.nodes, tx.clone()));
         let s = &dir.spec;
-        let mut view =
-            ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, &dir.nodes.nodes);
-        view.validators = std::mem::take(&mut view.validators).with_spec(s);
-        view.txs.max_block_txs = s.ledger().max_block_txs;
+        let view = initial_view(s, &dir.nodes.nodes);
         let mut faults = FaultState::new(dir.nodes.nodes.len());
         if s.consensus == "pow" {
             let shares = s.pow.as_ref().map(|p| p.hashrate.clone()).filter(|h| !h.is_empty());
@@ -124,32 +123,113 @@ impl Devnet {
         })
     }
 
-    /// Keeps this session's run directory (`run_record`): the config's text
-    /// (empty for the built-in defaults) and, from now on, every fault.
+    /// Keeps this run's directory (`run_record`): the config's text (empty
+    /// for the built-in defaults), the scenario's text and name when a
+    /// scenario runs, and from now on everything that changes the view.
     /// A directory that cannot be written is said once, in the event log.
-    pub fn record_run(&mut self, config_text: &str) {
-        let (root, engine, genesis) = (&self.dir.root, &self.view.engine, self.dir.spec.genesis_time_ms);
-        match crate::run_record::RunRecord::create(root, config_text, engine, now_ms(), genesis) {
+    pub fn record_run(&mut self, config_text: &str, scenario: Option<(&str, &str)>) {
+        let d = &self.dir;
+        let setup = RunSetup {
+            config_text,
+            scenario,
+            seed: self.seed,
+            engine: &self.view.engine,
+            started_ms: now_ms(),
+            genesis_ms: d.spec.genesis_time_ms,
+            genesis_file: &d.genesis_path(),
+            nodes_file: &d.nodes_path(),
+            logs: d.nodes.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), d.log_path(i))).collect(),
+        };
+        match RunRecord::create(&d.root, setup) {
             Ok(r) => self.record = Some(r),
             Err(e) => {
-                let text = format!("not recording this run ({}: {e})", root.join(crate::run_record::RUNS).display());
+                let text = format!("not recording this run ({}: {e})", d.root.join(run_record::RUNS).display());
                 self.view.log(now_ms(), None, crate::cluster::LogKind::Warning, text);
             }
         }
     }
 
+    /// Writes `item` to the run's event stream. The first write that fails
+    /// ends the record, said in the event log; so does the stream's size limit.
+    pub(crate) fn record(&mut self, item: Recorded) {
+        let Some(r) = &mut self.record else { return };
+        let now = now_ms();
+        let said = match r.event(now, &item) {
+            Ok(false) => return,
+            Ok(true) => format!(
+                "the event stream of {} stopped at its limit of {} MiB (samples, faults and the verdict go on)",
+                r.dir.display(),
+                run_record::MAX_EVENT_BYTES >> 20
+            ),
+            Err(e) => {
+                let text = format!("stopped recording this run ({}: {e})", r.dir.display());
+                self.record = None;
+                text
+            }
+        };
+        self.view.log(now, None, crate::cluster::LogKind::Warning, said);
+    }
+
+    /// Samples the view into the run's metrics once a second (`now` too:
+    /// at once, as a fault or a process changed).
+    pub(crate) fn sample(&mut self, now: u64) {
+        self.sample_when(now, false)
+    }
+
+    pub(crate) fn sample_when(&mut self, now: u64, at_once: bool) {
+        let Some(r) = &mut self.record else { return };
+        let done = if at_once { r.sample_now(&self.view, now) } else { r.sample(&self.view, now) };
+        if let Err(e) = done {
+            let text = format!("stopped recording this run ({}: {e})", r.dir.display());
+            self.record = None;
+            self.view.log(now, None, crate::cluster::LogKind::Warning, text);
+        }
+    }
+
     /// Applies one cluster event to the view; a node that (re)connects gets
-    /// the faults in force pushed to it again.
+    /// the faults in force pushed to it again. The event, and the alarms the
+    /// watchdog raises on it, go to the run's record.
     pub fn apply(&mut self, ev: ClusterEvent) {
         if let ClusterEvent::Connected { node } = &ev {
             self.repush(*node);
         }
+        if self.record.is_some() {
+            self.record(Recorded::Cluster(ev.clone()));
+        }
         let now = now_ms();
+        let process_changed = matches!(ev, ClusterEvent::Proc(_));
         self.view.apply(ev, now);
         let stakes: Vec<u64> = self.dir.spec.validators.iter().map(|v| v.stake).collect();
+        let alarms = self.view.alarms.len();
         self.watchdog.check(&mut self.view, &self.faults, &stakes, now);
+        for i in alarms..self.view.alarms.len() {
+            let a = &self.view.alarms[i];
+            let item = Recorded::Alarm { kind: a.kind.clone(), detail: a.detail.clone() };
+            self.record(item);
+        }
         self.refresh_loads();
         self.metrics.update(&self.view);
+        self.sample_when(now, process_changed);
+    }
+
+    /// Ends the run's record (once): `verdict`, the last sample and the
+    /// nodes' logs. `shutdown` calls it with the alarms when nobody did.
+    pub fn finish_record(&mut self, verdict: serde_json::Value) {
+        let Some(r) = &mut self.record else { return };
+        if let Err(e) = r.finish(&self.view, now_ms(), verdict) {
+            eprintln!("devnet: the run record in {} is incomplete: {e}", r.dir.display());
+        }
+    }
+
+    /// What a run that was not a scenario ended with: its alarms.
+    fn alarms_verdict(&self) -> serde_json::Value {
+        let alarms: Vec<_> = self
+            .view
+            .alarms
+            .iter()
+            .map(|a| serde_json::json!({"kind": a.kind, "detail": a.detail, "time_ms": a.time_ms}))
+            .collect();
+        serde_json::json!({"type": "verdict", "passed": alarms.is_empty(), "alarms": alarms})
     }
 
     /// Answers a request from the control endpoint.
@@ -171,7 +251,8 @@ impl Devnet {
     }
 
     /// Stops every node (SIGTERM, then SIGKILL after the grace period) and
-    /// the watchers; a load still running is dropped without a report.
+    /// the watchers; a load still running is dropped without a report. The
+    /// run's record ends here, with the nodes' logs whole.
     pub async fn shutdown(mut self) {
         self.loads = DevnetLoads::default();
         for t in &self.tasks {
@@ -183,7 +264,21 @@ impl Devnet {
             let _ = std::fs::remove_file(&path);
         }
         self.supervisor.stop_all(STOP_GRACE).await;
+        if self.record.as_ref().is_some_and(|r| !r.finished()) {
+            let verdict = self.alarms_verdict();
+            self.finish_record(verdict);
+        }
     }
+}
+
+/// The view of a cluster before anything has happened: what a devnet starts
+/// from and what `devnet replay` folds a recorded run into.
+pub fn initial_view(spec: &devnet_node::chain::ChainSpec, nodes: &[devnet_node::config::NodeEntry]) -> ClusterView {
+    let s = spec;
+    let mut view = ClusterView::new(&s.name, &s.consensus, s.slot_ms, s.epoch_slots, s.genesis_time_ms, nodes);
+    view.validators = std::mem::take(&mut view.validators).with_spec(s);
+    view.txs.max_block_txs = s.ledger().max_block_txs;
+    view
 }
 
 /// How the supervisor starts node `i` of `dir`.

@@ -63,7 +63,12 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
                 }
             }
             Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
-            _ = second.tick(), if !as_json => print(status_line(&devnet.view, now_ms())),
+            _ = second.tick() => {
+                devnet.sample(now_ms());
+                if !as_json {
+                    print(status_line(&devnet.view, now_ms()));
+                }
+            }
             _ = &mut until_end => break,
             _ = term.recv() => break,
             _ = int.recv() => break,

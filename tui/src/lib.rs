@@ -36,6 +36,8 @@ pub mod ls;
 pub mod metrics;
 pub mod node_client;
 pub mod ports;
+pub mod replay;
+pub mod report;
 pub mod run_record;
 pub mod scenario;
 pub mod supervisor;

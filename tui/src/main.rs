@@ -5,6 +5,8 @@ use clap::{Parser, Subcommand};
 use devnet::cluster_dir::default_data_dir;
 use devnet::devnet::Devnet;
 use devnet::duration::parse_duration;
+use devnet::scenario::run::Output;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -120,6 +122,31 @@ enum Command {
         /// Write the scenario here (default: standard output).
         #[arg(long, short)]
         out: Option<PathBuf>,
+    },
+    /// Write a self-contained HTML report of a recorded run: finality lag,
+    /// heights, reorgs, failed rounds and transfers over time, with the fault
+    /// windows shaded, and the checks. RUN is a run directory
+    /// (<cluster>/runs/<start>) or a cluster directory (its newest run).
+    Report {
+        run: PathBuf,
+        /// Write the report here (default: report.html in the run directory).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// Print {"report": PATH} instead of a sentence.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open the dashboard on a recorded run, with a time scrubber (Space
+    /// plays, h/l and H/L step 1 s and 10 s, n/N jump between faults). RUN is
+    /// a run directory or a cluster directory (its newest run).
+    Replay {
+        run: PathBuf,
+        /// Start here, in run time (`90s`, `1m30s`); with --json, the moment to print.
+        #[arg(long, value_parser = parse_duration)]
+        at: Option<Duration>,
+        /// Print the view at --at (default: the end) as `devnet status --json` does, with no terminal.
+        #[arg(long)]
+        json: bool,
     },
     /// Show the running devnet: the same object as the headless summary with --json.
     Status {
@@ -371,8 +398,53 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             };
             let dir = RunDir::new(data_dir, "run");
-            let passed = devnet::scenario::run::run(&scn, &dir.path, json).await;
-            Ok(if passed? { 0 } else { 1 })
+            let output = if json { Output::Json } else { Output::Human };
+            let outcome = devnet::scenario::run::execute(&scn, &dir.path, output).await?;
+            if let Some(record) = &outcome.record {
+                let kept = if dir.temporary {
+                    devnet::run_record::keep(record, &default_data_dir()?.join(devnet::run_record::RUNS), &scn.name)
+                        .with_context(|| format!("keeping the run record {}", record.display()))?
+                } else {
+                    record.clone()
+                };
+                eprintln!("run record: {} (`devnet report` or `devnet replay` it)", kept.display());
+            }
+            Ok(if outcome.passed { 0 } else { 1 })
+        }
+        Command::Report { run, out, json } => match devnet::report::write(&run, out.as_deref()) {
+            Ok(path) => {
+                if json {
+                    println!("{}", serde_json::json!({"report": path}));
+                } else {
+                    println!("devnet report: wrote {}", path.display());
+                }
+                Ok(0)
+            }
+            Err(e) => {
+                eprintln!("devnet report: {e}");
+                Ok(2)
+            }
+        },
+        Command::Replay { run, at, json } => {
+            let mut replay = match devnet::replay::Replay::open(&run) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("devnet replay: {e}");
+                    return Ok(2);
+                }
+            };
+            if json {
+                let at = at.map_or(replay.duration_ms(), |d| d.as_millis() as u64);
+                replay.seek(at);
+                let mut s = devnet::cluster::json::summary(&replay.view, replay.now_ms());
+                s["replay_ms"] = replay.position_ms().into();
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = writeln!(std::io::stdout(), "{s}");
+                return Ok(0);
+            }
+            let keymap = devnet::keymap::KeyMap::load().map_err(anyhow::Error::msg)?;
+            let start = at.map_or(0, |d| d.as_millis() as u64);
+            devnet::replay::app::run(replay, keymap, start).await.map(|()| 0)
         }
         Command::Record { run, out } => {
             let text = devnet::run_record::find_run(&run).and_then(|dir| devnet::run_record::to_scenario(&dir));
@@ -523,7 +595,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 devnet::config_file::Source::Defaults => String::new(),
             };
-            devnet.record_run(&config_text);
+            devnet.record_run(&config_text, None);
             if headless {
                 devnet::headless::run(devnet, duration, json).await
             } else {

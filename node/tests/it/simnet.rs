@@ -430,15 +430,32 @@ pub fn run(seed: u64, mut sc: Scenario, end_check: impl FnOnce(&Sim) -> Result<(
 }
 
 /// Run seeds; fail with a replay line for each failing one.
+/// With more than `PROGRESS_EVERY` seeds (a soak), says how far it is as it
+/// goes and sums up at the end: the line the README records.
 pub fn run_seeds(name: &str, seeds: impl Iterator<Item = u64>, one: impl Fn(u64) -> Result<Outcome, String>) {
+    const PROGRESS_EVERY: usize = 1000;
+    let seeds: Vec<u64> = seeds.collect();
+    let started = std::time::Instant::now();
     let mut failures = Vec::new();
-    for seed in seeds {
+    for (k, &seed) in seeds.iter().enumerate() {
+        if k > 0 && k % PROGRESS_EVERY == 0 {
+            eprintln!("{name}: {k} of {} seeds, {} failed, {:.0?}", seeds.len(), failures.len(), started.elapsed());
+        }
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(seed)))
             .unwrap_or_else(|_| Err("panicked".into()));
         if let Err(e) = r {
             failures
                 .push(format!("seed {seed}: {e}\n  replay: SIM_SEED={seed} cargo test {name}_replay -- --nocapture"));
         }
+    }
+    if seeds.len() > PROGRESS_EVERY {
+        let (first, last) = (seeds[0], seeds[seeds.len() - 1]);
+        eprintln!(
+            "{name}: {} seeds ({first}..={last}), {} failed, in {:.0?}",
+            seeds.len(),
+            failures.len(),
+            started.elapsed()
+        );
     }
     assert!(failures.is_empty(), "{} failing seeds:\n{}", failures.len(), failures.join("\n"));
 }

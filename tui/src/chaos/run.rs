@@ -88,6 +88,15 @@ async fn run_file(args: &ChaosArgs, path: &Path, run: usize, output: Output) -> 
     let scn = Scenario::load(path, args.config.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = args.data_dir.join(format!("run{run}"));
     let outcome = execute(&scn, &dir, output).await?;
+    // A failing run's record is kept beside the scenario files, for `devnet report`.
+    if !outcome.passed
+        && let Some(record) = &outcome.record
+    {
+        match crate::run_record::keep(record, &args.out.join(crate::run_record::RUNS), &scn.name) {
+            Ok(kept) => eprintln!("  run record: {}", kept.display()),
+            Err(e) => eprintln!("  the run record {} could not be kept: {e}", record.display()),
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(outcome.checks.iter().filter(|c| !c.passed).map(|c| format!("{}: {}", c.name, c.detail)).collect())
 }

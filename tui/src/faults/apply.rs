@@ -9,6 +9,7 @@ use super::parse::{Fault, LoadWords, ProcessFault, check_engine, parse};
 use crate::cluster::LogKind;
 use crate::control::bearer;
 use crate::devnet::{Devnet, STOP_GRACE, node_command, now_ms};
+use crate::run_record::stream::Recorded;
 use devnet_proto::v1 as pb;
 use pb::control_client::ControlClient;
 use std::net::SocketAddr;
@@ -84,8 +85,15 @@ impl Devnet {
             | Fault::Censor { node, .. } => Some(*node),
             _ => None,
         };
-        self.view.log(now_ms(), node, LogKind::Fault, format!("{}: {text}", words.join(" ")));
+        let line = format!("{}: {text}", words.join(" "));
+        self.view.log(now_ms(), node, LogKind::Fault, line.clone());
         self.refresh_fault_view();
+        if self.record.is_some() {
+            self.record(Recorded::Log { node, kind: LogKind::Fault, text: line });
+            let labels = self.view.nodes.iter().map(|n| n.faults.clone()).collect();
+            self.record(Recorded::Faults { labels, links: self.view.links.clone() });
+            self.sample_when(now_ms(), true);
+        }
         Ok(text)
     }
 
@@ -278,6 +286,10 @@ impl Devnet {
         let i = self.supervisor.add(node_command(&self.dir, &self.program, index, self.seed));
         debug_assert_eq!(i, index);
         self.view.add_node(&entry);
+        self.record(Recorded::NodeAdded(entry.clone()));
+        if let Some(r) = &mut self.record {
+            r.add_log(entry.id.clone(), self.dir.log_path(index));
+        }
         self.faults.add_node();
         self.supervisor.start(index).map_err(|e| format!("{e:#}"))?;
         self.spawn_watcher(index);

@@ -142,6 +142,8 @@ pub struct Scenario {
     pub devnet: DevnetConfig,
     pub steps: Vec<Step>,
     pub expects: Vec<Expect>,
+    /// The file's text, kept in the run's record.
+    pub source: String,
 }
 
 pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
@@ -405,7 +407,17 @@ impl Scenario {
             devnet,
             steps,
             expects,
+            source: text.to_string(),
         })
+    }
+
+    /// The `[devnet]` table of the file as TOML text (empty when it has
+    /// none), the config part of the run's record.
+    pub fn devnet_text(&self) -> String {
+        let table: Option<toml::Table> = toml::from_str::<toml::Table>(&self.source)
+            .ok()
+            .and_then(|t| t.get("devnet").and_then(|d| d.as_table()).cloned());
+        table.and_then(|t| toml::to_string(&t).ok()).unwrap_or_default()
     }
 }
 

@@ -48,6 +48,8 @@ pub struct Outcome {
     pub passed: bool,
     pub checks: Vec<CheckResult>,
     pub metrics: Metrics,
+    /// The run's directory (`run_record`), when it could be written.
+    pub record: Option<std::path::PathBuf>,
 }
 
 /// Runs `scn` in a fresh cluster under `data_dir`; returns whether every check held.
@@ -61,6 +63,7 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
     let as_json = output == Output::Json;
     let human = output == Output::Human;
     let mut devnet = Devnet::up_seeded(&scn.devnet, data_dir, true, scn.seed).await?;
+    devnet.record_run(&scn.devnet_text(), Some((&scn.source, &scn.name)));
     let cfg = &scn.devnet;
     if human {
         print(&format!("scenario {}: {}", scn.name, scn.description));
@@ -85,6 +88,7 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
     let end = scn.duration.as_millis() as u64;
     let mut tl = Timeline::new(scn.steps.len());
     let since_genesis = || now_ms().saturating_sub(genesis);
+    let mut second = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
         let due = next.peek().map(|i| at(&scn.steps[*i].when)).unwrap_or(end).min(end);
         let sleep = tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(since_genesis())));
@@ -99,6 +103,7 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
                 tl.sample(&devnet.view, t);
             }
             Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
+            _ = second.tick() => devnet.sample(now_ms()),
             _ = sleep => {
                 let t = since_genesis();
                 if t >= end {
@@ -136,11 +141,21 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
         .collect();
     checks.extend(ctx.always_on());
     let metrics = Metrics::of(&ctx);
+    let mut record = devnet.record.take();
+    let view = record.as_ref().map(|_| devnet.view.clone());
     devnet.shutdown().await;
     checks.extend(load_checks(&loads));
     let last_load = loads.iter().rev().find_map(|l| l.as_ref().ok()).cloned();
     let metrics = metrics.with_load(last_load);
     let passed = checks.iter().all(|c| c.passed);
+    if let (Some(r), Some(view)) = (&mut record, &view) {
+        let verdict = json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks,
+                             "metrics": metrics, "alarms": view.alarms.iter().map(|a| json!({"kind": a.kind, "detail": a.detail, "time_ms": a.time_ms})).collect::<Vec<_>>()});
+        if let Err(e) = r.finish(view, now_ms(), verdict) {
+            eprintln!("devnet: the run record in {} is incomplete: {e}", r.dir.display());
+        }
+    }
+    let record = record.map(|r| r.dir);
     if as_json {
         for r in loads.iter().flatten() {
             print(&r.to_json().to_string());
@@ -165,7 +180,7 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
             checks.len()
         ));
     }
-    Ok(Outcome { passed, checks, metrics })
+    Ok(Outcome { passed, checks, metrics, record })
 }
 
 /// A check per load the run ran: its report's accounting adds up (or why it has none).

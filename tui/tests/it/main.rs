@@ -9,6 +9,7 @@ mod load_run;
 mod ownership;
 mod procs;
 mod reflection;
+mod report;
 mod scenarios;
 mod tmux;
 mod txs;

@@ -6,6 +6,12 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn run_scenario(name: &str) {
+    run_scenario_then(name, |_| {});
+}
+
+/// Runs the scenario, checks its verdict and its run directory, then hands
+/// the run directory to `then`.
+fn run_scenario_then(name: &str, then: impl FnOnce(&std::path::Path)) {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scenarios").join(format!("{name}.toml"));
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_devnet"))
@@ -27,6 +33,12 @@ fn run_scenario(name: &str) {
     let steps = stdout.lines().filter(|l| l.contains("\"type\":\"step\"")).count();
     assert!(steps >= 1, "{name}: no step ran");
     assert!(crate::procs::wait_none_left(tmp.path(), std::time::Duration::from_secs(5)).is_empty());
+    let runs: Vec<_> = std::fs::read_dir(tmp.path().join(verdict["scenario"].as_str().unwrap_or(name)).join("runs"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert_eq!(runs.len(), 1, "{name}: one run directory, in {runs:?}");
+    crate::report::assert_complete(&runs[0]);
+    then(&runs[0]);
 }
 
 macro_rules! scenario_tests {
@@ -35,8 +47,13 @@ macro_rules! scenario_tests {
     };
 }
 
+/// Also: its report, drawn by a browser, and its replay.
+#[test]
+fn scenario_crash_restart() {
+    run_scenario_then("crash-restart", crate::report::check_report_and_replay);
+}
+
 scenario_tests! {
-    scenario_crash_restart => "crash-restart",
     scenario_pause_resume => "pause-resume",
     scenario_isolate_one => "isolate-one",
     scenario_minority_partition => "minority-partition",

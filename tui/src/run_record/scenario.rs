@@ -1,91 +1,24 @@
-//! What a `devnet up` session leaves behind, and `devnet record`: the
-//! faults an operator injected by hand (dashboard keys, the command bar,
-//! `devnet inject` from another terminal) turned into a scenario file that
-//! `devnet run` replays.
+//! `devnet record`: the faults an operator injected by hand (dashboard
+//! keys, the command bar, `devnet inject` from another terminal) turned into
+//! a scenario file that `devnet run` replays.
 //!
 //! Rules:
-//! - Each `devnet up` keeps a run directory, `<cluster>/runs/<start unix ms>/`:
-//!   `devnet.toml` (the text of the config it ran, empty for the built-in
-//!   defaults), `run.json` (when it started, the engine, the cluster's
-//!   genesis time) and `faults.jsonl` (one line per fault applied: time
-//!   since the run started, its words, whether it took and what it said).
-//! - `devnet record RUN` writes a scenario: the config as its `[devnet]`
-//!   table (without `name`, so the replay gets a cluster of its own, and
-//!   without `base_port`, so it picks free ports; engine tables of other
-//!   engines dropped, as the run's engine is `consensus`), a step per fault
-//!   that took, at its time since the run started, and a duration 30 s past
-//!   the last. A fresh cluster's slot 0 comes `genesis_delay_ms` after the
-//!   run starts, so the replay puts each fault within that of where it was;
-//!   a resumed cluster's times count from the resume. Faults refused when
-//!   typed are left out (their line says so).
-//! - Writing the record never stops the devnet: a run directory that cannot
-//!   be written is reported once and the devnet runs without it.
+//! - The scenario's `[devnet]` table is the run's config (without `name`, so
+//!   the replay gets a cluster of its own, and without `base_port`, so it
+//!   picks free ports; engine tables of other engines dropped, as the run's
+//!   engine is `consensus`), a step per fault that took, at its time since
+//!   the run started, and a duration `TAIL_MS` past the last. A fresh
+//!   cluster's slot 0 comes `genesis_delay_ms` after the run starts, so the
+//!   replay puts each fault within that of where it was; a resumed cluster's
+//!   times count from the resume. Faults refused when typed are left out
+//!   (their line says so).
 
+use super::{CONFIG, FAULTS, META, meta, read};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub const RUNS: &str = "runs";
-const CONFIG: &str = "devnet.toml";
-const META: &str = "run.json";
-const FAULTS: &str = "faults.jsonl";
 /// How long a recorded scenario runs after its last fault.
 const TAIL_MS: u64 = 30_000;
-
-/// An open run directory.
-pub struct RunRecord {
-    pub dir: PathBuf,
-    started_ms: u64,
-}
-
-impl RunRecord {
-    /// Makes `<cluster>/runs/<now>/` and writes the config and the run's facts.
-    pub fn create(
-        cluster: &Path,
-        config_text: &str,
-        engine: &str,
-        started_ms: u64,
-        genesis_ms: u64,
-    ) -> std::io::Result<RunRecord> {
-        let dir = cluster.join(RUNS).join(started_ms.to_string());
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(dir.join(CONFIG), config_text)?;
-        let meta = json!({"started_ms": started_ms, "engine": engine, "genesis_ms": genesis_ms});
-        std::fs::write(dir.join(META), format!("{meta}\n"))?;
-        Ok(RunRecord { dir, started_ms })
-    }
-
-    /// Appends one fault line.
-    pub fn fault(&self, now_ms: u64, words: &[String], result: &Result<String, String>) -> std::io::Result<()> {
-        let line = json!({
-            "t_ms": now_ms.saturating_sub(self.started_ms),
-            "inject": words.join(" "),
-            "ok": result.is_ok(),
-            "result": match result { Ok(m) | Err(m) => m },
-        });
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join(FAULTS))?;
-        writeln!(f, "{line}")
-    }
-}
-
-/// The newest run directory of a cluster, or `path` itself when it is one.
-pub fn find_run(path: &Path) -> Result<PathBuf, String> {
-    if path.join(META).is_file() {
-        return Ok(path.to_path_buf());
-    }
-    let runs = path.join(RUNS);
-    let newest = std::fs::read_dir(&runs)
-        .map_err(|e| format!("{}: not a run directory (no {META}) nor a cluster with runs ({e})", path.display()))?
-        .flatten()
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u64>().ok()).map(|n| (n, e.path())))
-        .max_by_key(|(n, _)| *n)
-        .map(|(_, p)| p);
-    newest.ok_or_else(|| format!("{}: no runs recorded yet", runs.display()))
-}
-
-fn read(dir: &Path, file: &str) -> Result<String, String> {
-    std::fs::read_to_string(dir.join(file)).map_err(|e| format!("{}: cannot read: {e}", dir.join(file).display()))
-}
 
 /// The `[devnet]` table of a recorded config, for `engine`.
 fn devnet_table(text: &str, file: &Path, engine: &str) -> Result<toml::Table, String> {
@@ -101,8 +34,7 @@ fn devnet_table(text: &str, file: &Path, engine: &str) -> Result<toml::Table, St
 
 /// The scenario file for the run in `dir`.
 pub fn to_scenario(dir: &Path) -> Result<String, String> {
-    let meta: Value =
-        serde_json::from_str(&read(dir, META)?).map_err(|e| format!("{}: {e}", dir.join(META).display()))?;
+    let meta = meta(dir)?;
     let engine = meta["engine"].as_str().ok_or_else(|| format!("{}: no engine", dir.join(META).display()))?;
     let started = meta["started_ms"].as_u64().unwrap_or(0);
     let devnet = devnet_table(&read(dir, CONFIG)?, &dir.join(CONFIG), engine)?;
@@ -144,13 +76,30 @@ pub fn to_scenario(dir: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run_record::{RunRecord, RunSetup, find_run};
     use crate::scenario::Scenario;
+
+    fn record(cluster: &Path, config: &str, engine: &str) -> RunRecord {
+        let none = Path::new("/nonexistent");
+        let setup = RunSetup {
+            config_text: config,
+            scenario: None,
+            seed: None,
+            engine,
+            started_ms: 1_000,
+            genesis_ms: 1_300,
+            genesis_file: none,
+            nodes_file: none,
+            logs: vec![],
+        };
+        RunRecord::create(cluster, setup).unwrap()
+    }
 
     #[test]
     fn a_run_with_hand_injected_faults_becomes_a_scenario_that_parses() {
         let tmp = tempfile::tempdir().unwrap();
         let config = "name = \"mine\"\nbase_port = 9000\nnodes = 4\nslot_ms = 500\n\n[tendermint]\ntimeout_delta_ms = 40\n\n[pow]\nk = 9\n";
-        let r = RunRecord::create(tmp.path(), config, "tendermint", 1_000, 1_300).unwrap();
+        let r = record(tmp.path(), config, "tendermint");
         r.fault(5_000, &crate::faults::words("partition n0,n1/n2,n3"), &Ok("set".into())).unwrap();
         r.fault(6_000, &crate::faults::words("crash n9"), &Err("no node \"n9\"".into())).unwrap();
         r.fault(11_500, &crate::faults::words("heal"), &Ok("healed".into())).unwrap();
@@ -170,7 +119,7 @@ mod tests {
     #[test]
     fn a_damaged_fault_line_is_named_by_file_and_line() {
         let tmp = tempfile::tempdir().unwrap();
-        let r = RunRecord::create(tmp.path(), "", "gasper", 1, 1).unwrap();
+        let r = record(tmp.path(), "", "gasper");
         std::fs::write(r.dir.join(FAULTS), "{\"t_ms\":1,\"inject\":\"heal\",\"ok\":true}\nnot json\n").unwrap();
         let e = to_scenario(&r.dir).unwrap_err();
         assert!(e.contains("faults.jsonl:2: not a fault line"), "{e}");
