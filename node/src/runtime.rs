@@ -15,12 +15,14 @@
 //! before `commit` returns, see `store`) is committed before any `Send` of
 //! that flush leaves, so no signature is released before what guards it.
 //!
-//! When the store refuses a write because the disk is full (the injected
-//! `disk-full` fault, `store::DiskFault`), the node does not stop: the
-//! flush keeps its records and its messages and is tried again at every
-//! later flush, so nothing leaves until what it depends on is written, and
-//! the node rejoins by itself once the disk takes writes again. Any other
-//! store error stops the node, naming the file.
+//! When the store refuses a write because the disk is full (a real ENOSPC
+//! from the journal or redb, or the injected `disk-full` fault,
+//! `store::DiskFault`: both are `StoreError::DiskFull`), the node does not
+//! stop: the flush keeps its records and its messages and is tried again at
+//! every later flush, so nothing leaves until what it depends on is written,
+//! and the node rejoins by itself once the disk takes writes again. Any other
+//! store error stops the node, naming the file; so does any store error at
+//! start (`store` module doc).
 
 use crate::api::convert;
 use crate::api::{

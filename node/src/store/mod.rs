@@ -23,6 +23,25 @@
 //! journal starts over, empty. Opening replays what the journal holds into
 //! redb first.
 //!
+//! A directory that will not take a write: the node needs to write a
+//! protection record before it signs, so it signs nothing until it can.
+//! - At open, any write that fails (a read-only file system, a full disk)
+//!   fails `open` with an error naming the file and the system's reason, and
+//!   the node does not start. Both files are made under another name and
+//!   renamed into place once whole (`create_db`, `journal::create`), so a
+//!   creation cut short (by a full disk, or SIGKILL) leaves nothing that
+//!   every later start would refuse as damaged.
+//! - Running, a full disk (ENOSPC or EDQUOT, `StoreError::DiskFull`, as the
+//!   injected `DiskFault`) is not fatal: a `commit` or `sync` that fails
+//!   for want of space leaves the batch uncommitted (the caller holds it and
+//!   its messages and commits it again, see `runtime`), and nothing committed
+//!   before it is lost. The journal's pages are allocated when it is made,
+//!   so on a full disk protection commits keep succeeding until the journal
+//!   needs redb to take its records; redb refuses every call after a failed
+//!   write, so a failed `sync` drops it and the next one opens it again. Any
+//!   other write error (the file system turned read-only, an I/O error) stops
+//!   the node, naming the file.
+//!
 //! Why not one redb transaction per batch: an fsync'd redb commit costs this
 //! machine ~150 µs of CPU and ~0.5 ms; a journal append ~40 µs and ~0.2 ms;
 //! a BFT engine signs twice and commits a block per height.
@@ -47,9 +66,39 @@ pub enum StoreError {
     Db { path: PathBuf, source: Box<redb::Error> },
     #[error("journal {path}: {source}")]
     Journal { path: PathBuf, source: std::io::Error },
-    /// A write refused by the injected disk-full fault (`DiskFault`).
-    #[error("store {path}: no space left on device (the injected disk-full fault)")]
-    DiskFull { path: PathBuf },
+    /// A write refused for want of space: by the file system (`cause`, and
+    /// `path` is the file written), or by the injected disk-full fault
+    /// (`DiskFault`; no `cause`, and `path` is the store's directory).
+    #[error("store {path}: {}", full_cause(.cause))]
+    DiskFull { path: PathBuf, cause: Option<std::io::Error> },
+}
+
+fn full_cause(cause: &Option<std::io::Error>) -> String {
+    match cause {
+        Some(e) => e.to_string(),
+        None => "no space left on device (the injected disk-full fault)".into(),
+    }
+}
+
+/// Whether an I/O error says the disk has no room; a quota that is used up
+/// is the same to a node.
+fn no_space(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOSPC | libc::EDQUOT))
+}
+
+fn db_error(path: &Path, e: redb::Error) -> StoreError {
+    match e {
+        redb::Error::Io(io) if no_space(&io) => StoreError::DiskFull { path: path.to_path_buf(), cause: Some(io) },
+        e => StoreError::Db { path: path.to_path_buf(), source: Box::new(e) },
+    }
+}
+
+fn journal_error(path: &Path, e: std::io::Error) -> StoreError {
+    if no_space(&e) {
+        StoreError::DiskFull { path: path.to_path_buf(), cause: Some(e) }
+    } else {
+        StoreError::Journal { path: path.to_path_buf(), source: e }
+    }
 }
 
 /// An injected storage fault (`devnet inject disk-full|disk-slow|disk-ok`):
@@ -74,7 +123,9 @@ impl DiskFault {
 }
 
 pub struct Store {
-    db: Database,
+    /// `None` after a write to redb failed: redb refuses every call after an
+    /// I/O error until it is opened again, which the next `sync` does.
+    db: Option<Database>,
     journal: Journal,
     dir: PathBuf,
     /// Records committed since the last sync (redb has none of them), how
@@ -84,6 +135,10 @@ pub struct Store {
     since: Instant,
     fault: DiskFault,
 }
+
+const DB_FILE: &str = "node.redb";
+/// Where `node.redb` is made before it is whole (`create_db`).
+const DB_NEW_FILE: &str = "node.redb.new";
 
 /// The store's own facts, beside the engines' tables.
 const META: TableDefinition<'static, &'static str, u64> = TableDefinition::new("store_meta");
@@ -107,9 +162,13 @@ impl Store {
     /// Opens (or creates) `dir/node.redb` and `dir/journal.bin`, and writes
     /// what the journal holds into redb. All tables exist afterwards.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
-        let path = dir.join("node.redb");
-        let err = |e: redb::Error| StoreError::Db { path: path.clone(), source: Box::new(e) };
-        let db = Database::create(&path).map_err(|e| err(e.into()))?;
+        let path = dir.join(DB_FILE);
+        let err = |e: redb::Error| db_error(&path, e);
+        let db = match path.try_exists() {
+            Ok(true) => Database::create(&path).map_err(|e| err(e.into()))?,
+            Ok(false) => create_db(dir).map_err(err)?,
+            Err(e) => return Err(err(e.into())),
+        };
         let txn = db.begin_write().map_err(|e| err(e.into()))?;
         for t in Table::ALL {
             txn.open_table(definition(t)).map_err(|e| err(e.into()))?;
@@ -120,7 +179,7 @@ impl Store {
         let kept_journal = kept(&txn).map_err(err)?;
         txn.commit().map_err(|e| err(e.into()))?;
         let journal_path = dir.join(journal::FILE);
-        let journal_err = |source| StoreError::Journal { path: journal_path.clone(), source };
+        let journal_err = |source| journal_error(&journal_path, source);
         if kept_journal && !journal_path.exists() {
             return Err(journal_err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
@@ -140,7 +199,7 @@ impl Store {
             txn.commit().map_err(|e| err(e.into()))?;
         }
         let mut store = Store {
-            db,
+            db: Some(db),
             journal,
             dir: dir.to_path_buf(),
             pending: Vec::new(),
@@ -156,16 +215,17 @@ impl Store {
     }
 
     fn err(&self, e: impl Into<redb::Error>) -> StoreError {
-        StoreError::Db { path: self.dir.join("node.redb"), source: Box::new(e.into()) }
+        db_error(&self.dir.join(DB_FILE), e.into())
     }
 
     fn journal_err(&self, source: std::io::Error) -> StoreError {
-        StoreError::Journal { path: self.dir.join(journal::FILE), source }
+        journal_error(&self.dir.join(journal::FILE), source)
     }
 
     /// Every durable record of every table (call it before the first commit).
     pub fn load_all(&self) -> Result<Vec<Record>, StoreError> {
-        let txn = self.db.begin_read().map_err(|e| self.err(e))?;
+        let Some(db) = &self.db else { return Err(self.err(redb::Error::PreviousIo)) };
+        let txn = db.begin_read().map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for t in Table::ALL {
             let table = txn.open_table(definition(t)).map_err(|e| self.err(e))?;
@@ -178,12 +238,23 @@ impl Store {
     }
 
     /// Commits `records` (later records overwrite earlier keys); see the
-    /// module doc for what is durable when this returns.
+    /// module doc for what is durable when this returns. On `Err` none of
+    /// `records` is committed, so the same batch can be committed again.
     pub fn commit(&mut self, records: &[Record]) -> Result<(), StoreError> {
         if records.is_empty() {
             return Ok(());
         }
         self.disk()?;
+        let before = (self.pending.len(), self.unjournaled, self.since);
+        let result = self.add(records);
+        if result.is_err() {
+            (self.unjournaled, self.since) = (before.1, before.2);
+            self.pending.truncate(before.0);
+        }
+        result
+    }
+
+    fn add(&mut self, records: &[Record]) -> Result<(), StoreError> {
         if self.pending.is_empty() {
             self.since = Instant::now();
         }
@@ -211,17 +282,14 @@ impl Store {
             return Ok(());
         }
         self.disk()?;
-        let txn = self.db.begin_write().map_err(|e| self.err(e))?;
-        for t in Table::ALL {
-            if !self.pending.iter().any(|r| r.table == t) {
-                continue;
-            }
-            let mut table = txn.open_table(definition(t)).map_err(|e| self.err(e))?;
-            for r in self.pending.iter().filter(|r| r.table == t) {
-                table.insert(r.key.as_slice(), r.value.as_slice()).map_err(|e| self.err(e))?;
-            }
-        }
-        txn.commit().map_err(|e| self.err(e))?;
+        let db = match self.db.take() {
+            Some(db) => db,
+            None => Database::open(self.dir.join(DB_FILE)).map_err(|e| self.err(e))?,
+        };
+        // On failure `db` is dropped here: redb refuses every call after a
+        // failed write, so the next sync opens it again.
+        write_records(&db, &self.pending).map_err(|e| self.err(e))?;
+        self.db = Some(db);
         self.journal.restart(&[]).map_err(|e| self.journal_err(e))?;
         self.pending.clear();
         self.unjournaled = 0;
@@ -241,7 +309,7 @@ impl Store {
             std::thread::sleep(self.fault.slow);
         }
         if self.fault.full {
-            return Err(StoreError::DiskFull { path: self.dir.clone() });
+            return Err(StoreError::DiskFull { path: self.dir.clone(), cause: None });
         }
         Ok(())
     }
@@ -252,5 +320,45 @@ impl Store {
     }
 }
 
+/// Makes `dir/node.redb` under another name (`DB_NEW_FILE`) and renames it
+/// into place once whole: a creation cut short leaves no `node.redb` that
+/// redb would refuse as damaged at every later start.
+fn create_db(dir: &Path) -> Result<Database, redb::Error> {
+    let new = dir.join(DB_NEW_FILE);
+    let made = || -> Result<Database, redb::Error> {
+        if let Err(e) = std::fs::remove_file(&new)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(e.into());
+        }
+        // redb initializes a new file durably before it returns.
+        let db = Database::create(&new)?;
+        std::fs::rename(&new, dir.join(DB_FILE))?;
+        std::fs::File::open(dir)?.sync_all()?;
+        Ok(db)
+    };
+    made().inspect_err(|_| {
+        let _ = std::fs::remove_file(&new);
+    })
+}
+
+/// Writes `records` to redb in one durable transaction.
+fn write_records(db: &Database, records: &[Record]) -> Result<(), redb::Error> {
+    let txn = db.begin_write()?;
+    for t in Table::ALL {
+        if !records.iter().any(|r| r.table == t) {
+            continue;
+        }
+        let mut table = txn.open_table(definition(t))?;
+        for r in records.iter().filter(|r| r.table == t) {
+            table.insert(r.key.as_slice(), r.value.as_slice())?;
+        }
+    }
+    txn.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod mount_tests;
 #[cfg(test)]
 mod tests;

@@ -94,7 +94,7 @@ fn protection_kept_in_redb_by_an_older_node_still_loads() {
     let dir = tempfile::tempdir().unwrap();
     {
         let s = Store::open(dir.path()).unwrap();
-        let txn = s.db.begin_write().unwrap();
+        let txn = s.db.as_ref().unwrap().begin_write().unwrap();
         txn.open_table(definition(Table::Protection)).unwrap().insert(&b"local"[..], &b"old"[..]).unwrap();
         txn.delete_table(META).unwrap(); // An older node kept no store facts.
         txn.commit().unwrap();

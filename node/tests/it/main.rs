@@ -6,3 +6,4 @@ mod sim_pow;
 mod sim_tendermint;
 mod sim_tests;
 mod simnet;
+mod storage_dirs;

@@ -5,7 +5,9 @@
 //!
 //! Layout: two regions of `REGION` bytes, allocated with zeros when the file
 //! is made (so an append changes no file metadata and the synchronous write
-//! flushes just the written pages). The active region is a log of entries:
+//! flushes just the written pages; and where the file system overwrites in
+//! place, a full disk does not stop an append). The active region is a log
+//! of entries:
 //!
 //! ```text
 //! magic(4) | seq(8) | len(4) | check(seq, len)(4) | payload(len) | sha256(seq, payload)(32)
@@ -37,6 +39,8 @@ use std::path::Path;
 mod read;
 
 pub(super) const FILE: &str = "journal.bin";
+/// Where `journal.bin` is made before it is whole (`create`).
+pub(super) const NEW_FILE: &str = "journal.bin.new";
 pub(super) const REGION: u64 = 2 << 20;
 const PAGE: u64 = 4096;
 const MAGIC: &[u8; 4] = b"DNJ2";
@@ -58,22 +62,10 @@ impl Journal {
     /// returns it with the records of the active region, oldest first.
     pub(super) fn open(dir: &Path) -> io::Result<(Journal, Vec<Record>)> {
         let path = dir.join(FILE);
-        let fresh = !path.exists();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .custom_flags(libc::O_DSYNC)
-            .open(&path)?;
-        if fresh {
-            let zeros = vec![0u8; 1 << 20];
-            for i in 0..(2 * REGION) / zeros.len() as u64 {
-                file.write_all_at(&zeros, i * zeros.len() as u64)?;
-            }
-            file.sync_all()?;
-            File::open(dir)?.sync_all()?;
+        if !path.try_exists()? {
+            create(dir)?;
         }
+        let file = OpenOptions::new().read(true).write(true).custom_flags(libc::O_DSYNC).open(&path)?;
         let mut bytes = Vec::with_capacity((2 * REGION) as usize);
         (&file).read_to_end(&mut bytes)?;
         let (log, records) = replay(&bytes).map_err(|why| io::Error::new(io::ErrorKind::InvalidData, why))?;
@@ -124,6 +116,27 @@ impl Journal {
         self.seq += 1;
         Ok(())
     }
+}
+
+/// Makes `dir/journal.bin`, allocated with zeros, under another name
+/// (`NEW_FILE`) and renames it into place once whole and durable: a fill cut
+/// short (by a full disk, or SIGKILL) leaves no short `journal.bin`, which
+/// every later start would refuse as a truncated journal.
+fn create(dir: &Path) -> io::Result<()> {
+    let new = dir.join(NEW_FILE);
+    let made = || -> io::Result<()> {
+        let file = OpenOptions::new().write(true).create(true).truncate(true).open(&new)?;
+        let zeros = vec![0u8; 1 << 20];
+        for i in 0..(2 * REGION) / zeros.len() as u64 {
+            file.write_all_at(&zeros, i * zeros.len() as u64)?;
+        }
+        file.sync_all()?;
+        std::fs::rename(&new, dir.join(FILE))?;
+        File::open(dir)?.sync_all()
+    };
+    made().inspect_err(|_| {
+        let _ = std::fs::remove_file(&new);
+    })
 }
 
 /// The records a journal file of these bytes replays at open, oldest first;
