@@ -23,6 +23,12 @@
 //! journal starts over, empty. Opening replays what the journal holds into
 //! redb first.
 //!
+//! A damaged or missing `node.redb`: redb verifies its pages' checksums
+//! only when asked, so `open` asks (`open_checked`, on a copy in memory)
+//! and refuses a file that fails, naming it; a `node.redb` missing beside a
+//! `journal.bin` is refused too (the journal is made second, so its being
+//! there means the synced records, protection among them, were lost).
+//!
 //! A directory that will not take a write: the node needs to write a
 //! protection record before it signs, so it signs nothing until it can.
 //! - At open, any write that fails (a read-only file system, a full disk)
@@ -165,7 +171,19 @@ impl Store {
         let path = dir.join(DB_FILE);
         let err = |e: redb::Error| db_error(&path, e);
         let db = match path.try_exists() {
-            Ok(true) => Database::create(&path).map_err(|e| err(e.into()))?,
+            Ok(true) => open_checked(&path).map_err(err)?,
+            // The journal is made after node.redb, so a journal without it
+            // means node.redb was lost, and with it everything synced to it.
+            Ok(false) if dir.join(journal::FILE).exists() => {
+                return Err(err(redb::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!(
+                        "missing, although {} is here: the records synced to it (slashing protection among \
+                         them) would be lost; refusing to start",
+                        journal::FILE
+                    ),
+                ))));
+            }
             Ok(false) => create_db(dir).map_err(err)?,
             Err(e) => return Err(err(e.into())),
         };
@@ -323,6 +341,33 @@ impl Store {
 /// Makes `dir/node.redb` under another name (`DB_NEW_FILE`) and renames it
 /// into place once whole: a creation cut short leaves no `node.redb` that
 /// redb would refuse as damaged at every later start.
+/// Opens an existing `node.redb`, having checked it whole. redb checks its
+/// pages' checksums only in `check_integrity` (or a repair), not on an
+/// ordinary open or read: without the check a flipped byte in a cleanly
+/// closed file is read back as a changed value. Data redb cannot vouch for
+/// is an error, which names the file.
+///
+/// The check runs on a copy in memory (`InMemoryBackend`): it needs no disk
+/// space (a node on a full disk still starts), never writes the file, and a
+/// failed check leaves redb 3.1's handle unable to close (its drop asserts
+/// in a commit), which for a copy in memory is forgotten at no cost but the
+/// memory.
+fn open_checked(path: &Path) -> Result<Database, redb::Error> {
+    use redb::StorageBackend;
+    let bytes = std::fs::read(path)?;
+    let copy = redb::backends::InMemoryBackend::new();
+    copy.set_len(bytes.len() as u64)?;
+    copy.write(0, &bytes)?;
+    drop(bytes);
+    let mut checked = redb::Builder::new().create_with_backend(copy)?;
+    if let Err(e) = checked.check_integrity() {
+        std::mem::forget(checked);
+        return Err(e.into());
+    }
+    drop(checked);
+    Ok(Database::create(path)?)
+}
+
 fn create_db(dir: &Path) -> Result<Database, redb::Error> {
     let new = dir.join(DB_NEW_FILE);
     let made = || -> Result<Database, redb::Error> {

@@ -127,8 +127,15 @@ fn a_damaged_redb_file_is_read_back_whole_or_refused_by_name() {
     let original = std::fs::read(&db).unwrap();
     let journal = std::fs::read(dir.path().join(journal::FILE)).unwrap();
     let (mut whole, mut refused) = (0, 0);
+    // Bytes spread over the file, and bytes inside the stored values
+    // themselves (where a flip that escapes the checksums changes a record).
     let step = (original.len() / 97).max(1);
-    for offset in (0..original.len()).step_by(step) {
+    let mut offsets: Vec<usize> = (0..original.len()).step_by(step).collect();
+    for i in [0u8, 17, 49] {
+        let at = original.windows(100).position(|w| w == [i; 100]).expect("the value is in the file");
+        offsets.extend([at, at + 50, at + 99]);
+    }
+    for offset in offsets {
         let mut bytes = original.clone();
         bytes[offset] ^= 0x5a;
         std::fs::write(&db, &bytes).unwrap();
@@ -159,6 +166,21 @@ fn a_missing_journal_is_refused_once_the_node_has_kept_one() {
     let text = e.to_string();
     assert!(text.contains("journal.bin") && text.contains("missing"), "{text}");
     assert!(!dir.path().join(journal::FILE).exists(), "refusing creates nothing");
+}
+
+#[test]
+fn a_missing_redb_beside_a_journal_is_refused_rather_than_started_with_less_protection() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut s = Store::open(dir.path()).unwrap();
+        s.commit(&[rec(Table::Protection, b"p", b"signed")]).unwrap();
+        s.sync().unwrap();
+    }
+    std::fs::remove_file(dir.path().join("node.redb")).unwrap();
+    let e = Store::open(dir.path()).err().expect("refused");
+    let text = e.to_string();
+    assert!(text.contains("node.redb") && text.contains("missing") && text.contains("journal.bin"), "{text}");
+    assert!(!dir.path().join("node.redb").exists(), "refusing creates nothing");
 }
 
 #[test]
