@@ -120,10 +120,16 @@ pub fn render(dir: &Path) -> Result<String, String> {
     let mut add = |id: &str, title: &str, unit: &str, series: Vec<Series>, steps: bool| {
         plots.push(plot::svg(&Plot { id, title, unit, series, windows: &wins, x_max, steps }));
     };
+    let (axis, axis_unit) = if crate::cluster::engine::EngineKind::from_name(engine).slots_are_heights() {
+        ("height", "heights")
+    } else {
+        ("slot", "slots")
+    };
+    let lag_title = format!("Finality lag per node (the cluster's {axis} − the node's finalized {axis})");
     add(
         "lag",
-        "Finality lag per node (head slot − finalized slot)",
-        "slots",
+        &lag_title,
+        axis_unit,
         per_node(&samples, false, "", |s, i| s.nodes[i].lag.map(|l| l as f64)),
         false,
     );
@@ -161,7 +167,7 @@ pub fn render(dir: &Path) -> Result<String, String> {
             Series { name: "p50".into(), color: PALETTE[0], dashed: false, points: latency(|l| l.p50_ms) },
             Series { name: "p99".into(), color: PALETTE[1], dashed: true, points: latency(|l| l.p99_ms) },
         ];
-        add("latency", "Submit → final latency of the load", "ms", lat, false);
+        add("latency", "Submit → final latency of the load (percentiles of all its transfers so far)", "ms", lat, false);
     }
 
     let title = match meta["scenario"].as_str() {

@@ -65,7 +65,7 @@ pub fn svg(p: &Plot) -> String {
     let y_max_data = p.series.iter().flat_map(|s| s.points.iter().filter_map(|(_, y)| *y)).fold(0.0f64, f64::max);
     let y_ticks = ticks(if y_max_data > 0.0 { y_max_data } else { 1.0 }, 4);
     let y_max = y_ticks.last().copied().unwrap_or(1.0).max(y_max_data).max(1e-9);
-    let x_ticks = ticks(p.x_max, 10);
+    let x_ticks: Vec<f64> = ticks(p.x_max, 10).into_iter().filter(|t| *t <= p.x_max + 1e-9).collect();
     let x_max = p.x_max.max(1e-9);
     let (w, h) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
     let x = |t: f64| LEFT + t / x_max * w;

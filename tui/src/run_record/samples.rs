@@ -5,8 +5,10 @@
 //! - `t_ms` counts from the run's start; `slot` is the cluster's current
 //!   slot (a height for engines whose slots are heights).
 //! - Per node: its process state (`-` before the supervisor reported it),
-//!   head and finalized heights and slots, its finality lag in slots (head
-//!   slot minus finalized slot; none while its process is not running),
+//!   head and finalized heights and slots, its finality lag in slots (the
+//!   cluster's current slot minus the slot of the node's finalized block,
+//!   so a BFT node that stops finalizing falls behind too, where head minus
+//!   finalized would stay 0; none while its process is not running),
 //!   reorgs so far, transfers it holds final, and the labels of the faults
 //!   in force on it (a process that is not running adds its state, so a
 //!   crash shows as a fault window).
@@ -60,6 +62,7 @@ fn load(l: &LoadFigures) -> LoadSample {
 impl Sample {
     /// The view at `now_ms`, for a run that started at `started_ms`.
     pub fn of(view: &ClusterView, started_ms: u64, now_ms: u64, failed_rounds: u64) -> Sample {
+        let slot = view.current_slot(now_ms);
         let nodes = view
             .nodes
             .iter()
@@ -77,7 +80,7 @@ impl Sample {
                     head_slot: n.head.slot,
                     finalized: n.finalized.block.height,
                     finalized_slot: n.finalized.block.slot,
-                    lag: n.is_running().then(|| n.head.slot.saturating_sub(n.finalized.block.slot)),
+                    lag: n.is_running().then(|| slot.saturating_sub(n.finalized.block.slot)),
                     reorgs: n.reorgs,
                     txs_final: view.txs.nodes.get(i).map_or(0, |t| t.stats.finalized),
                     faults,
@@ -86,7 +89,7 @@ impl Sample {
             .collect();
         Sample {
             t_ms: now_ms.saturating_sub(started_ms),
-            slot: view.current_slot(now_ms),
+            slot,
             nodes,
             failed_rounds,
             load: view.txs.load.as_ref().map(load),
