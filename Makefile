@@ -27,7 +27,7 @@ test:
 ## first crash (the input is saved under fuzz/artifacts/). What the fuzzer
 ## learns goes to fuzz/target/corpus/, not into the repository.
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = gasper_codec tendermint_codec pow_codec gossip restore journal verify config scenario faults keymap
+FUZZ_TARGETS = gasper_codec tendermint_codec pow_codec gossip restore journal verify config scenario faults keymap run_record
 FUZZ = $(CARGO) +nightly fuzz
 fuzz:
 	rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal

@@ -444,7 +444,8 @@ pub fn run_seeds(name: &str, seeds: impl Iterator<Item = u64>, one: impl Fn(u64)
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| one(seed)))
             .unwrap_or_else(|_| Err("panicked".into()));
         if let Err(e) = r {
-            let failure = format!("seed {seed}: {e}\n  replay: SIM_SEED={seed} cargo test {name}_replay -- --nocapture");
+            let failure =
+                format!("seed {seed}: {e}\n  replay: SIM_SEED={seed} cargo test {name}_replay -- --nocapture");
             if seeds.len() > PROGRESS_EVERY {
                 eprintln!("{name}: {failure}");
             }

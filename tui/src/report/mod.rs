@@ -126,13 +126,7 @@ pub fn render(dir: &Path) -> Result<String, String> {
         ("slot", "slots")
     };
     let lag_title = format!("Finality lag per node (the cluster's {axis} − the node's finalized {axis})");
-    add(
-        "lag",
-        &lag_title,
-        axis_unit,
-        per_node(&samples, false, "", |s, i| s.nodes[i].lag.map(|l| l as f64)),
-        false,
-    );
+    add("lag", &lag_title, axis_unit, per_node(&samples, false, "", |s, i| s.nodes[i].lag.map(|l| l as f64)), false);
     let mut heights = per_node(&samples, false, " head", |s, i| Some(s.nodes[i].head as f64));
     heights.extend(per_node(&samples, true, " final", |s, i| Some(s.nodes[i].finalized as f64)));
     add("heights", "Heights: head (solid) and finalized (dashed)", "height", heights, false);
@@ -167,7 +161,13 @@ pub fn render(dir: &Path) -> Result<String, String> {
             Series { name: "p50".into(), color: PALETTE[0], dashed: false, points: latency(|l| l.p50_ms) },
             Series { name: "p99".into(), color: PALETTE[1], dashed: true, points: latency(|l| l.p99_ms) },
         ];
-        add("latency", "Submit → final latency of the load (percentiles of all its transfers so far)", "ms", lat, false);
+        add(
+            "latency",
+            "Submit → final latency of the load (percentiles of all its transfers so far)",
+            "ms",
+            lat,
+            false,
+        );
     }
 
     let title = match meta["scenario"].as_str() {

@@ -115,4 +115,36 @@ pub fn check_report_and_replay(run: &Path) {
     let bad = devnet().arg("replay").arg(run.join("nowhere")).arg("--json").output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a run directory"));
+    check_replay_in_a_terminal(run);
+}
+
+/// The replay as a person drives it: the dashboard in tmux, the scrubber
+/// jumping to the crash, to the end and back to the start.
+pub fn check_replay_in_a_terminal(run: &Path) {
+    use crate::tmux::{tmux, wait_for};
+    let session = format!("devnet-replay-{}", std::process::id());
+    let cmd = format!("{} replay {}", env!("CARGO_BIN_EXE_devnet"), run.display());
+    tmux(&["new-session", "-d", "-s", &session, "-x", "160", "-y", "48", &cmd]);
+    let pane = wait_for(&session, |p| p.contains("REPLAY") && p.contains("0.0 / "));
+    assert!(pane.contains("fork tree") && pane.contains("n/N fault"), "{pane}");
+    // `n`: to the crash; a second on, n3 is down.
+    tmux(&["send-keys", "-t", &session, "n", "l"]);
+    let pane = wait_for(&session, |p| p.contains("nodes 3/4 up"));
+    assert!(pane.contains("crash n3: n3 killed (SIGKILL)"), "the fault in the event log:\n{pane}");
+    let row = pane.lines().find(|l| l.contains(" n3 ") && l.contains("crashed"));
+    assert!(row.is_some(), "n3 crashed in the nodes table:\n{pane}");
+    tmux(&["send-keys", "-t", &session, "G"]);
+    let pane = wait_for(&session, |p| p.contains("nodes 4/4 up") && !p.contains("⏸ 1x  0.0"));
+    assert!(pane.contains("nodes 4/4 up"), "n3 back by the end:\n{pane}");
+    tmux(&["send-keys", "-t", &session, "g"]);
+    wait_for(&session, |p| p.contains("⏸ 1x  0.0 / "));
+    tmux(&["send-keys", "-t", &session, "q"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while Command::new("tmux").args(["has-session", "-t", &session]).status().is_ok_and(|s| s.success()) {
+        if std::time::Instant::now() > deadline {
+            tmux(&["kill-session", "-t", &session]);
+            panic!("devnet replay did not exit on q");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

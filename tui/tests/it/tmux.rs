@@ -7,12 +7,12 @@ use crate::procs::{fast_config, wait_none_left};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn tmux(args: &[&str]) -> String {
+pub fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux").args(args).output().expect("tmux is installed (make test installs it)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn wait_for(session: &str, what: impl Fn(&str) -> bool) -> String {
+pub fn wait_for(session: &str, what: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let pane = tmux(&["capture-pane", "-p", "-t", session]);
