@@ -152,9 +152,13 @@ impl Devnet {
     /// Writes `item` to the run's event stream. The first write that fails
     /// ends the record, said in the event log; so does the stream's size limit.
     pub(crate) fn record(&mut self, item: Recorded) {
+        self.record_with(|r, now| r.event(now, &item));
+    }
+
+    fn record_with(&mut self, write: impl FnOnce(&mut RunRecord, u64) -> std::io::Result<bool>) {
         let Some(r) = &mut self.record else { return };
         let now = now_ms();
-        let said = match r.event(now, &item) {
+        let said = match write(r, now) {
             Ok(false) => return,
             Ok(true) => format!(
                 "the event stream of {} stopped at its limit of {} MiB (samples, faults and the verdict go on)",
@@ -193,9 +197,7 @@ impl Devnet {
         if let ClusterEvent::Connected { node } = &ev {
             self.repush(*node);
         }
-        if self.record.is_some() {
-            self.record(Recorded::Cluster(ev.clone()));
-        }
+        self.record_with(|r, now| r.cluster_event(now, &ev));
         let now = now_ms();
         let process_changed = matches!(ev, ClusterEvent::Proc(_));
         self.view.apply(ev, now);

@@ -141,10 +141,21 @@ impl RunRecord {
     /// Appends one line to the event stream; true when this line took it to
     /// its size limit and it stopped (to be said once).
     pub fn event(&mut self, at_ms: u64, item: &Recorded) -> std::io::Result<bool> {
-        if let Recorded::NodeAdded(n) = item {
-            self.ids.push(n.id.clone());
+        match item {
+            Recorded::Cluster(ev) => return self.cluster_event(at_ms, ev),
+            Recorded::NodeAdded(n) => self.ids.push(n.id.clone()),
+            _ => {}
         }
-        if let Recorded::Cluster(crate::cluster::ClusterEvent::Node { event, .. }) = item
+        if self.event_bytes >= MAX_EVENT_BYTES {
+            return Ok(false);
+        }
+        let line = stream::encode(at_ms, item, &self.ids);
+        self.write_line(at_ms, line)
+    }
+
+    /// `event` for a cluster event, without moving it.
+    pub fn cluster_event(&mut self, at_ms: u64, ev: &crate::cluster::ClusterEvent) -> std::io::Result<bool> {
+        if let crate::cluster::ClusterEvent::Node { event, .. } = ev
             && let Some(devnet_proto::v1::event::Kind::RoundFailed(r)) = &event.kind
         {
             self.failed_rounds.insert((r.height, r.round));
@@ -152,7 +163,12 @@ impl RunRecord {
         if self.event_bytes >= MAX_EVENT_BYTES {
             return Ok(false);
         }
-        let mut line = stream::encode(at_ms, item, &self.ids).to_string();
+        let line = stream::encode_event(at_ms, ev, &self.ids);
+        self.write_line(at_ms, line)
+    }
+
+    fn write_line(&mut self, at_ms: u64, line: Value) -> std::io::Result<bool> {
+        let mut line = line.to_string();
         line.push('\n');
         self.event_bytes += line.len() as u64;
         self.events.write_all(line.as_bytes())?;

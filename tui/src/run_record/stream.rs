@@ -86,23 +86,8 @@ fn proc_state(s: &ProcState) -> Value {
 
 /// The JSON line for `item` applied at `at_ms`; `ids` names the nodes.
 pub fn encode(at_ms: u64, item: &Recorded, ids: &[String]) -> Value {
-    let id = |i: &usize| ids.get(*i).cloned().unwrap_or_else(|| format!("n{i}"));
     let mut v = match item {
-        Recorded::Cluster(ClusterEvent::Node { node, event }) => json!({
-            "kind": "node", "node": node, "event": json::node_event(&id(node), event),
-            "pb": B64.encode(event.encode_to_vec()),
-        }),
-        Recorded::Cluster(ClusterEvent::Status { node, status }) => json!({
-            "kind": "status", "node": node, "pb": B64.encode(status.encode_to_vec()),
-        }),
-        Recorded::Cluster(ClusterEvent::Proc(p)) => {
-            let mut v = proc_state(&p.state);
-            v["kind"] = "proc".into();
-            v["node"] = p.node.into();
-            v
-        }
-        Recorded::Cluster(ClusterEvent::Connected { node }) => json!({"kind": "connected", "node": node}),
-        Recorded::Cluster(ClusterEvent::Disconnected { node }) => json!({"kind": "disconnected", "node": node}),
+        Recorded::Cluster(ev) => return encode_event(at_ms, ev, ids),
         Recorded::Faults { labels, links } => json!({
             "kind": "faults", "labels": labels,
             "links": links.iter().map(|r| r.iter().map(link_json).collect::<Vec<_>>()).collect::<Vec<_>>(),
@@ -113,6 +98,31 @@ pub fn encode(at_ms: u64, item: &Recorded, ids: &[String]) -> Value {
         Recorded::Alarm { kind, detail } => json!({"kind": "alarm", "alarm": kind, "detail": detail}),
         Recorded::Load(l) => json!({"kind": "load", "load": l.as_ref().map(load_json)}),
         Recorded::NodeAdded(n) => json!({"kind": "node_added", "entry": n}),
+    };
+    v["at_ms"] = at_ms.into();
+    v
+}
+
+/// The JSON line for a cluster event (`encode` of `Recorded::Cluster`,
+/// without moving the event).
+pub fn encode_event(at_ms: u64, ev: &ClusterEvent, ids: &[String]) -> Value {
+    let id = |i: &usize| ids.get(*i).cloned().unwrap_or_else(|| format!("n{i}"));
+    let mut v = match ev {
+        ClusterEvent::Node { node, event } => json!({
+            "kind": "node", "node": node, "event": json::node_event(&id(node), event),
+            "pb": B64.encode(event.encode_to_vec()),
+        }),
+        ClusterEvent::Status { node, status } => json!({
+            "kind": "status", "node": node, "pb": B64.encode(status.encode_to_vec()),
+        }),
+        ClusterEvent::Proc(p) => {
+            let mut v = proc_state(&p.state);
+            v["kind"] = "proc".into();
+            v["node"] = p.node.into();
+            v
+        }
+        ClusterEvent::Connected { node } => json!({"kind": "connected", "node": node}),
+        ClusterEvent::Disconnected { node } => json!({"kind": "disconnected", "node": node}),
     };
     v["at_ms"] = at_ms.into();
     v
