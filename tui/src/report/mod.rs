@@ -48,6 +48,7 @@ fn read_samples(dir: &Path) -> Result<Vec<Sample>, String> {
             Err(e) => return Err(format!("{}:{}: not a sample: {e}", dir.join(METRICS).display(), i + 1)),
         }
     }
+    out.sort_by_key(|s| s.t_ms);
     Ok(out)
 }
 

@@ -52,10 +52,15 @@ fn letter(mut i: usize) -> String {
 
 /// The windows of `samples`, in the order they open.
 pub fn windows(samples: &[Sample]) -> Vec<Window> {
+    // In time order, whatever order the file had (a hand-edited or damaged
+    // file may not; found by the run_record fuzz target).
+    let mut in_order: Vec<&Sample> = samples.iter().collect();
+    in_order.sort_by_key(|s| s.t_ms);
+    let samples = in_order;
     // (node, label) -> when it opened; closed ones as (label, from, to, open_at_end) -> nodes.
     let mut open: BTreeMap<(usize, String), u64> = BTreeMap::new();
     let mut closed: BTreeMap<(u64, u64, String, bool), Vec<usize>> = BTreeMap::new();
-    for s in samples {
+    for &s in &samples {
         for (i, n) in s.nodes.iter().enumerate() {
             for label in &n.faults {
                 open.entry((i, label.clone())).or_insert(s.t_ms);
@@ -132,6 +137,19 @@ mod tests {
         );
         assert_eq!((w[0].letter.as_str(), w[1].letter.as_str()), ("A", "B"));
         assert_eq!((w[0].lane, w[1].lane), (0, 1), "overlapping windows take different lanes");
+    }
+
+    #[test]
+    fn samples_out_of_time_order_still_give_windows_that_open_before_they_close() {
+        let s = vec![
+            sample(8_295, &[&["isolated"], &["partition"]]),
+            sample(1, &[&[], &[]]),
+            sample(10_530, &[&[], &[]]),
+            sample(9_397, &[&["isolated"], &["partition"]]),
+        ];
+        let w = windows(&s);
+        assert_eq!(w.len(), 2, "{w:#?}");
+        assert!(w.iter().all(|w| (w.from_ms, w.to_ms) == (8_295, 10_530)), "{w:#?}");
     }
 
     #[test]
