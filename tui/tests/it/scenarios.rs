@@ -5,10 +5,6 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 
-fn run_scenario(name: &str) {
-    run_scenario_then(name, |_| {});
-}
-
 /// Runs the scenario, checks its verdict and its run directory, then hands
 /// the run directory to `then`.
 fn run_scenario_then(name: &str, then: impl FnOnce(&std::path::Path)) {
@@ -41,19 +37,16 @@ fn run_scenario_then(name: &str, then: impl FnOnce(&std::path::Path)) {
     then(&runs[0]);
 }
 
+/// `test => "file"` runs the scenario; `then f` hands its run directory to `f` after.
 macro_rules! scenario_tests {
-    ($($test:ident => $file:literal),* $(,)?) => {
-        $(#[test] fn $test() { run_scenario($file); })*
+    ($($test:ident => $file:literal $(then $then:path)?),* $(,)?) => {
+        $(#[test] fn $test() { run_scenario_then($file, |_run| { $($then(_run);)? }); })*
     };
 }
 
-/// Also: its report, drawn by a browser, and its replay.
-#[test]
-fn scenario_crash_restart() {
-    run_scenario_then("crash-restart", crate::report::check_report_and_replay);
-}
-
 scenario_tests! {
+    // Also its report, drawn by a browser, and its replay.
+    scenario_crash_restart => "crash-restart" then crate::report::check_report_and_replay,
     scenario_pause_resume => "pause-resume",
     scenario_isolate_one => "isolate-one",
     scenario_minority_partition => "minority-partition",
