@@ -129,7 +129,7 @@ async fn docker_backend_finalizes_crashes_restarts_partitions_and_leaves_nothing
 
     let (containers, networks) = left_behind(&root, &network).await;
     assert_eq!(containers.len(), 4, "four containers while running: {containers:?}");
-    assert_eq!(networks, [network.clone()]);
+    assert_eq!(networks, std::slice::from_ref(&network));
     d.shutdown().await;
     assert!(view.alarms.is_empty(), "{:?}", view.alarms);
     let (containers, networks) = left_behind(&root, &network).await;

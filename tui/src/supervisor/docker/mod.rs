@@ -143,7 +143,7 @@ impl DockerBackend {
         let mut taken = net::host_routes(&std::fs::read_to_string("/proc/net/route").unwrap_or_default());
         for n in docker.list_networks(None::<ListNetworksOptions>).await.context("listing docker networks")? {
             let configs = n.ipam.and_then(|i| i.config).unwrap_or_default();
-            taken.extend(configs.iter().filter_map(|c| net::Net::parse(c.subnet.as_deref()?)));
+            taken.extend(configs.iter().filter_map(|c| net::parse(c.subnet.as_deref()?)));
         }
         let Some(subnet) = net::pick_subnet(cluster, &taken) else {
             bail!("no free /24 left in 10.213.0.0/16 for the docker network {network}");
@@ -338,12 +338,11 @@ impl DockerBackend {
 
     async fn stop_everything(&mut self, grace: Duration) {
         let mut stops = vec![];
-        for (i, n) in self.nodes.iter_mut().enumerate() {
+        for n in self.nodes.iter_mut() {
             let Some(r) = n.running.take() else { continue };
             r.stopping.store(true, Ordering::SeqCst);
             let name = format!("devnet-{}-{}", self.cluster, n.command.id);
             let docker = self.docker.clone();
-            let _ = i;
             stops.push(tokio::spawn(async move {
                 if !r.exited.is_finished() {
                     stop_container(&docker, &name, r.paused, grace).await;

@@ -16,34 +16,17 @@ pub const METRICS_PORT: u16 = 9100;
 /// Host part of node 0's address.
 const FIRST_HOST: usize = 10;
 
-/// An IPv4 network: address and prefix length.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Net {
-    pub addr: Ipv4Addr,
-    pub prefix: u8,
+/// An IPv4 network (CIDR).
+pub type Net = ipnet::Ipv4Net;
+
+/// Parses `10.213.7.0/24`; `None` for anything else.
+pub fn parse(cidr: &str) -> Option<Net> {
+    cidr.trim().parse().ok()
 }
 
-impl Net {
-    pub fn parse(cidr: &str) -> Option<Net> {
-        let (a, p) = cidr.trim().split_once('/')?;
-        let prefix: u8 = p.parse().ok().filter(|p| *p <= 32)?;
-        Some(Net { addr: a.parse().ok()?, prefix })
-    }
-
-    fn mask(self) -> u32 {
-        if self.prefix == 0 { 0 } else { u32::MAX << (32 - self.prefix) }
-    }
-
-    pub fn overlaps(self, other: Net) -> bool {
-        let mask = self.mask() & other.mask();
-        (u32::from(self.addr) & mask) == (u32::from(other.addr) & mask)
-    }
-}
-
-impl std::fmt::Display for Net {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
+/// Two CIDR blocks overlap exactly when one holds the other.
+pub fn overlaps(a: Net, b: Net) -> bool {
+    a.contains(&b) || b.contains(&a)
 }
 
 /// The /24 a cluster's nodes live in.
@@ -52,13 +35,13 @@ pub struct Subnet(pub Net);
 
 impl Subnet {
     pub fn gateway(self) -> Ipv4Addr {
-        Ipv4Addr::from(u32::from(self.0.addr) | 1)
+        Ipv4Addr::from(u32::from(self.0.network()) | 1)
     }
 
     /// Node `i`'s address; `None` past the subnet's last host.
     pub fn node_ip(self, i: usize) -> Option<Ipv4Addr> {
         let host = FIRST_HOST.checked_add(i).filter(|h| *h <= 254)?;
-        Some(Ipv4Addr::from(u32::from(self.0.addr) | host as u32))
+        Some(Ipv4Addr::from(u32::from(self.0.network()) | host as u32))
     }
 
     pub fn grpc(self, i: usize) -> Option<SocketAddr> {
@@ -79,8 +62,8 @@ fn fnv(text: &str) -> u32 {
 pub fn pick_subnet(name: &str, taken: &[Net]) -> Option<Subnet> {
     let start = fnv(name) as usize % 256;
     (0..256).map(|k| (start + k) % 256).find_map(|third| {
-        let net = Net { addr: Ipv4Addr::new(10, 213, third as u8, 0), prefix: 24 };
-        (!taken.iter().any(|t| t.overlaps(net))).then_some(Subnet(net))
+        let net = Net::new(Ipv4Addr::new(10, 213, third as u8, 0), 24).ok()?;
+        (!taken.iter().any(|t| overlaps(*t, net))).then_some(Subnet(net))
     })
 }
 
@@ -94,7 +77,7 @@ pub fn host_routes(proc_net_route: &str) -> Vec<Net> {
             // Iface Destination Gateway Flags RefCnt Use Metric Mask ...; addresses little-endian hex.
             let dest = u32::from_str_radix(f.get(1)?, 16).ok()?.swap_bytes();
             let mask = u32::from_str_radix(f.get(7)?, 16).ok()?.swap_bytes();
-            (mask != 0).then(|| Net { addr: Ipv4Addr::from(dest), prefix: mask.count_ones() as u8 })
+            (mask != 0).then(|| Net::new(Ipv4Addr::from(dest), mask.count_ones() as u8).ok()).flatten()
         })
         .collect()
 }
@@ -105,7 +88,7 @@ mod tests {
 
     #[test]
     fn nodes_get_consecutive_addresses_on_the_same_ports() {
-        let s = Subnet(Net::parse("10.213.7.0/24").unwrap());
+        let s = Subnet(parse("10.213.7.0/24").unwrap());
         assert_eq!(s.gateway(), Ipv4Addr::new(10, 213, 7, 1));
         assert_eq!(s.grpc(0).unwrap().to_string(), "10.213.7.10:7000");
         assert_eq!(s.grpc(3).unwrap().to_string(), "10.213.7.13:7000");
@@ -123,22 +106,22 @@ mod tests {
         // Its own /24 taken by another network: the next one.
         let next = pick_subnet("devnet", &[a.0]).unwrap();
         assert_ne!(next, a);
-        assert_eq!(u32::from(next.0.addr) & 0xffff_00ff, u32::from(a.0.addr) & 0xffff_00ff);
+        assert_eq!(u32::from(next.0.network()) & 0xffff_00ff, u32::from(a.0.network()) & 0xffff_00ff);
         // A wider route covering all of 10.0.0.0/8 leaves nothing.
-        assert_eq!(pick_subnet("devnet", &[Net::parse("10.0.0.0/8").unwrap()]), None);
+        assert_eq!(pick_subnet("devnet", &[parse("10.0.0.0/8").unwrap()]), None);
         // An unrelated network changes nothing.
-        assert_eq!(pick_subnet("devnet", &[Net::parse("172.17.0.0/16").unwrap()]), Some(a));
+        assert_eq!(pick_subnet("devnet", &[parse("172.17.0.0/16").unwrap()]), Some(a));
     }
 
     #[test]
     fn overlap_is_by_the_shorter_prefix() {
-        let n = |s| Net::parse(s).unwrap();
-        assert!(n("10.213.0.0/16").overlaps(n("10.213.5.0/24")));
-        assert!(n("10.213.5.0/24").overlaps(n("10.213.0.0/16")));
-        assert!(!n("10.213.5.0/24").overlaps(n("10.213.6.0/24")));
-        assert!(n("0.0.0.0/0").overlaps(n("10.213.6.0/24")));
-        assert_eq!(Net::parse("10.1.2.3/33"), None);
-        assert_eq!(Net::parse("nonsense"), None);
+        let n = |s| parse(s).unwrap();
+        assert!(overlaps(n("10.213.0.0/16"), n("10.213.5.0/24")));
+        assert!(overlaps(n("10.213.5.0/24"), n("10.213.0.0/16")));
+        assert!(!overlaps(n("10.213.5.0/24"), n("10.213.6.0/24")));
+        assert!(overlaps(n("0.0.0.0/0"), n("10.213.6.0/24")));
+        assert_eq!(parse("10.1.2.3/33"), None);
+        assert_eq!(parse("nonsense"), None);
     }
 
     #[test]
@@ -147,6 +130,6 @@ mod tests {
                     eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
                     eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n\
                     docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0\n";
-        assert_eq!(host_routes(text), vec![Net::parse("192.0.2.0/24").unwrap(), Net::parse("172.17.0.0/16").unwrap()]);
+        assert_eq!(host_routes(text), vec![parse("192.0.2.0/24").unwrap(), parse("172.17.0.0/16").unwrap()]);
     }
 }
