@@ -697,6 +697,23 @@ mod tests {
     }
 
     #[test]
+    fn backend_on_the_command_line() {
+        let Ok(Cli { command: Command::Up { backend, .. } }) = parse(&["up", "--headless", "--backend", "docker"])
+        else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Docker));
+        let Ok(Cli { command: Command::Up { backend, .. } }) = parse(&["up"]) else { panic!() };
+        assert_eq!(backend, None, "the config's `backend` decides");
+        let Ok(Cli { command: Command::Run { backend, .. } }) = parse(&["run", "--backend", "local", "s.toml"]) else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Local));
+        let e = parse(&["up", "--backend", "kubernetes"]).unwrap_err().to_string();
+        assert!(e.contains("expected one of local, docker, found \"kubernetes\""), "{e}");
+    }
+
+    #[test]
     fn durations_on_the_command_line() {
         let Ok(Cli { command: Command::Up { duration, .. } }) = parse(&["up", "--headless", "--for", "1m30s"]) else {
             panic!()

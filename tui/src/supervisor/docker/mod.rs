@@ -204,9 +204,9 @@ impl DockerBackend {
         }
     }
 
-    async fn create(&self, node: usize) -> anyhow::Result<()> {
+    /// How to create node `node`'s container (its store directory made first).
+    fn container_body(&self, node: usize) -> anyhow::Result<ContainerCreateBody> {
         let cmd = &self.nodes[node].command;
-        let name = self.container(node);
         let Some(ip) = self.subnet.node_ip(node) else { bail!("no address left in {} for {}", self.subnet.0, cmd.id) };
         let bind = |p: &PathBuf, read_only| Mount {
             target: Some(p.display().to_string()),
@@ -228,7 +228,7 @@ impl DockerBackend {
             (LABEL_DIR.to_string(), self.root.display().to_string()),
             (LABEL_NETWORK.to_string(), self.network.clone()),
         ]);
-        let body = ContainerCreateBody {
+        Ok(ContainerCreateBody {
             image: Some(self.image.clone()),
             cmd: Some(cmd.args.clone()),
             user: Some(self.user.clone()),
@@ -245,81 +245,55 @@ impl DockerBackend {
                 endpoints_config: Some(HashMap::from([(self.network.clone(), endpoint)])),
             }),
             ..Default::default()
-        };
-        let options = CreateContainerOptions { name: Some(name.clone()), ..Default::default() };
-        self.docker
-            .create_container(Some(options), body)
-            .await
-            .with_context(|| format!("creating container {name}"))?;
+        })
+    }
+
+    /// What starting node `node` needs, owned, so that several start at once.
+    fn launch_plan(&self, node: usize) -> anyhow::Result<Launch> {
+        if self.is_alive(node) {
+            bail!("n{node} is already running");
+        }
+        let create = if self.nodes[node].created { None } else { Some(self.container_body(node)?) };
+        Ok(Launch {
+            docker: self.docker.clone(),
+            node,
+            name: self.container(node),
+            log: self.nodes[node].command.log.clone(),
+            events: self.events.clone(),
+            create,
+        })
+    }
+
+    /// Keeps what a launch did: the container exists once created, runs once started.
+    fn launched(&mut self, node: usize, (created, run): (bool, anyhow::Result<Running>)) -> anyhow::Result<()> {
+        self.nodes[node].created |= created;
+        self.nodes[node].running = Some(run?);
         Ok(())
     }
 
     async fn start_node(&mut self, node: usize) -> anyhow::Result<()> {
-        if self.is_alive(node) {
-            bail!("n{node} is already running");
-        }
-        if !self.nodes[node].created {
-            self.create(node).await?;
-            self.nodes[node].created = true;
-        }
-        let name = self.container(node);
-        let log_path = self.nodes[node].command.log.clone();
-        let mut log = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log_path)
-            .await
-            .with_context(|| format!("opening log {}", log_path.display()))?;
-        // Attached before the start: the stream holds exactly this run's output.
-        let options = AttachContainerOptions { stream: true, stdout: true, stderr: true, ..Default::default() };
-        let mut attached = self
-            .docker
-            .attach_container(&name, Some(options))
-            .await
-            .with_context(|| format!("attaching to {name}"))?
-            .output;
-        let logging = tokio::spawn(async move {
-            while let Some(Ok(chunk)) = attached.next().await {
-                if log.write_all(&chunk.into_bytes()).await.is_err() {
-                    return;
-                }
+        let plan = self.launch_plan(node)?;
+        let done = launch(plan).await;
+        self.launched(node, done)
+    }
+
+    /// Every node that is not running, launched at once: the engine sets up
+    /// each container's network in a few hundred ms, one after another
+    /// would add those up.
+    async fn start_every_node(&mut self) -> anyhow::Result<()> {
+        let plans: Vec<Launch> = (0..self.nodes.len())
+            .filter(|i| !self.is_alive(*i))
+            .map(|i| self.launch_plan(i))
+            .collect::<Result<_, _>>()?;
+        let launches: Vec<_> = plans.into_iter().map(|p| (p.node, tokio::spawn(launch(p)))).collect();
+        let mut first_error = None;
+        for (node, handle) in launches {
+            let done = handle.await.unwrap_or_else(|e| (false, Err(anyhow::anyhow!("starting n{node}: {e}"))));
+            if let Err(e) = self.launched(node, done) {
+                first_error.get_or_insert(e);
             }
-            let _ = log.flush().await;
-        });
-        if let Err(e) = self.docker.start_container(&name, None).await {
-            logging.abort();
-            return Err(e).with_context(|| format!("starting container {name}"));
         }
-        let pid = self
-            .docker
-            .inspect_container(&name, None)
-            .await
-            .ok()
-            .and_then(|c| c.state?.pid)
-            .and_then(|p| u32::try_from(p).ok())
-            .filter(|p| *p > 0);
-        let stopping = Arc::new(AtomicBool::new(false));
-        let (docker, events, asked) = (self.docker.clone(), self.events.clone(), stopping.clone());
-        let exited = tokio::spawn(async move {
-            let options = WaitContainerOptions { condition: "not-running".into() };
-            let code = match docker.wait_container(&name, Some(options)).next().await {
-                Some(Ok(r)) => Ok(r.status_code),
-                Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
-                Some(Err(e)) => Err(format!("wait failed: {e}")),
-                None => Err("wait failed: no answer".to_string()),
-            };
-            // The output ends with the process; wait for the last lines.
-            let _ = tokio::time::timeout(Duration::from_secs(2), logging).await;
-            let state = if asked.load(Ordering::SeqCst) {
-                ProcState::Stopped
-            } else {
-                ProcState::Crashed(code.map_or_else(|e| e, describe_exit))
-            };
-            let _ = events.send(ProcEvent { node, state }).await;
-        });
-        self.nodes[node].running = Some(Running { stopping, exited, pid, paused: false });
-        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Running });
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     async fn stop_node(&mut self, node: usize, grace: Duration) -> anyhow::Result<()> {
@@ -388,6 +362,83 @@ impl DockerBackend {
             }
         })
     }
+}
+
+/// One node's start, owned (see `launch_plan`).
+struct Launch {
+    docker: Docker,
+    node: usize,
+    name: String,
+    log: PathBuf,
+    events: mpsc::Sender<ProcEvent>,
+    /// The container to create first, if it does not exist yet.
+    create: Option<ContainerCreateBody>,
+}
+
+/// Creates the container if needed, attaches its output to the log, starts
+/// it and watches for its exit. The bool says whether it was created.
+async fn launch(l: Launch) -> (bool, anyhow::Result<Running>) {
+    let Launch { docker, node, name, log, events, create } = l;
+    let created = create.is_some();
+    if let Some(body) = create {
+        let options = CreateContainerOptions { name: Some(name.clone()), ..Default::default() };
+        if let Err(e) = docker.create_container(Some(options), body).await {
+            return (false, Err(e).with_context(|| format!("creating container {name}")));
+        }
+    }
+    let run = async {
+        let mut file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .await
+            .with_context(|| format!("opening log {}", log.display()))?;
+        // Attached before the start: the stream holds exactly this run's output.
+        let options = AttachContainerOptions { stream: true, stdout: true, stderr: true, ..Default::default() };
+        let mut attached =
+            docker.attach_container(&name, Some(options)).await.with_context(|| format!("attaching to {name}"))?.output;
+        let logging = tokio::spawn(async move {
+            while let Some(Ok(chunk)) = attached.next().await {
+                if file.write_all(&chunk.into_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            let _ = file.flush().await;
+        });
+        if let Err(e) = docker.start_container(&name, None).await {
+            logging.abort();
+            return Err(e).with_context(|| format!("starting container {name}"));
+        }
+        let pid = docker
+            .inspect_container(&name, None)
+            .await
+            .ok()
+            .and_then(|c| c.state?.pid)
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|p| *p > 0);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let (watcher, exit_events, asked) = (docker.clone(), events.clone(), stopping.clone());
+        let exited = tokio::spawn(async move {
+            let options = WaitContainerOptions { condition: "not-running".into() };
+            let code = match watcher.wait_container(&name, Some(options)).next().await {
+                Some(Ok(r)) => Ok(r.status_code),
+                Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+                Some(Err(e)) => Err(format!("wait failed: {e}")),
+                None => Err("wait failed: no answer".to_string()),
+            };
+            // The output ends with the process; wait for the last lines.
+            let _ = tokio::time::timeout(Duration::from_secs(2), logging).await;
+            let state = if asked.load(Ordering::SeqCst) {
+                ProcState::Stopped
+            } else {
+                ProcState::Crashed(code.map_or_else(|e| e, describe_exit))
+            };
+            let _ = exit_events.send(ProcEvent { node, state }).await;
+        });
+        let _ = events.try_send(ProcEvent { node, state: ProcState::Running });
+        Ok(Running { stopping, exited, pid, paused: false })
+    };
+    (created, run.await)
 }
 
 fn sigkill() -> KillContainerOptions {
@@ -485,6 +536,9 @@ impl Backend for DockerBackend {
     }
     fn start(&mut self, node: usize) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(self.start_node(node))
+    }
+    fn start_all(&mut self) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(self.start_every_node())
     }
     fn crash(&mut self, node: usize) -> BoxFuture<'_, anyhow::Result<()>> {
         Box::pin(async move {
