@@ -9,6 +9,11 @@
 //!   orchestrator on the host reaches the containers' IPs directly through
 //!   the bridge (Linux); a Docker engine in a VM (Docker Desktop) would not
 //!   route them, and is not supported.
+//! - Listening: a node binds the address `nodes.json` gives it, its
+//!   container's IP, which exists inside the container's network namespace;
+//!   so it listens where it is advertised and no separate listen address is
+//!   passed (`devnet-node --listen` exists for a backend that must bind
+//!   0.0.0.0 behind a published port).
 //! - Files: the node reads the genesis, the node list, its key and the token
 //!   bind-mounted read-only, and writes its store, bind-mounted read-write,
 //!   each at the same path as on the host, so its arguments are the local
