@@ -4,7 +4,7 @@
 CARGO ?= cargo
 CONFIG ?= devnet.toml
 
-.PHONY: run test bench build ci fmt clippy clean chaos chaos-mutant soak fuzz fuzz-seeds
+.PHONY: run image test bench build ci fmt clippy clean chaos chaos-mutant soak fuzz fuzz-seeds
 
 build:
 	$(CARGO) build --release --workspace --bins
@@ -14,7 +14,13 @@ build:
 run: build
 	./target/release/devnet up --config $(CONFIG) $(if $(ENGINE),--engine $(ENGINE))
 
+## The node image the docker backend runs (`devnet up --backend docker` builds it when missing).
+image: build
+	./target/release/devnet image
+
 ## Every test: unit, simulation, and real-process integration tests.
+## The docker backend's test runs when a Docker engine answers; otherwise it
+## prints "SKIPPED ..." with the reason and passes.
 ## tmux drives the dashboard in the UI tests; headless Chromium loads `devnet report`'s page.
 test:
 	command -v tmux >/dev/null || (apt-get update && apt-get install -y tmux)

@@ -26,6 +26,7 @@
 
 use crate::cluster_lock::{ClusterLock, LOCK_FILE};
 use crate::config::{DevnetConfig, equal_shares};
+use crate::supervisor::NodeAddrs;
 use anyhow::{Context, bail};
 use devnet_node::chain::spec::{PowParams, TendermintParams};
 use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
@@ -96,7 +97,6 @@ impl ClusterDir {
         Ok(text.trim().to_string())
     }
 
-    /// Adds a node (a twin) to nodes.json and returns its index.
     pub fn targets_path(&self) -> PathBuf {
         self.root.join("targets.json")
     }
@@ -123,12 +123,23 @@ impl ClusterDir {
         write_json(&self.targets_path(), &groups)
     }
 
-    pub fn add_node(&mut self, id: String, validator: u32) -> anyhow::Result<usize> {
-        let addrs = pick_addrs(0, 2)?;
-        self.nodes.nodes.push(NodeEntry { id, addr: addrs[0], validator: Some(validator), metrics: Some(addrs[1]) });
+    /// Adds a node (a twin) serving at `addrs` to nodes.json and returns its index.
+    pub fn add_node(&mut self, id: String, validator: u32, addrs: NodeAddrs) -> anyhow::Result<usize> {
+        self.nodes.nodes.push(NodeEntry { id, addr: addrs.grpc, validator: Some(validator), metrics: addrs.metrics });
         self.write_targets()?;
         write_json(&self.nodes_path(), &self.nodes)?;
         Ok(self.nodes.nodes.len() - 1)
+    }
+
+    /// Moves the nodes to the addresses their backend gives them (docker:
+    /// each container's IP) and rewrites nodes.json and targets.json.
+    pub fn set_addrs(&mut self, addrs: &[NodeAddrs]) -> anyhow::Result<()> {
+        for (n, a) in self.nodes.nodes.iter_mut().zip(addrs) {
+            n.addr = a.grpc;
+            n.metrics = a.metrics;
+        }
+        write_json(&self.nodes_path(), &self.nodes)?;
+        self.write_targets()
     }
 
     /// Creates or resumes the cluster of `cfg` under `data_dir`.

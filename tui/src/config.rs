@@ -4,6 +4,7 @@
 //! devnet. Errors name the file, the line and the key, and say what was
 //! expected; unknown keys are errors too (a typo must not be silently ignored).
 
+use crate::supervisor::BackendKind;
 use devnet_node::chain::spec::{ForkChoiceRule, LedgerParams, PowParams, TendermintParams};
 use serde::Deserialize;
 use std::fmt;
@@ -34,6 +35,9 @@ pub struct DevnetConfig {
     pub pow: Option<PowParams>,
     /// `[ledger]`: genesis accounts and transaction limits (every engine).
     pub ledger: LedgerParams,
+    /// What runs the nodes: local processes or docker containers. Not a
+    /// chain setting: a cluster may resume on another backend.
+    pub backend: BackendKind,
 }
 
 pub const DEFAULT_STAKE: u64 = 32;
@@ -72,6 +76,7 @@ pub(crate) struct Raw {
     stake: Option<Spanned<Vec<i64>>>,
     base_port: Option<Spanned<i64>>,
     genesis_delay_ms: Option<Spanned<i64>>,
+    backend: Option<Spanned<String>>,
     tendermint: Option<Spanned<RawTendermint>>,
     pow: Option<Spanned<RawPow>>,
     ledger: Option<Spanned<RawLedger>>,
@@ -193,6 +198,7 @@ impl Raw {
             stake,
             base_port: self.base_port.or(base.base_port),
             genesis_delay_ms: self.genesis_delay_ms.or(base.genesis_delay_ms),
+            backend: self.backend.or(base.backend),
             tendermint: over_table(self.tendermint, base.tendermint, RawTendermint::over),
             pow: over_table(self.pow, base.pow, RawPow::over),
             ledger: over_table(self.ledger, base.ledger, RawLedger::over),
@@ -368,6 +374,13 @@ impl DevnetConfig {
             return Err(err(s, format!("`base_port` must be 0 (automatic) or at least 1024, found {base_port}")));
         }
         let genesis_delay_ms = int(&raw.genesis_delay_ms, "genesis_delay_ms", 50, 60_000, 1000, " ms")? as u64;
+        let backend = match &raw.backend {
+            None => BackendKind::default(),
+            Some(s) => BackendKind::parse(s.get_ref()).ok_or_else(|| {
+                let names = BackendKind::NAMES.map(|n| format!("\"{n}\"")).join(" or ");
+                err(Some(s.span()), format!("`backend` must be {names}, found {:?}", s.get_ref()))
+            })?,
+        };
         let stake = match &raw.stake {
             None => vec![DEFAULT_STAKE; nodes],
             Some(s) => {
@@ -537,6 +550,7 @@ impl DevnetConfig {
             tendermint,
             pow,
             ledger,
+            backend,
         })
     }
 }

@@ -1,5 +1,5 @@
-//! A running devnet: the cluster directory, the supervisor with its node
-//! processes, the watchers, the faults in force, the orchestrator's control
+//! A running devnet: the cluster directory, the backend that runs its node
+//! processes (`supervisor`: local processes or docker containers), the watchers, the faults in force, the orchestrator's control
 //! endpoint, and the `ClusterView` they feed. Headless mode, the dashboard and
 //! the scenario runner all drive one of these; none of them touches processes
 //! or gRPC directly.
@@ -14,7 +14,7 @@ use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
 use crate::run_record::stream::Recorded;
 use crate::run_record::{self, RunRecord, RunSetup};
-use crate::supervisor::{NodeCommand, Supervisor, node_binary};
+use crate::supervisor::{Backend, BackendKind, DockerBackend, NodeCommand, Supervisor, node_binary};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -30,7 +30,8 @@ pub fn now_ms() -> u64 {
 
 pub struct Devnet {
     pub dir: ClusterDir,
-    pub supervisor: Supervisor,
+    /// Runs the nodes; nothing else here asks which backend it is.
+    pub backend: Box<dyn Backend>,
     pub events: mpsc::Receiver<ClusterEvent>,
     /// Requests from `devnet status` / `devnet inject` in other terminals.
     pub control: mpsc::Receiver<ControlReq>,
@@ -71,8 +72,33 @@ impl Devnet {
         let token = dir.token()?;
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
         let (proc_tx, mut proc_rx) = mpsc::channel(256);
-        let commands = (0..dir.nodes.nodes.len()).map(|i| node_command(&dir, &program, i, seed)).collect();
-        let mut supervisor = Supervisor::new(commands, proc_tx);
+        let n = dir.nodes.nodes.len();
+        let mut backend: Box<dyn Backend> = match cfg.backend {
+            BackendKind::Local => {
+                let commands = (0..n).map(|i| node_command(&dir, &program, i, seed)).collect();
+                Box::new(Supervisor::new(commands, proc_tx))
+            }
+            BackendKind::Docker => {
+                let p = DockerBackend::prepare(&dir.spec.name, &dir.root, &program, proc_tx).await?;
+                if let Some(built) = &p.built {
+                    eprintln!("devnet: {built}");
+                }
+                if p.leftovers > 0 {
+                    eprintln!(
+                        "devnet: removed {} containers a killed devnet of this cluster left on {}",
+                        p.leftovers,
+                        p.backend.network()
+                    );
+                }
+                let mut backend = p.backend;
+                let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
+                dir.set_addrs(&addrs)?;
+                for i in 0..n {
+                    backend.add(node_command(&dir, &program, i, seed));
+                }
+                Box::new(backend)
+            }
+        };
         let forward = tx.clone();
         let mut tasks = vec![tokio::spawn(async move {
             while let Some(p) = proc_rx.recv().await {
@@ -94,7 +120,7 @@ impl Devnet {
         dir.orchestrator_metrics = Some(listener.local_addr()?);
         dir.write_targets()?;
         tasks.push(tokio::spawn(devnet_node::metrics::serve(listener, std::sync::Arc::new(registry))));
-        supervisor.start_all()?;
+        backend.start_all().await?;
         tasks.extend(watch::spawn_watchers(&dir.nodes.nodes, tx.clone()));
         let s = &dir.spec;
         let view = initial_view(s, &dir.nodes.nodes);
@@ -105,7 +131,7 @@ impl Devnet {
         }
         Ok(Devnet {
             dir,
-            supervisor,
+            backend,
             events,
             control,
             control_addr: addr,
@@ -253,7 +279,7 @@ impl Devnet {
     }
 
     /// Stops every node (SIGTERM, then SIGKILL after the grace period) and
-    /// the watchers; a load still running is dropped without a report. The
+    /// the watchers, and releases what the backend made (docker: containers, network); a load still running is dropped without a report. The
     /// run's record ends here, with the nodes' logs whole.
     pub async fn shutdown(mut self) {
         self.loads = DevnetLoads::default();
@@ -265,7 +291,7 @@ impl Devnet {
         if std::fs::read_to_string(&path).is_ok_and(|a| a.trim() == self.control_addr.to_string()) {
             let _ = std::fs::remove_file(&path);
         }
-        self.supervisor.stop_all(STOP_GRACE).await;
+        self.backend.stop_all(STOP_GRACE).await;
         if self.record.as_ref().is_some_and(|r| !r.finished()) {
             let verdict = self.alarms_verdict();
             self.finish_record(verdict);
@@ -283,9 +309,10 @@ pub fn initial_view(spec: &devnet_node::chain::ChainSpec, nodes: &[devnet_node::
     view
 }
 
-/// How the supervisor starts node `i` of `dir`.
+/// How the backend starts node `i` of `dir`.
 pub(crate) fn node_command(dir: &ClusterDir, program: &Path, i: usize, seed: Option<u64>) -> NodeCommand {
     let entry = &dir.nodes.nodes[i];
+    let mut reads = vec![dir.genesis_path(), dir.nodes_path(), dir.token_path()];
     let mut args = vec![
         "--genesis".into(),
         dir.genesis_path().display().to_string(),
@@ -300,9 +327,17 @@ pub(crate) fn node_command(dir: &ClusterDir, program: &Path, i: usize, seed: Opt
     ];
     if let Some(v) = entry.validator {
         args.extend(["--key".into(), dir.key_path(v).display().to_string()]);
+        reads.push(dir.key_path(v));
     }
     if let Some(s) = seed {
         args.extend(["--seed".into(), s.wrapping_add(i as u64).to_string()]);
     }
-    NodeCommand { program: program.to_path_buf(), args, log: dir.log_path(i) }
+    NodeCommand {
+        id: entry.id.clone(),
+        program: program.to_path_buf(),
+        args,
+        log: dir.log_path(i),
+        reads,
+        writes: vec![dir.store_path(i)],
+    }
 }

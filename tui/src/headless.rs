@@ -25,11 +25,17 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
     };
     if !as_json {
         let d = &devnet.dir;
+        let backend = devnet.backend.kind();
         print(format!(
-            "devnet {} ({}, {} nodes) in {}{}",
+            "devnet {} ({}, {} nodes{}) in {}{}",
             d.spec.name,
             d.spec.consensus,
             d.nodes.nodes.len(),
+            if backend == crate::supervisor::BackendKind::Local {
+                String::new()
+            } else {
+                format!(" on {}", backend.as_str())
+            },
             d.root.display(),
             if d.resumed { " (resumed)" } else { "" }
         ));
@@ -44,6 +50,8 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
     tokio::pin!(until_end);
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    // This loop stops the devnet cleanly on both; the docker backend's own handler stands aside.
+    crate::supervisor::docker::caller_handles_signals();
     let mut second = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {

@@ -42,6 +42,8 @@ stake = {stake}
 base_port = {base_port}
 # Time from creating a new cluster to slot 0, in ms.
 genesis_delay_ms = {genesis_delay_ms}
+# What runs the nodes: "local" (processes on loopback) or "docker" (a container each).
+backend = "{backend}"
 
 [ledger]
 # Test accounts funded at genesis (keys derived from the genesis seed).
@@ -93,6 +95,7 @@ tx_ttl_ms = {tx_ttl_ms}
         epoch_slots = d.epoch_slots,
         base_port = d.base_port,
         genesis_delay_ms = d.genesis_delay_ms,
+        backend = d.backend.as_str(),
         accounts = l.accounts,
         balance = l.balance,
         max_block_txs = l.max_block_txs,

@@ -6,6 +6,7 @@ use devnet::cluster_dir::default_data_dir;
 use devnet::devnet::Devnet;
 use devnet::duration::parse_duration;
 use devnet::scenario::run::Output;
+use devnet::supervisor::BackendKind;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -46,6 +47,9 @@ enum Command {
         /// JSON lines: events, steps, and a closing verdict.
         #[arg(long)]
         json: bool,
+        /// Run the nodes on this backend instead of the scenario's `backend`.
+        #[arg(long)]
+        backend: Option<BackendKind>,
     },
     /// Run one scenario on several engines and report them side by side, e.g.
     /// `devnet compare scenarios/partition-compare.toml --engines gasper,tendermint,pow`.
@@ -170,6 +174,10 @@ enum Command {
         /// Wipe the cluster directory first: new keys, new genesis.
         #[arg(long)]
         fresh: bool,
+        /// What runs the nodes: `local` processes or `docker` containers (default: the config's
+        /// `backend`, else local). Docker builds the node image first when it is missing.
+        #[arg(long)]
+        backend: Option<BackendKind>,
         /// No terminal UI: print a status line per second (or JSON lines with --json).
         #[arg(long)]
         headless: bool,
@@ -182,6 +190,13 @@ enum Command {
         /// Leave the mouse to the terminal (text selection works; no clicking on panes).
         #[arg(long)]
         no_mouse: bool,
+    },
+    /// Build the docker image the docker backend runs, devnet-node:VERSION: FROM scratch with
+    /// the devnet-node binary beside this devnet and the shared libraries ldd finds for it.
+    Image {
+        /// Print {"tag","id","files":[...]} instead of sentences.
+        #[arg(long)]
+        json: bool,
     },
     /// List the clusters under the data dir: name, engine, running or not, control address, age.
     Ls {
@@ -389,9 +404,14 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Err(s) => anyhow::bail!("the devnet refused: {}", s.message()),
             }
         }
-        Command::Run { scenario, config, data_dir, json } => {
+        Command::Run { scenario, config, data_dir, json, backend } => {
             let scn = match devnet::scenario::Scenario::load(&scenario, config.as_deref()) {
-                Ok(s) => s,
+                Ok(mut s) => {
+                    if let Some(b) = backend {
+                        s.devnet.backend = b;
+                    }
+                    s
+                }
                 Err(e) => {
                     eprintln!("devnet run: {e}");
                     return Ok(2);
@@ -573,8 +593,29 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             devnet::ls::run(&data_dir, json)
         }
         Command::Init { path, force } => devnet::init::run(&path, force),
-        Command::Up { config, engine, data_dir, fresh, headless, duration, json, no_mouse } => {
-            let (cfg, source) = devnet::config_file::pick(config.as_deref(), engine.as_deref())?;
+        Command::Image { json } => {
+            use devnet::supervisor::docker;
+            let binary = devnet::supervisor::node_binary()?;
+            let engine = docker::connect().await?;
+            let built = docker::image::build(&engine, &binary).await?;
+            if json {
+                let files: Vec<_> = built
+                    .files
+                    .iter()
+                    .map(|f| serde_json::json!({"path": f.inside, "from": f.from, "bytes": f.bytes}))
+                    .collect();
+                let v = serde_json::json!({"tag": built.tag, "id": built.id, "binary_sha256": built.binary_sha256, "files": files});
+                println!("{v}");
+            } else {
+                println!("{built}");
+            }
+            Ok(0)
+        }
+        Command::Up { config, engine, data_dir, fresh, backend, headless, duration, json, no_mouse } => {
+            let (mut cfg, source) = devnet::config_file::pick(config.as_deref(), engine.as_deref())?;
+            if let Some(b) = backend {
+                cfg.backend = b;
+            }
             if source == devnet::config_file::Source::Defaults {
                 eprintln!("{}", devnet::config_file::defaults_notice(&cfg));
             }
@@ -653,6 +694,23 @@ mod tests {
         assert!(help.contains("--data-dir"), "the target options are documented per fault too:\n{help}");
         let bad = parse(&["inject", "latency", "n0", "n1", "fast"]).unwrap_err().to_string();
         assert!(bad.contains("expected a duration like 500ms"), "{bad}");
+    }
+
+    #[test]
+    fn backend_on_the_command_line() {
+        let Ok(Cli { command: Command::Up { backend, .. } }) = parse(&["up", "--headless", "--backend", "docker"])
+        else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Docker));
+        let Ok(Cli { command: Command::Up { backend, .. } }) = parse(&["up"]) else { panic!() };
+        assert_eq!(backend, None, "the config's `backend` decides");
+        let Ok(Cli { command: Command::Run { backend, .. } }) = parse(&["run", "--backend", "local", "s.toml"]) else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Local));
+        let e = parse(&["up", "--backend", "kubernetes"]).unwrap_err().to_string();
+        assert!(e.contains("expected one of local, docker, found \"kubernetes\""), "{e}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The one executor of faults. Process faults go to the supervisor; network
+//! The one executor of faults. Process faults go to the backend; network
 //! faults, skew and behaviour are recorded in `FaultState` and pushed to the
 //! nodes' Control services (concurrently, each call bounded by a timeout, so a
 //! paused node delays nothing; it gets the rules again when it reconnects).
@@ -112,22 +112,27 @@ impl Devnet {
                 let mut done = vec![];
                 for &i in nodes {
                     let id = self.view.nodes[i].id.clone();
+                    let verbs = self.backend.verbs();
                     let r = match kind {
-                        ProcessFault::Crash => self.supervisor.crash(i).map(|()| format!("{id} killed (SIGKILL)")),
-                        ProcessFault::Pause => self.supervisor.pause(i).map(|()| format!("{id} paused (SIGSTOP)")),
+                        ProcessFault::Crash => {
+                            self.backend.crash(i).await.map(|()| format!("{id} killed ({})", verbs.crash))
+                        }
+                        ProcessFault::Pause => {
+                            self.backend.pause(i).await.map(|()| format!("{id} paused ({})", verbs.pause))
+                        }
                         ProcessFault::Resume => {
-                            let r = self.supervisor.resume(i).map(|()| format!("{id} resumed (SIGCONT)"));
+                            let r = self.backend.resume(i).await.map(|()| format!("{id} resumed ({})", verbs.resume));
                             self.repush(i);
                             r
                         }
                         ProcessFault::Stop => {
-                            self.supervisor.stop(i, STOP_GRACE).await.map(|()| format!("{id} stopped (SIGTERM)"))
+                            self.backend.stop(i, STOP_GRACE).await.map(|()| format!("{id} stopped ({})", verbs.stop))
                         }
                         ProcessFault::Restart => {
-                            if self.supervisor.is_alive(i) {
-                                let _ = self.supervisor.stop(i, STOP_GRACE).await;
+                            if self.backend.is_alive(i) {
+                                let _ = self.backend.stop(i, STOP_GRACE).await;
                             }
-                            self.supervisor.start(i).map(|()| format!("{id} restarted on its data directory"))
+                            self.backend.start(i).await.map(|()| format!("{id} restarted on its data directory"))
                         }
                     };
                     done.push(r.map_err(|e| format!("{id}: {e}"))?);
@@ -281,9 +286,10 @@ impl Devnet {
         if self.dir.nodes.nodes.iter().any(|n| n.id == id) {
             return Err(format!("{id} already exists"));
         }
-        let index = self.dir.add_node(id.clone(), validator).map_err(|e| format!("{e:#}"))?;
+        let addrs = self.backend.new_node_addrs(self.dir.nodes.nodes.len()).map_err(|e| format!("{e:#}"))?;
+        let index = self.dir.add_node(id.clone(), validator, addrs).map_err(|e| format!("{e:#}"))?;
         let entry = self.dir.nodes.nodes[index].clone();
-        let i = self.supervisor.add(node_command(&self.dir, &self.program, index, self.seed));
+        let i = self.backend.add(node_command(&self.dir, &self.program, index, self.seed));
         debug_assert_eq!(i, index);
         self.view.add_node(&entry);
         self.record(Recorded::NodeAdded(entry.clone()));
@@ -291,7 +297,7 @@ impl Devnet {
             r.add_log(entry.id.clone(), self.dir.log_path(index));
         }
         self.faults.add_node();
-        self.supervisor.start(index).map_err(|e| format!("{e:#}"))?;
+        self.backend.start(index).await.map_err(|e| format!("{e:#}"))?;
         self.spawn_watcher(index);
         let calls: Vec<_> = (0..index)
             .map(|j| {

@@ -57,7 +57,7 @@ impl Devnet {
     /// `load RATE/s [ACCOUNTS]`: starts a load, replacing the running one.
     pub(crate) fn start_load(&mut self, rate: f64, accounts: Option<u32>) -> Result<String, String> {
         let nodes: Vec<String> = (0..self.dir.nodes.nodes.len())
-            .filter(|i| self.supervisor.is_alive(*i))
+            .filter(|i| self.backend.is_alive(*i))
             .map(|i| self.dir.nodes.nodes[i].id.clone())
             .collect();
         if nodes.is_empty() {

@@ -1,25 +1,129 @@
-//! The supervisor: the one owner of node processes.
+//! Backends: the one owner of the nodes' processes, wherever they run.
 //!
-//! It starts each `devnet-node` with its arguments, appends its output to its
-//! log file, watches it exit, and signals it. Rules that keep the machine clean:
-//! - each node runs in its own process group (a terminal's Ctrl-C reaches only
-//!   `devnet`, which then stops the nodes in order);
-//! - each node gets a parent-death signal (SIGKILL), so a `devnet` killed with
-//!   SIGKILL takes its nodes with it;
-//! - `Child`s are kill-on-drop and `Supervisor`'s `Drop` SIGKILLs every live
-//!   pid, so a panic or an early return leaves no node behind.
+//! `Devnet`, the faults, scenarios and the dashboard hold a `Box<dyn Backend>`
+//! and never ask which one runs. A backend starts, stops (with a grace),
+//! kills, pauses and resumes nodes, adds one (a twin), says whether a node is
+//! alive and where a new node will serve, and appends each node's output to
+//! `logs/nN.log` in the cluster directory. Every backend reports what its
+//! nodes do as `ProcEvent`s on the channel it was given, the same way:
+//! `Running` when a start took, `Paused` when a pause took, `Running` again
+//! on resume, and when the process ends `Stopped` if it was asked to stop,
+//! else `Crashed` with how it ended (`killed by signal 9` for a crash).
 //!
-//! Nodes are reached over gRPC by address by the cluster module, never by pid;
-//! pids stay here, behind `Supervisor`'s methods.
+//! - `local` (`Supervisor`): child processes of `devnet` on loopback ports;
+//!   crash is SIGKILL, pause SIGSTOP, resume SIGCONT, stop SIGTERM.
+//! - `docker` (`DockerBackend`): one container per node on a bridge network
+//!   of the cluster's own, each with its own IP; crash is `docker kill`
+//!   (SIGKILL), pause `docker pause` (the cgroup freezer), stop `docker stop`.
+//!
+//! Network faults are not here: they live in every node's fault shim and are
+//! set over gRPC by address (`faults::apply`), so they work on any backend.
+
+pub mod docker;
+mod local;
+
+pub use docker::DockerBackend;
+pub use local::Supervisor;
 
 use anyhow::{Context, bail};
+use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::Pin;
 use std::time::Duration;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+
+/// A future a backend returns (object-safe async methods).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Which backend runs the nodes (`devnet up --backend`, `backend = ...` in devnet.toml).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BackendKind {
+    #[default]
+    Local,
+    Docker,
+}
+
+impl BackendKind {
+    pub const NAMES: [&'static str; 2] = ["local", "docker"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Local => "local",
+            BackendKind::Docker => "docker",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BackendKind> {
+        match s {
+            "local" => Some(BackendKind::Local),
+            "docker" => Some(BackendKind::Docker),
+            _ => None,
+        }
+    }
+}
+
+impl std::str::FromStr for BackendKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        BackendKind::parse(s).ok_or_else(|| format!("expected one of {}, found {s:?}", BackendKind::NAMES.join(", ")))
+    }
+}
+
+/// What each process fault is on a backend, for the event log (`n2 killed (SIGKILL)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verbs {
+    pub crash: &'static str,
+    pub pause: &'static str,
+    pub resume: &'static str,
+    pub stop: &'static str,
+}
+
+/// Where a node serves: gRPC (p2p, Observer, Control) and Prometheus `/metrics`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeAddrs {
+    pub grpc: SocketAddr,
+    pub metrics: Option<SocketAddr>,
+}
+
+/// The nodes of one devnet, on some backend. Node indices are those of
+/// `nodes.json`; `add` appends one.
+pub trait Backend: Send + Sync {
+    fn kind(&self) -> BackendKind;
+    /// How this backend carries out each process fault.
+    fn verbs(&self) -> Verbs;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The node's process id on this machine, while it runs (for CPU figures).
+    fn pid(&self, node: usize) -> Option<u32>;
+    /// True while the node's process exists (running or paused).
+    fn is_alive(&self, node: usize) -> bool;
+    /// Where a node added now, as index `index`, will serve (`add` then `start` it).
+    fn new_node_addrs(&self, index: usize) -> anyhow::Result<NodeAddrs>;
+    /// Adds a node (a twin) and returns its index; `start` runs it.
+    fn add(&mut self, command: NodeCommand) -> usize;
+    /// Starts node `node` (again, on its data directory, if it has exited).
+    fn start(&mut self, node: usize) -> BoxFuture<'_, anyhow::Result<()>>;
+    fn start_all(&mut self) -> BoxFuture<'_, anyhow::Result<()>> {
+        Box::pin(async move {
+            for i in 0..self.len() {
+                self.start(i).await?;
+            }
+            Ok(())
+        })
+    }
+    /// Kills the node at once (SIGKILL), unannounced: its exit is reported as a crash.
+    fn crash(&mut self, node: usize) -> BoxFuture<'_, anyhow::Result<()>>;
+    /// Freezes the node with its sockets open, as a hung node is.
+    fn pause(&mut self, node: usize) -> BoxFuture<'_, anyhow::Result<()>>;
+    fn resume(&mut self, node: usize) -> BoxFuture<'_, anyhow::Result<()>>;
+    /// Clean shutdown of one node (SIGTERM; SIGKILL after `grace`).
+    fn stop(&mut self, node: usize, grace: Duration) -> BoxFuture<'_, anyhow::Result<()>>;
+    /// Stops every node as `stop` does, then releases what the backend made
+    /// for the cluster (docker: the containers and the network).
+    fn stop_all(&mut self, grace: Duration) -> BoxFuture<'_, ()>;
+}
 
 /// What a node process is doing, as the supervisor sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,21 +156,16 @@ pub struct ProcEvent {
 /// How to start one node.
 #[derive(Clone, Debug)]
 pub struct NodeCommand {
+    /// `n0`, `n1-twin`, ...
+    pub id: String,
     pub program: PathBuf,
     pub args: Vec<String>,
     pub log: PathBuf,
-}
-
-struct Running {
-    pid: u32,
-    stopping: Arc<AtomicBool>,
-    exited: JoinHandle<()>,
-}
-
-pub struct Supervisor {
-    commands: Vec<NodeCommand>,
-    running: Vec<Option<Running>>,
-    events: mpsc::Sender<ProcEvent>,
+    /// Files the node reads (genesis, node list, its key, the token): a
+    /// container gets them read-only at the same paths.
+    pub reads: Vec<PathBuf>,
+    /// Its store directory: a container gets it read-write at the same path.
+    pub writes: Vec<PathBuf>,
 }
 
 /// Finds the `devnet-node` binary: `$DEVNET_NODE_BIN`, else beside this
@@ -86,188 +185,4 @@ pub fn node_binary() -> anyhow::Result<PathBuf> {
         "devnet-node binary not found beside {}; build it with `cargo build --workspace` or set DEVNET_NODE_BIN",
         exe.display()
     )
-}
-
-impl Supervisor {
-    pub fn new(commands: Vec<NodeCommand>, events: mpsc::Sender<ProcEvent>) -> Supervisor {
-        let running = commands.iter().map(|_| None).collect();
-        Supervisor { commands, running, events }
-    }
-
-    pub fn len(&self) -> usize {
-        self.commands.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.commands.is_empty()
-    }
-
-    pub fn pid(&self, node: usize) -> Option<u32> {
-        self.running.get(node)?.as_ref().map(|r| r.pid)
-    }
-
-    /// Starts node `node` (again, if it has exited).
-    pub fn start(&mut self, node: usize) -> anyhow::Result<()> {
-        if self.running[node].as_ref().is_some_and(|r| !r.exited.is_finished()) {
-            bail!("n{node} is already running");
-        }
-        let cmd = &self.commands[node];
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&cmd.log)
-            .with_context(|| format!("opening log {}", cmd.log.display()))?;
-        let mut command = tokio::process::Command::new(&cmd.program);
-        command
-            .args(&cmd.args)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .process_group(0)
-            .kill_on_drop(true);
-        die_with_parent(&mut command);
-        let mut child = command.spawn().with_context(|| format!("starting n{node} ({})", cmd.program.display()))?;
-        let pid = child.id().context("spawned node has no pid")?;
-        let stopping = Arc::new(AtomicBool::new(false));
-        let events = self.events.clone();
-        let asked = stopping.clone();
-        let exited = tokio::spawn(async move {
-            let status = child.wait().await;
-            let state = if asked.load(Ordering::SeqCst) {
-                ProcState::Stopped
-            } else {
-                ProcState::Crashed(match status {
-                    Ok(s) => describe_exit(s),
-                    Err(e) => format!("wait failed: {e}"),
-                })
-            };
-            let _ = events.send(ProcEvent { node, state }).await;
-        });
-        self.running[node] = Some(Running { pid, stopping, exited });
-        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Running });
-        Ok(())
-    }
-
-    pub fn start_all(&mut self) -> anyhow::Result<()> {
-        (0..self.len()).try_for_each(|i| self.start(i))
-    }
-
-    /// Adds a node (a twin) and returns its index; `start` runs it.
-    pub fn add(&mut self, command: NodeCommand) -> usize {
-        self.commands.push(command);
-        self.running.push(None);
-        self.commands.len() - 1
-    }
-
-    /// True while node `node`'s process exists (running or paused).
-    pub fn is_alive(&self, node: usize) -> bool {
-        self.running.get(node).and_then(|r| r.as_ref()).is_some_and(|r| !r.exited.is_finished())
-    }
-
-    /// SIGSTOP: the process freezes with its sockets open, as a hung node does.
-    pub fn pause(&self, node: usize) -> anyhow::Result<()> {
-        self.signal(node, libc::SIGSTOP)?;
-        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Paused });
-        Ok(())
-    }
-
-    /// SIGCONT after `pause`.
-    pub fn resume(&self, node: usize) -> anyhow::Result<()> {
-        self.signal(node, libc::SIGCONT)?;
-        let _ = self.events.try_send(ProcEvent { node, state: ProcState::Running });
-        Ok(())
-    }
-
-    /// SIGKILL, unannounced: the exit is reported as a crash.
-    pub fn crash(&self, node: usize) -> anyhow::Result<()> {
-        self.signal(node, libc::SIGKILL)
-    }
-
-    /// Clean shutdown of one node (SIGTERM; SIGKILL after `grace`).
-    pub async fn stop(&mut self, node: usize, grace: Duration) -> anyhow::Result<()> {
-        let Some(r) = self.running.get_mut(node).and_then(|r| r.take()) else {
-            bail!("n{node} is not running");
-        };
-        r.stopping.store(true, Ordering::SeqCst);
-        send_signal(r.pid, libc::SIGCONT);
-        send_signal(r.pid, libc::SIGTERM);
-        let mut exited = r.exited;
-        if tokio::time::timeout(grace, &mut exited).await.is_err() {
-            send_signal(r.pid, libc::SIGKILL);
-            let _ = exited.await;
-        }
-        Ok(())
-    }
-
-    /// Sends `signal` to node `node` if it is running.
-    pub fn signal(&self, node: usize, signal: i32) -> anyhow::Result<()> {
-        let Some(r) = self.running.get(node).and_then(|r| r.as_ref()).filter(|r| !r.exited.is_finished()) else {
-            bail!("n{node} is not running");
-        };
-        send_signal(r.pid, signal);
-        Ok(())
-    }
-
-    /// SIGTERM every node, wait up to `grace` for them to exit, then SIGKILL the rest.
-    pub async fn stop_all(&mut self, grace: Duration) {
-        for r in self.running.iter().flatten() {
-            r.stopping.store(true, Ordering::SeqCst);
-            send_signal(r.pid, libc::SIGCONT); // a paused node cannot handle SIGTERM
-            send_signal(r.pid, libc::SIGTERM);
-        }
-        let deadline = tokio::time::Instant::now() + grace;
-        for slot in self.running.iter_mut() {
-            let Some(r) = slot.take() else { continue };
-            let mut exited = r.exited;
-            if tokio::time::timeout_at(deadline, &mut exited).await.is_err() {
-                send_signal(r.pid, libc::SIGKILL);
-                let _ = exited.await;
-            }
-        }
-    }
-}
-
-impl Drop for Supervisor {
-    fn drop(&mut self) {
-        for r in self.running.iter().flatten() {
-            if !r.exited.is_finished() {
-                send_signal(r.pid, libc::SIGKILL);
-            }
-        }
-    }
-}
-
-fn describe_exit(s: std::process::ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (s.code(), s.signal()) {
-        (Some(c), _) => format!("exit code {c}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
-        _ => "exited".to_string(),
-    }
-}
-
-#[allow(unsafe_code)]
-fn send_signal(pid: u32, signal: i32) {
-    // SAFETY: kill(2) with a pid this supervisor spawned; no memory is touched.
-    unsafe {
-        libc::kill(pid as i32, signal);
-    }
-}
-
-/// Makes the child receive SIGKILL when this process dies, even by SIGKILL.
-#[allow(unsafe_code)]
-fn die_with_parent(command: &mut tokio::process::Command) {
-    let parent = std::process::id() as i32;
-    // SAFETY: the closure runs between fork and exec and only calls the
-    // async-signal-safe prctl(2), getppid(2) and _exit(2).
-    unsafe {
-        command.pre_exec(move || {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            // The parent may have died before prctl took effect.
-            if libc::getppid() != parent {
-                libc::_exit(1);
-            }
-            Ok(())
-        });
-    }
 }

@@ -93,13 +93,13 @@ async fn node_killed_with_sigkill_restarts_syncs_and_never_equivocates() {
 
     // Kill n1 at three different moments; each time it must come back and catch up.
     for round in 0..3 {
-        devnet.supervisor.signal(1, libc::SIGKILL).unwrap();
+        devnet.backend.crash(1).await.unwrap();
         let crashed =
             run_until(&mut devnet, &mut seen, |d, _| matches!(d.view.nodes[1].process, Some(ProcState::Crashed(_))))
                 .await;
         assert!(crashed, "round {round}: n1 was not seen crashing");
         let before = devnet.view.nodes.iter().map(|n| n.finalized.epoch).max().unwrap();
-        devnet.supervisor.start(1).unwrap();
+        devnet.backend.start(1).await.unwrap();
         let caught_up = run_until(&mut devnet, &mut seen, |d, _| {
             let n1 = &d.view.nodes[1];
             n1.is_running() && n1.finalized.epoch >= before + 2
@@ -237,7 +237,7 @@ async fn a_tendermint_cluster_killed_all_at_once_resumes_and_keeps_committing() 
         assert!(run_until(&mut devnet, &mut seen, |d, _| highest(d) >= target).await, "round {round}: no progress");
         // Heights come every few ms: the kill lands with blocks committed after the last fsync of redb.
         for n in 0..4 {
-            devnet.supervisor.signal(n, libc::SIGKILL).unwrap();
+            devnet.backend.crash(n).await.unwrap();
         }
         let all_down = run_until(&mut devnet, &mut seen, |d, _| {
             d.view.nodes.iter().all(|n| matches!(n.process, Some(ProcState::Crashed(_))))
@@ -246,7 +246,7 @@ async fn a_tendermint_cluster_killed_all_at_once_resumes_and_keeps_committing() 
         assert!(all_down, "round {round}: not every node was seen crashing");
         let before = highest(&devnet);
         for n in 0..4 {
-            devnet.supervisor.start(n).unwrap();
+            devnet.backend.start(n).await.unwrap();
         }
         let resumed = run_until(&mut devnet, &mut seen, |d, _| {
             d.view.nodes.iter().all(|n| n.is_running() && n.finalized.epoch >= before + 10)

@@ -5,6 +5,7 @@
 mod chaos;
 mod cli;
 mod cluster;
+mod docker;
 mod load_run;
 mod ownership;
 mod procs;

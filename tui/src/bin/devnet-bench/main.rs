@@ -84,7 +84,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 }
 
 fn cluster_cpu(d: &Devnet) -> f64 {
-    (0..d.supervisor.len()).filter_map(|i| d.supervisor.pid(i)).map(cpu_seconds).sum()
+    (0..d.backend.len()).filter_map(|i| d.backend.pid(i)).map(cpu_seconds).sum()
 }
 
 fn highest_finalized(d: &Devnet) -> u64 {
