@@ -115,6 +115,16 @@ fn tendermint_replay() {
     replay(run_seed);
 }
 
+/// Found by the 10,000-seed soak: a precommit signed just before a crash
+/// never reached the others, and the restarted node never sent it again, so
+/// height 4 stalled with 65 of the 67 stake it needed (`resume_protected_round`).
+#[test]
+fn tendermint_soak_seed_1008510_a_vote_signed_before_a_crash_is_sent_again() {
+    if let Err(e) = run_seed(1_008_510) {
+        panic!("{e}");
+    }
+}
+
 /// `SIM_SEEDS=N cargo test tendermint_soak` runs N seeds past the default sweep.
 #[test]
 fn tendermint_soak() {

@@ -10,7 +10,9 @@
 use super::engine::Tendermint;
 use super::evidence::verify_evidence;
 use super::protection::Protection;
-use super::types::{Evidence, decode_committed};
+use super::types::{Evidence, Vote, VoteData, VoteType, decode_committed};
+use super::votes::Added;
+use super::wire::Message;
 use crate::consensus::engine::*;
 
 fn corrupt(table: Table, detail: String) -> RestoreError {
@@ -83,6 +85,29 @@ impl Tendermint {
         self.pol = p.pol.clone();
         for v in p.pol.clone() {
             let _ = self.votes.add(v);
+        }
+        // R12/R13: the votes signed at this round before the crash may never
+        // have reached anyone (the record is written before a signature
+        // leaves), and the round may never come back to the step that would
+        // send them again. Signed again (ed25519 is deterministic: the same
+        // vote, never another), counted, and kept with the own messages the
+        // rebroadcast re-sends; the 10,000-seed soak found a height stalled
+        // for want of one such precommit (seed 1008510).
+        let Some((me, key)) = self.key.clone() else { return };
+        if !matches!(self.behaviour, Behaviour::Honest | Behaviour::Selfish | Behaviour::Withhold { .. }) {
+            return;
+        }
+        let (height, round) = (self.protection.height, self.protection.round);
+        for kind in [VoteType::Prevote, VoteType::Precommit] {
+            let Some(value) = self.protection.signed_vote(height, round, kind) else { continue };
+            let v = Vote::sign(&key, me, VoteData { kind, height, round, value });
+            if let Added::Conflict(_) = self.votes.add(v) {
+                continue; // cannot happen: the record is what was signed
+            }
+            if kind == VoteType::Precommit {
+                self.last_precommit.insert(me, height);
+            }
+            self.own.push((round, Message::Vote(v)));
         }
     }
 }
