@@ -53,11 +53,14 @@ pub struct TxSample {
     pub messages_sent: Vec<u64>,
 }
 
-/// Figures of a load this devnet runs (from the load generator).
-#[derive(Clone, Debug, Default, PartialEq)]
+/// Figures of a load this devnet runs (from the load generator). Kept as
+/// they are in a run's record (`run_record`): `final` on the wire.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct LoadFigures {
     pub rate: f64,
     pub submitted: u64,
+    #[serde(rename = "final")]
     pub final_: u64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,

@@ -155,7 +155,7 @@ pub fn render(dir: &Path) -> Result<String, String> {
             points: final_per_second(&samples),
         }];
         add("tps", "Transfers final per second", "tx/s", tps, false);
-        let latency = |f: fn(&crate::run_record::samples::LoadSample) -> Option<f64>| {
+        let latency = |f: fn(&crate::cluster::txs::LoadFigures) -> Option<f64>| {
             samples.iter().map(|s| (secs(s.t_ms), s.load.as_ref().and_then(f))).collect::<Vec<_>>()
         };
         let lat = vec![

@@ -36,27 +36,13 @@ pub struct NodeSample {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LoadSample {
-    pub rate: f64,
-    pub submitted: u64,
-    #[serde(rename = "final")]
-    pub final_: u64,
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub t_ms: u64,
     pub slot: u64,
     pub nodes: Vec<NodeSample>,
     pub failed_rounds: u64,
-    pub load: Option<LoadSample>,
+    pub load: Option<LoadFigures>,
     pub alarms: u64,
-}
-
-fn load(l: &LoadFigures) -> LoadSample {
-    LoadSample { rate: l.rate, submitted: l.submitted, final_: l.final_, p50_ms: l.p50_ms, p99_ms: l.p99_ms }
 }
 
 impl Sample {
@@ -92,7 +78,7 @@ impl Sample {
             slot,
             nodes,
             failed_rounds,
-            load: view.txs.load.as_ref().map(load),
+            load: view.txs.load.clone(),
             alarms: view.alarms.len() as u64,
         }
     }

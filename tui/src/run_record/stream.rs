@@ -73,10 +73,6 @@ fn link_json(l: &LinkView) -> Value {
     json!({"blocked": l.blocked, "delay_ms": l.delay_ms, "jitter_ms": l.jitter_ms, "loss": l.loss, "drop": l.drop_kinds})
 }
 
-fn load_json(l: &LoadFigures) -> Value {
-    json!({"rate": l.rate, "submitted": l.submitted, "final": l.final_, "p50_ms": l.p50_ms, "p99_ms": l.p99_ms})
-}
-
 fn proc_state(s: &ProcState) -> Value {
     match s {
         ProcState::Crashed(how) => json!({"state": "crashed", "how": how}),
@@ -96,7 +92,7 @@ pub fn encode(at_ms: u64, item: &Recorded, ids: &[String]) -> Value {
             json!({"kind": "log", "node": node, "log": log_kind_name(*kind), "text": text})
         }
         Recorded::Alarm { kind, detail } => json!({"kind": "alarm", "alarm": kind, "detail": detail}),
-        Recorded::Load(l) => json!({"kind": "load", "load": l.as_ref().map(load_json)}),
+        Recorded::Load(l) => json!({"kind": "load", "load": l}),
         Recorded::NodeAdded(n) => json!({"kind": "node_added", "entry": n}),
     };
     v["at_ms"] = at_ms.into();
@@ -200,16 +196,7 @@ pub fn decode(line: &str) -> Result<Line, String> {
             Recorded::Log { node: v["node"].as_u64().map(|n| n as usize), kind, text: text(&v, "text")? }
         }
         "alarm" => Recorded::Alarm { kind: text(&v, "alarm")?, detail: text(&v, "detail")? },
-        "load" => Recorded::Load(match &v["load"] {
-            Value::Null => None,
-            l => Some(LoadFigures {
-                rate: l["rate"].as_f64().unwrap_or(0.0),
-                submitted: l["submitted"].as_u64().unwrap_or(0),
-                final_: l["final"].as_u64().unwrap_or(0),
-                p50_ms: l["p50_ms"].as_f64(),
-                p99_ms: l["p99_ms"].as_f64(),
-            }),
-        }),
+        "load" => Recorded::Load(serde_json::from_value(v["load"].clone()).map_err(|e| format!("`load`: {e}"))?),
         "node_added" => Recorded::NodeAdded(
             serde_json::from_value(field(&v, "entry")?.clone()).map_err(|e| format!("`entry`: {e}"))?,
         ),
