@@ -28,7 +28,6 @@ const FRAME: Duration = Duration::from_millis(100);
 const TAIL_BYTES: u64 = 16 * 1024;
 /// The full-screen node log reads this much of the file's end.
 const VIEWER_BYTES: u64 = 2 * 1024 * 1024;
-const VIEWER_LINES: usize = 20_000;
 const TAIL_EVERY: Duration = Duration::from_millis(500);
 
 /// Reads key presses and mouse events on a plain thread; stops when the receiver is gone.
@@ -57,13 +56,13 @@ pub(crate) fn spawn_key_reader() -> mpsc::Receiver<TermEvent> {
 
 /// The last lines of a file (reading at most `TAIL_BYTES` from its end).
 pub fn tail_lines(path: &Path, max_lines: usize) -> Vec<String> {
-    tail_of(path, TAIL_BYTES, max_lines)
+    tail_file(path, TAIL_BYTES, max_lines)
 }
 
 /// The last `max_lines` lines within the last `max_bytes` of a file.
 /// Hand-written (docs/hand-written.md): one seek and read per poll; a file
 /// watcher crate would add a thread and platform back ends for nothing.
-fn tail_of(path: &Path, max_bytes: u64, max_lines: usize) -> Vec<String> {
+pub(crate) fn tail_file(path: &Path, max_bytes: u64, max_lines: usize) -> Vec<String> {
     let Ok(mut f) = std::fs::File::open(path) else { return vec![format!("(cannot open {})", path.display())] };
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     let mut buf = Vec::new();
@@ -90,9 +89,88 @@ pub fn bounds(view: &ClusterView, now_ms: u64, width: u16) -> Bounds {
     }
 }
 
+/// What the dashboard draws and acts on: the devnet this process runs
+/// (`Devnet`), or one running elsewhere (`attach::Attached`). The keys, the
+/// panes and the command bar are the same for both.
+pub(crate) trait Source {
+    type Input;
+    fn view(&self) -> &ClusterView;
+    fn view_mut(&mut self) -> &mut ClusterView;
+    /// The clock the view is drawn at (unix ms).
+    fn now_ms(&self) -> u64;
+    /// Where the command bar's history is kept.
+    fn history_path(&self) -> std::path::PathBuf;
+    /// The next thing that changes the view; cancel-safe (a `select!` branch).
+    async fn recv(&mut self) -> Option<Self::Input>;
+    async fn handle(&mut self, input: Self::Input);
+    /// One fault, in the words of `devnet inject`.
+    async fn inject(&mut self, words: &[String]) -> Result<String, String>;
+    /// Once a frame, after the view's own tick.
+    fn frame(&mut self) {}
+    /// The end of a node's log: `full` for the full-screen viewer, else the detail's tail.
+    async fn node_log(&mut self, node: usize, full: bool) -> Vec<String>;
+}
+
+pub(crate) enum DevnetInput {
+    Event(crate::cluster::ClusterEvent),
+    Control(crate::control::ControlReq),
+}
+
+impl Source for Devnet {
+    type Input = DevnetInput;
+    fn view(&self) -> &ClusterView {
+        &self.view
+    }
+    fn view_mut(&mut self) -> &mut ClusterView {
+        &mut self.view
+    }
+    fn now_ms(&self) -> u64 {
+        now_ms()
+    }
+    fn history_path(&self) -> std::path::PathBuf {
+        history::path(&self.dir.root)
+    }
+    async fn recv(&mut self) -> Option<DevnetInput> {
+        tokio::select! {
+            Some(ev) = self.events.recv() => Some(DevnetInput::Event(ev)),
+            Some(req) = self.control.recv() => Some(DevnetInput::Control(req)),
+            else => None,
+        }
+    }
+    async fn handle(&mut self, input: DevnetInput) {
+        match input {
+            DevnetInput::Event(ev) => self.apply(ev),
+            DevnetInput::Control(req) => self.handle_control(req).await,
+        }
+    }
+    async fn inject(&mut self, words: &[String]) -> Result<String, String> {
+        Devnet::inject(self, words).await
+    }
+    fn frame(&mut self) {
+        self.sample(now_ms());
+    }
+    async fn node_log(&mut self, node: usize, full: bool) -> Vec<String> {
+        let path = self.dir.log_path(node);
+        if full { tail_file(&path, VIEWER_BYTES, VIEWER_LINES) } else { tail_lines(&path, DETAIL_LINES) }
+    }
+}
+
+/// Log lines the node detail shows.
+pub(crate) const DETAIL_LINES: usize = 200;
+/// Log lines the full-screen viewer shows.
+pub(crate) const VIEWER_LINES: usize = 20_000;
+
 /// `mouse`: capture the mouse (clicks focus panes and select rows); off
 /// (`--no-mouse`), the terminal keeps it and text selection works.
 pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Result<()> {
+    let result = run_on(&mut devnet, keymap, mouse).await;
+    eprintln!("stopping {} nodes...", devnet.view.nodes.len());
+    devnet.shutdown().await;
+    result
+}
+
+/// The dashboard on `src` until the user quits; the terminal is restored after.
+pub(crate) async fn run_on<S: Source>(src: &mut S, keymap: KeyMap, mouse: bool) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     if mouse {
         // ratatui's panic hook restores the terminal but knows nothing of mouse capture.
@@ -103,7 +181,7 @@ pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Res
         }));
         let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     }
-    let result = event_loop(&mut terminal, &mut devnet, &keymap).await;
+    let result = event_loop(&mut terminal, src, &keymap).await;
     // Blank the alternate screen before leaving it: tmux, restoring the
     // normal screen after the window grew, shows the alternate screen's top
     // rows in the added space, and those must not be the dashboard.
@@ -112,8 +190,6 @@ pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Res
         let _ = ratatui::crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     }
     ratatui::restore();
-    eprintln!("stopping {} nodes...", devnet.view.nodes.len());
-    devnet.shutdown().await;
     result
 }
 
@@ -121,21 +197,21 @@ pub async fn run(mut devnet: Devnet, keymap: KeyMap, mouse: bool) -> anyhow::Res
 /// while open (but Ctrl-C), and a fault it submits stays in it with the error
 /// when the devnet refuses it; in the normal mode Space marks and the fault
 /// letters act. Returns whether the key was used here.
-async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
+async fn fault_key<S: Source>(k: KeyEvent, ui: &mut UiState, src: &mut S) -> bool {
     if k.kind != KeyEventKind::Press {
         return false;
     }
     if let Some(bar) = &mut ui.prompt {
-        let ids: Vec<String> = devnet.view.nodes.iter().map(|n| n.id.clone()).collect();
-        let cx = Context { nodes: &ids, engine: &devnet.view.engine, history: &ui.prompt_history };
+        let ids: Vec<String> = src.view().nodes.iter().map(|n| n.id.clone()).collect();
+        let cx = Context { nodes: &ids, engine: &src.view().engine, history: &ui.prompt_history };
         match bar.key(k, &cx) {
             Outcome::Ignored => return false,
             Outcome::Kept => {}
             Outcome::Close => ui.prompt = None,
-            Outcome::Submit(words) => match devnet.inject(&words).await {
+            Outcome::Submit(words) => match src.inject(&words).await {
                 Ok(_) => {
                     history::push(&mut ui.prompt_history, &words.join(" "));
-                    history::save(&history::path(&devnet.dir.root), &ui.prompt_history);
+                    history::save(&src.history_path(), &ui.prompt_history);
                     ui.prompt = None;
                 }
                 Err(e) => bar.refused(e),
@@ -151,8 +227,8 @@ async fn fault_key(k: KeyEvent, ui: &mut UiState, devnet: &mut Devnet) -> bool {
         ui.toggle_mark();
         return true;
     }
-    match fault_action(c, &ui.targets(), &devnet.view) {
-        Some(FaultAction::Inject(w)) => inject(devnet, &w).await,
+    match fault_action(c, &ui.targets(), src.view()) {
+        Some(FaultAction::Inject(w)) => inject(src, &w).await,
         Some(FaultAction::Prompt(text)) => ui.prompt = Some(CommandBar::new(text)),
         None => return false,
     }
@@ -178,31 +254,33 @@ pub fn selection(
 }
 
 /// `y`: `selection` to the clipboard (OSC 52); said in the event log.
-fn copy_selection(what_text: Option<(String, String)>, devnet: &mut Devnet) {
+fn copy_selection<S: Source>(what_text: Option<(String, String)>, src: &mut S) {
     let Some((what, text)) = what_text else { return };
     let line = match crate::clipboard::copy(&text) {
         Ok(()) => format!("copied {what} {text} to the clipboard (OSC 52)"),
         Err(e) => format!("could not copy {what} {text}: {e}"),
     };
-    devnet.view.log(now_ms(), None, LogKind::Info, line);
+    let now = src.now_ms();
+    src.view_mut().log(now, None, LogKind::Info, line);
 }
 
 /// Injects through the one executor; a refused fault is logged with the reason.
-async fn inject(devnet: &mut Devnet, words: &[String]) {
-    if let Err(e) = devnet.inject(words).await {
-        devnet.view.log(now_ms(), None, LogKind::Warning, format!("fault `{}` not injected: {e}", words.join(" ")));
+async fn inject<S: Source>(src: &mut S, words: &[String]) {
+    if let Err(e) = src.inject(words).await {
+        let now = src.now_ms();
+        src.view_mut().log(now, None, LogKind::Warning, format!("fault `{}` not injected: {e}", words.join(" ")));
     }
 }
 
-async fn event_loop(
+async fn event_loop<S: Source>(
     terminal: &mut ratatui::DefaultTerminal,
-    devnet: &mut Devnet,
+    src: &mut S,
     keymap: &KeyMap,
 ) -> anyhow::Result<()> {
     let mut keys = spawn_key_reader();
     let mut ui = UiState {
         theme: Theme::from_env_value(std::env::var("NO_COLOR").ok().as_deref()),
-        prompt_history: history::load(&history::path(&devnet.dir.root)),
+        prompt_history: history::load(&src.history_path()),
         keys: keymap.clone(),
         ..Default::default()
     };
@@ -217,7 +295,7 @@ async fn event_loop(
         tokio::select! {
             Some(term) = keys.recv() => match term {
                 TermEvent::Mouse(m) => {
-                    let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
+                    let (view, now) = frozen.as_ref().map_or((src.view(), src.now_ms()), |(v, t)| (v, *t));
                     let size = terminal.size()?;
                     let areas = ui::areas(ratatui::layout::Rect::new(0, 0, size.width, size.height), view, &ui);
                     if let Some(a) = ui::mouse::on_mouse(m, &areas, &mut ui, view.nodes.len()) {
@@ -229,19 +307,19 @@ async fn event_loop(
                     // Text entry takes keys as typed; elsewhere the user's remaps apply.
                     let typing = ui.prompt.is_some() || ui.mode() == Mode::Filter;
                     let Some(k) = (if typing { Some(k) } else { keymap.translate(k) }) else { continue };
-                    if fault_key(k, &mut ui, devnet).await {
+                    if fault_key(k, &mut ui, src).await {
                         dirty = true;
                     } else if let Some(a) = action_for(k, ui.mode()) {
-                        let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
+                        let (view, now) = frozen.as_ref().map_or((src.view(), src.now_ms()), |(v, t)| (v, *t));
                         let size = terminal.size()?;
                         ui.update(a, bounds(view, now, size.width));
                         if std::mem::take(&mut ui.copy_requested) {
                             let size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
                             let what = selection(view, &ui, now, size);
-                            copy_selection(what, devnet);
+                            copy_selection(what, src);
                         }
                         match (ui.frozen, frozen.is_some()) {
-                            (true, false) => frozen = Some((devnet.view.clone(), now_ms())),
+                            (true, false) => frozen = Some((src.view().clone(), src.now_ms())),
                             (false, true) => frozen = None,
                             _ => {}
                         }
@@ -250,17 +328,14 @@ async fn event_loop(
                 }
                 _ => {}
             },
-            Some(ev) = devnet.events.recv() => {
-                devnet.apply(ev);
-                dirty |= frozen.is_none();
-            }
-            Some(req) = devnet.control.recv() => {
-                devnet.handle_control(req).await;
+            Some(input) = src.recv() => {
+                src.handle(input).await;
                 dirty |= frozen.is_none();
             }
             _ = frame.tick() => {
-                dirty |= frozen.is_none() && devnet.view.tick(now_ms());
-                devnet.sample(now_ms());
+                let now = src.now_ms();
+                dirty |= frozen.is_none() && src.view_mut().tick(now);
+                src.frame();
                 let want = match ui.viewer {
                     Some(ui::state::Viewer { source: ui::state::ViewerSource::NodeLog(i), .. }) => Some((i, true)),
                     _ if ui.detail => Some((ui.selected, false)),
@@ -269,13 +344,12 @@ async fn event_loop(
                 if let Some((node, full)) = want
                     && tail_read.is_none_or(|(n, f, t)| n != node || f != full || t.elapsed() >= TAIL_EVERY)
                 {
-                    let path = devnet.dir.log_path(node);
-                    log_tail = if full { tail_of(&path, VIEWER_BYTES, VIEWER_LINES) } else { tail_lines(&path, 200) };
+                    log_tail = src.node_log(node, full).await;
                     tail_read = Some((node, full, Instant::now()));
                     dirty = true;
                 }
                 if dirty || last_draw.elapsed() >= Duration::from_secs(1) {
-                    let (view, now) = frozen.as_ref().map_or((&devnet.view, now_ms()), |(v, t)| (v, *t));
+                    let (view, now) = frozen.as_ref().map_or((src.view(), src.now_ms()), |(v, t)| (v, *t));
                     terminal.draw(|f| ui::draw(f, view, &ui, now, &log_tail))?;
                     dirty = false;
                     last_draw = Instant::now();

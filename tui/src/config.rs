@@ -4,6 +4,9 @@
 //! devnet. Errors name the file, the line and the key, and say what was
 //! expected; unknown keys are errors too (a typo must not be silently ignored).
 
+mod netns;
+pub use netns::Netns;
+
 use crate::supervisor::BackendKind;
 use devnet_node::chain::spec::{ForkChoiceRule, LedgerParams, PowParams, TendermintParams};
 use serde::Deserialize;
@@ -38,7 +41,17 @@ pub struct DevnetConfig {
     /// What runs the nodes: local processes or docker containers. Not a
     /// chain setting: a cluster may resume on another backend.
     pub backend: BackendKind,
+    /// Where the orchestrator's control endpoint listens (`control`, or
+    /// `devnet up --control`): 127.0.0.1 on a free port by default; another
+    /// address lets `devnet attach` reach it from elsewhere.
+    pub control: std::net::SocketAddr,
+    /// `[netns]`: the local backend runs each node in a network namespace of its own.
+    pub netns: Option<Netns>,
 }
+
+/// The control endpoint's default: loopback only, a free port.
+pub const DEFAULT_CONTROL: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0);
 
 pub const DEFAULT_STAKE: u64 = 32;
 
@@ -77,6 +90,8 @@ pub(crate) struct Raw {
     base_port: Option<Spanned<i64>>,
     genesis_delay_ms: Option<Spanned<i64>>,
     backend: Option<Spanned<String>>,
+    control: Option<Spanned<String>>,
+    netns: Option<Spanned<netns::RawNetns>>,
     tendermint: Option<Spanned<RawTendermint>>,
     pow: Option<Spanned<RawPow>>,
     ledger: Option<Spanned<RawLedger>>,
@@ -199,6 +214,8 @@ impl Raw {
             base_port: self.base_port.or(base.base_port),
             genesis_delay_ms: self.genesis_delay_ms.or(base.genesis_delay_ms),
             backend: self.backend.or(base.backend),
+            control: self.control.or(base.control),
+            netns: over_table(self.netns, base.netns, netns::RawNetns::over),
             tendermint: over_table(self.tendermint, base.tendermint, RawTendermint::over),
             pow: over_table(self.pow, base.pow, RawPow::over),
             ledger: over_table(self.ledger, base.ledger, RawLedger::over),
@@ -381,6 +398,30 @@ impl DevnetConfig {
                 err(Some(s.span()), format!("`backend` must be {names}, found {:?}", s.get_ref()))
             })?,
         };
+        let control = match &raw.control {
+            None => DEFAULT_CONTROL,
+            Some(s) => s.get_ref().parse().map_err(|_| {
+                let found = s.get_ref();
+                err(
+                    Some(s.span()),
+                    format!("`control` must be an address with a port, such as \"0.0.0.0:7700\", found {found:?}"),
+                )
+            })?,
+        };
+        let netns = match &raw.netns {
+            None => None,
+            Some(_) if backend != BackendKind::Local => {
+                let s = raw.backend.as_ref().map(|s| s.span());
+                return Err(err(
+                    s,
+                    format!(
+                        "`[netns]` is for the local backend; `{}` gives each node its own network already",
+                        backend.as_str()
+                    ),
+                ));
+            }
+            Some(t) => Some(netns::validate(t, nodes, err)?),
+        };
         let stake = match &raw.stake {
             None => vec![DEFAULT_STAKE; nodes],
             Some(s) => {
@@ -551,6 +592,8 @@ impl DevnetConfig {
             pow,
             ledger,
             backend,
+            control,
+            netns,
         })
     }
 }

@@ -14,7 +14,7 @@ use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
 use crate::run_record::stream::Recorded;
 use crate::run_record::{self, RunRecord, RunSetup};
-use crate::supervisor::{Backend, BackendKind, DockerBackend, NodeCommand, Supervisor, node_binary};
+use crate::supervisor::{Backend, BackendKind, DockerBackend, NodeAddrs, NodeCommand, Supervisor, node_binary};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -75,8 +75,20 @@ impl Devnet {
         let n = dir.nodes.nodes.len();
         let mut backend: Box<dyn Backend> = match cfg.backend {
             BackendKind::Local => {
+                if let Some(ns) = &cfg.netns {
+                    ns.check()?;
+                    let addrs = (0..n).map(|i| ns.addrs(i)).map(|(grpc, m)| NodeAddrs { grpc, metrics: Some(m) });
+                    dir.set_addrs(&addrs.collect::<Vec<_>>())?;
+                }
                 let commands = (0..n).map(|i| node_command(&dir, &program, i, seed)).collect();
-                Box::new(Supervisor::new(commands, proc_tx))
+                let s = Supervisor::new(commands, proc_tx);
+                Box::new(match &cfg.netns {
+                    Some(ns) => s.with_netns(ns.clone()),
+                    None => s,
+                })
+            }
+            BackendKind::Docker if cfg.netns.is_some() => {
+                anyhow::bail!("`[netns]` is for the local backend; docker gives each node its own network already")
             }
             BackendKind::Docker => {
                 let p = DockerBackend::prepare(&dir.spec.name, &dir.root, &program, proc_tx).await?;
@@ -108,7 +120,7 @@ impl Devnet {
             }
         })];
         let (control_tx, control) = mpsc::channel(16);
-        let (addr, server) = control::serve(token.clone(), control_tx).await?;
+        let (addr, server) = control::serve(cfg.control, &dir.root, token.clone(), control_tx).await?;
         tasks.push(server);
         // Written whole (tmp + rename), so `devnet status` never reads half an address.
         let tmp = dir.control_addr_path().with_extension("addr.tmp");
@@ -270,7 +282,29 @@ impl Devnet {
                 let r = self.inject(&words).await;
                 let _ = reply.send(r);
             }
+            ControlReq::Watch(reply) => {
+                let _ = reply.send(self.watch());
+            }
         }
+    }
+
+    /// A new watcher of the view (`devnet attach`): the run's start, the
+    /// record so far and every line from now on. Needs the run's record.
+    fn watch(&mut self) -> Result<control::WatchStart, String> {
+        let Some(r) = &mut self.record else {
+            return Err("this devnet keeps no record of its run (see its event log), so its view cannot be sent".into());
+        };
+        let read = |file: &str| run_record::read(&r.dir, file);
+        let (genesis_json, nodes_json) = (read(run_record::GENESIS)?, read(run_record::NODES)?);
+        let start = devnet_proto::v1::RunStart {
+            genesis_json,
+            nodes_json,
+            started_ms: r.started_ms,
+            now_ms: now_ms(),
+            cluster_dir: self.dir.root.display().to_string(),
+        };
+        let (history, live) = r.watch(control::WATCH_QUEUE)?;
+        Ok(control::WatchStart { start, history, live })
     }
 
     pub(crate) fn spawn_watcher(&mut self, node: usize) {

@@ -44,6 +44,9 @@ base_port = {base_port}
 genesis_delay_ms = {genesis_delay_ms}
 # What runs the nodes: "local" (processes on loopback) or "docker" (a container each).
 backend = "{backend}"
+# Where devnet's control endpoint listens (status, inject, attach): TLS, the cluster token.
+# 127.0.0.1 on a free port by default; "0.0.0.0:7700" lets `devnet attach` reach it from elsewhere.
+control = "{control}"
 
 [ledger]
 # Test accounts funded at genesis (keys derived from the genesis seed).
@@ -86,6 +89,12 @@ tx_ttl_ms = {tx_ttl_ms}
 # retarget_window = {retarget_window}
 # Leading zero bits of the sha256 puzzle per block.
 # puzzle_bits = {puzzle_bits}
+
+# Only with backend = "local", as root: node i runs in network namespace names[i]
+# (made with `ip netns add`), reached at ips[i], an address it has there.
+# [netns]
+# names = ["dn0", "dn1", "dn2", "dn3"]
+# ips = ["10.214.0.10", "10.214.0.11", "10.214.0.12", "10.214.0.13"]
 "#,
         name = d.name,
         engines = crate::config::ENGINES.join(", "),
@@ -96,6 +105,7 @@ tx_ttl_ms = {tx_ttl_ms}
         base_port = d.base_port,
         genesis_delay_ms = d.genesis_delay_ms,
         backend = d.backend.as_str(),
+        control = d.control,
         accounts = l.accounts,
         balance = l.balance,
         max_block_txs = l.max_block_txs,
@@ -171,6 +181,19 @@ mod tests {
             });
             assert_eq!(got, want, "{engine}");
         }
+    }
+
+    /// The commented `[netns]` example is valid as written.
+    #[test]
+    fn the_commented_netns_example_parses() {
+        let text = template();
+        let at = text.find("# [netns]\n").unwrap();
+        let open: String = text[at..].lines().map(|l| l.trim_start_matches("# ")).collect::<Vec<_>>().join("\n");
+        let cfg = DevnetConfig::parse(&format!("{}{open}\n", &text[..at]), &file()).unwrap();
+        let ns = cfg.netns.unwrap();
+        assert_eq!(ns.names, ["dn0", "dn1", "dn2", "dn3"]);
+        assert_eq!(ns.addrs(1).0.to_string(), "10.214.0.11:7000");
+        assert_eq!(ns.addrs(5).0.to_string(), "10.214.0.11:7001", "a twin: its node's host, the next port");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 pub mod alarms;
 pub mod app;
+pub mod attach;
 pub mod chaos;
 pub mod clipboard;
 pub mod cluster;

@@ -152,6 +152,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Open the dashboard of a devnet running elsewhere, through its control endpoint
+    /// (`devnet up --control 0.0.0.0:7700` there): TLS pinned to the cluster's control.pem,
+    /// the cluster's token. Copy `token` and `control.pem` from its cluster directory.
+    Attach {
+        /// The control endpoint, HOST:PORT (what `control.addr` says there, with a reachable host).
+        addr: String,
+        /// The cluster's `token` file.
+        #[arg(long)]
+        token_file: PathBuf,
+        /// The cluster's `control.pem` (default: control.pem beside the token file).
+        #[arg(long)]
+        cert: Option<PathBuf>,
+        /// Print the view once as `devnet status --json` does, with no terminal.
+        #[arg(long)]
+        json: bool,
+        /// Leave the mouse to the terminal (text selection works; no clicking on panes).
+        #[arg(long)]
+        no_mouse: bool,
+    },
     /// Show the running devnet: the same object as the headless summary with --json.
     Status {
         #[command(flatten)]
@@ -178,6 +197,10 @@ enum Command {
         /// `backend`, else local). Docker builds the node image first when it is missing.
         #[arg(long)]
         backend: Option<BackendKind>,
+        /// Where the control endpoint listens (default: the config's `control`, else
+        /// 127.0.0.1 on a free port). 0.0.0.0:PORT lets `devnet attach` reach it from elsewhere.
+        #[arg(long, value_name = "ADDR")]
+        control: Option<std::net::SocketAddr>,
         /// No terminal UI: print a status line per second (or JSON lines with --json).
         #[arg(long)]
         headless: bool,
@@ -445,6 +468,25 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Ok(2)
             }
         },
+        Command::Attach { addr, token_file, cert, json, no_mouse } => {
+            let cert = cert.unwrap_or_else(|| {
+                token_file.parent().unwrap_or(std::path::Path::new(".")).join(devnet::control::tls::CA_FILE)
+            });
+            let mut attached = match devnet::attach::Attached::open(&addr, &token_file, &cert).await {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("devnet attach: {e:#}");
+                    return Ok(2);
+                }
+            };
+            if json {
+                attached.catch_up().await?;
+                let _ = writeln!(std::io::stdout(), "{}", attached.summary());
+                return Ok(0);
+            }
+            let keymap = devnet::keymap::KeyMap::load().map_err(anyhow::Error::msg)?;
+            attached.run(keymap, !no_mouse).await.map(|()| 0)
+        }
         Command::Replay { run, at, json } => {
             let mut replay = match devnet::replay::Replay::open(&run) {
                 Ok(r) => r,
@@ -611,10 +653,13 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
-        Command::Up { config, engine, data_dir, fresh, backend, headless, duration, json, no_mouse } => {
+        Command::Up { config, engine, data_dir, fresh, backend, control, headless, duration, json, no_mouse } => {
             let (mut cfg, source) = devnet::config_file::pick(config.as_deref(), engine.as_deref())?;
             if let Some(b) = backend {
                 cfg.backend = b;
+            }
+            if let Some(c) = control {
+                cfg.control = c;
             }
             if source == devnet::config_file::Source::Defaults {
                 eprintln!("{}", devnet::config_file::defaults_notice(&cfg));

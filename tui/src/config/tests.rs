@@ -49,6 +49,35 @@ fn backend_defaults_to_local_and_a_scenario_may_override_it() {
 }
 
 #[test]
+fn control_defaults_to_loopback_and_takes_an_address() {
+    assert_eq!(parse("").unwrap().control, DEFAULT_CONTROL);
+    assert_eq!(parse("control = \"0.0.0.0:7700\"").unwrap().control.to_string(), "0.0.0.0:7700");
+    assert_eq!(
+        parse("nodes = 4\ncontrol = \"0.0.0.0\"").unwrap_err(),
+        "devnet.toml:2: `control` must be an address with a port, such as \"0.0.0.0:7700\", found \"0.0.0.0\""
+    );
+}
+
+#[test]
+fn netns_needs_one_name_and_one_address_per_node_on_the_local_backend() {
+    let ok = "nodes = 2\n[netns]\nnames = [\"a\", \"b\"]\nips = [\"10.0.0.1\", \"10.0.0.2\"]\n";
+    let ns = parse(ok).unwrap().netns.unwrap();
+    assert_eq!((ns.name(0), ns.name(3)), ("a", "b"));
+    let e = parse("nodes = 2\n[netns]\nnames = [\"a\"]\nips = [\"10.0.0.1\", \"10.0.0.2\"]\n").unwrap_err();
+    assert_eq!(e, "devnet.toml:3: `netns.names` must have one entry per node (2), found 1");
+    let e = parse("nodes = 2\n[netns]\nnames = [\"a\", \"b\"]\nips = [\"10.0.0.1\", \"ten\"]\n").unwrap_err();
+    assert_eq!(e, "devnet.toml:4: `netns.ips`: expected an IP address such as \"10.214.0.10\", found \"ten\"");
+    let e = parse("nodes = 2\n[netns]\nnames = [\"a\", \"../b\"]\nips = [\"10.0.0.1\", \"10.0.0.2\"]\n").unwrap_err();
+    assert!(e.contains("is not a namespace name"), "{e}");
+    let e = parse("nodes = 2\n[netns]\nnames = [\"a\", \"b\"]\nips = [\"10.0.0.1\", \"10.0.0.1\"]\n").unwrap_err();
+    assert!(e.contains("10.0.0.1 is given twice"), "{e}");
+    let e = parse("nodes = 2\n[netns]\nnames = [\"a\", \"b\"]\n").unwrap_err();
+    assert!(e.contains("needs both `names` and `ips`"), "{e}");
+    let e = parse(&format!("backend = \"docker\"\n{ok}")).unwrap_err();
+    assert!(e.starts_with("devnet.toml:1: `[netns]` is for the local backend"), "{e}");
+}
+
+#[test]
 fn syntax_type_and_unknown_key_errors_name_the_line() {
     let e = parse("nodes = 4\nslot_ms = \"fast\"").unwrap_err();
     assert_eq!(e, "devnet.toml:2: `slot_ms`: invalid type: string \"fast\", expected an integer");

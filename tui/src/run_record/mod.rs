@@ -89,6 +89,9 @@ pub struct RunRecord {
     /// The load figures last written to the event stream.
     load: Option<crate::cluster::txs::LoadFigures>,
     finished: bool,
+    /// `devnet attach`es following the stream: each gets every line written
+    /// after it began (`watch`); one that falls behind is dropped.
+    watchers: Vec<tokio::sync::mpsc::Sender<String>>,
 }
 
 fn append(path: &Path) -> std::io::Result<BufWriter<File>> {
@@ -135,6 +138,7 @@ impl RunRecord {
             ids,
             load: None,
             finished: false,
+            watchers: vec![],
         })
     }
 
@@ -146,7 +150,7 @@ impl RunRecord {
             Recorded::NodeAdded(n) => self.ids.push(n.id.clone()),
             _ => {}
         }
-        if self.event_bytes >= MAX_EVENT_BYTES {
+        if self.event_bytes >= MAX_EVENT_BYTES && self.watchers.is_empty() {
             return Ok(false);
         }
         let line = stream::encode(at_ms, item, &self.ids);
@@ -160,7 +164,7 @@ impl RunRecord {
         {
             self.failed_rounds.insert((r.height, r.round));
         }
-        if self.event_bytes >= MAX_EVENT_BYTES {
+        if self.event_bytes >= MAX_EVENT_BYTES && self.watchers.is_empty() {
             return Ok(false);
         }
         let line = stream::encode_event(at_ms, ev, &self.ids);
@@ -169,6 +173,10 @@ impl RunRecord {
 
     fn write_line(&mut self, at_ms: u64, line: Value) -> std::io::Result<bool> {
         let mut line = line.to_string();
+        self.watchers.retain(|w| w.try_send(line.clone()).is_ok());
+        if self.event_bytes >= MAX_EVENT_BYTES {
+            return Ok(false);
+        }
         line.push('\n');
         self.event_bytes += line.len() as u64;
         self.events.write_all(line.as_bytes())?;
@@ -179,6 +187,26 @@ impl RunRecord {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// A new follower of the stream: the lines so far (read back from
+    /// `events.jsonl`, after a flush) and a channel of every line written from
+    /// now on. Refused once the stream stopped at its limit, as the lines so
+    /// far no longer rebuild the view.
+    pub fn watch(&mut self, queue: usize) -> Result<(Vec<String>, tokio::sync::mpsc::Receiver<String>), String> {
+        let path = self.dir.join(EVENTS);
+        if self.event_bytes >= MAX_EVENT_BYTES {
+            return Err(format!(
+                "{} stopped at its limit of {} MiB, so the view cannot be rebuilt from it",
+                path.display(),
+                MAX_EVENT_BYTES >> 20
+            ));
+        }
+        self.events.flush().map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let (tx, rx) = tokio::sync::mpsc::channel(queue);
+        self.watchers.push(tx);
+        Ok((text.lines().map(str::to_string).collect(), rx))
     }
 
     /// Samples the view when a second has passed since the last sample (and
@@ -224,6 +252,7 @@ impl RunRecord {
             return Ok(());
         }
         self.finished = true;
+        self.watchers.clear();
         self.sample_now(view, now_ms)?;
         let mut verdict = verdict;
         verdict["summary"] = crate::cluster::json::summary(view, now_ms);
@@ -314,4 +343,60 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod watch_tests {
+    use super::*;
+    use crate::cluster::LogKind;
+
+    fn log(text: &str) -> Recorded {
+        Recorded::Log { node: None, kind: LogKind::Info, text: text.into() }
+    }
+
+    fn text(line: &str) -> String {
+        match stream::decode(line).unwrap().item {
+            Recorded::Log { text, .. } => text,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A watcher gets every line exactly once: those written before it began
+    /// from the file, those after from its channel; the end of the record ends it.
+    #[test]
+    fn a_watch_misses_no_line_and_gets_none_twice() {
+        let tmp = tempfile::tempdir().unwrap();
+        let none = Path::new("/nonexistent");
+        let setup = RunSetup {
+            config_text: "",
+            scenario: None,
+            seed: None,
+            engine: "gasper",
+            started_ms: 1_000,
+            genesis_ms: 1_300,
+            genesis_file: none,
+            nodes_file: none,
+            logs: vec![],
+        };
+        let mut r = RunRecord::create(tmp.path(), setup).unwrap();
+        r.event(1_100, &log("before")).unwrap();
+        let (history, mut live) = r.watch(16).unwrap();
+        r.event(1_200, &log("after")).unwrap();
+        assert_eq!(history.iter().map(|l| text(l)).collect::<Vec<_>>(), ["before"]);
+        assert_eq!(text(&live.try_recv().unwrap()), "after");
+        assert!(live.try_recv().is_err(), "nothing twice");
+
+        // One that falls behind is dropped; the others go on.
+        let (_, mut slow) = r.watch(1).unwrap();
+        r.event(1_300, &log("one")).unwrap();
+        r.event(1_400, &log("two")).unwrap();
+        assert_eq!(text(&slow.try_recv().unwrap()), "one");
+        assert!(matches!(slow.try_recv(), Err(tokio::sync::mpsc::error::TryRecvError::Disconnected)));
+        assert_eq!(text(&live.try_recv().unwrap()), "one");
+        assert_eq!(text(&live.try_recv().unwrap()), "two");
+
+        let view = crate::cluster::ClusterView::new("c", "gasper", 1_000, 4, 1_300, &[]);
+        r.finish(&view, 2_000, serde_json::json!({})).unwrap();
+        assert!(matches!(live.try_recv(), Err(tokio::sync::mpsc::error::TryRecvError::Disconnected)));
+    }
 }

@@ -10,8 +10,14 @@
 //!   pid, so a panic or an early return leaves no node behind.
 //!
 //! Pids stay here, behind `Supervisor`'s methods.
+//!
+//! With `[netns]` (`with_netns`) node *i* runs as `ip netns exec NAME
+//! devnet-node ...` in its namespace at its address there; `ip` execs the
+//! node in place, so the pid, the signals and the parent-death signal are
+//! the node's own, as without namespaces.
 
 use super::{Backend, BackendKind, BoxFuture, NodeAddrs, NodeCommand, ProcEvent, ProcState, Verbs};
+use crate::config::Netns;
 use anyhow::{Context, bail};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -30,12 +36,19 @@ pub struct Supervisor {
     commands: Vec<NodeCommand>,
     running: Vec<Option<Running>>,
     events: mpsc::Sender<ProcEvent>,
+    netns: Option<Netns>,
 }
 
 impl Supervisor {
     pub fn new(commands: Vec<NodeCommand>, events: mpsc::Sender<ProcEvent>) -> Supervisor {
         let running = commands.iter().map(|_| None).collect();
-        Supervisor { commands, running, events }
+        Supervisor { commands, running, events, netns: None }
+    }
+
+    /// Runs every node in its network namespace (`[netns]`).
+    pub fn with_netns(mut self, netns: Netns) -> Supervisor {
+        self.netns = Some(netns);
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -61,7 +74,14 @@ impl Supervisor {
             .append(true)
             .open(&cmd.log)
             .with_context(|| format!("opening log {}", cmd.log.display()))?;
-        let mut command = tokio::process::Command::new(&cmd.program);
+        let mut command = match &self.netns {
+            None => tokio::process::Command::new(&cmd.program),
+            Some(ns) => {
+                let mut c = tokio::process::Command::new("ip");
+                c.args(["netns", "exec", ns.name(node)]).arg(&cmd.program);
+                c
+            }
+        };
         command
             .args(&cmd.args)
             .stdin(Stdio::null())
@@ -187,8 +207,13 @@ impl Backend for Supervisor {
     fn is_alive(&self, node: usize) -> bool {
         Supervisor::is_alive(self, node)
     }
-    /// Two free loopback ports (a twin joins after the start, so never from `base_port`).
-    fn new_node_addrs(&self, _index: usize) -> anyhow::Result<NodeAddrs> {
+    /// Two free loopback ports (a twin joins after the start, so never from
+    /// `base_port`); with `[netns]`, its namespace's address and next ports.
+    fn new_node_addrs(&self, index: usize) -> anyhow::Result<NodeAddrs> {
+        if let Some(ns) = &self.netns {
+            let (grpc, metrics) = ns.addrs(index);
+            return Ok(NodeAddrs { grpc, metrics: Some(metrics) });
+        }
         let a = crate::ports::free_loopback(2)?;
         Ok(NodeAddrs { grpc: a[0], metrics: Some(a[1]) })
     }

@@ -2,6 +2,7 @@
 //! started through the orchestrator. Tests wait for conditions with generous
 //! deadlines rather than asserting on timings (the machines are shared).
 
+mod attach;
 mod chaos;
 mod cli;
 mod cluster;
