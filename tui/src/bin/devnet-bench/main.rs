@@ -14,13 +14,16 @@
 //!    runs without it in `devnet up --headless` just the same.
 //!
 //! `devnet-bench tx` runs the transaction throughput cases (`tx`), and
-//! `devnet-bench tx-tendermint` (`tx-gasper`, `tx-pow`) one of them; the
-//! plain invocation runs everything.
+//! `devnet-bench tx-tendermint` (`tx-gasper`, `tx-pow`) one of them;
+//! `devnet-bench scale` (`scale-local`, `scale-docker`) the largest devnet
+//! that still finalizes, per backend (`scale`). The plain invocation runs
+//! everything.
 //!
 //! Each figure is the median over the runs; targets are checked on the
 //! worst run where the issue asks for "every run", on the median otherwise.
 //! Nothing here asserts: the figures are printed for people to read.
 
+mod scale;
 mod tx;
 
 use devnet::cluster::ClusterEvent;
@@ -239,9 +242,21 @@ fn summarise(case: &Case, runs: &[Run]) {
 async fn main() -> anyhow::Result<()> {
     let only = std::env::args().nth(1);
     if only.as_deref().is_some_and(|o| o == "-h" || o == "--help") {
-        println!("usage: devnet-bench [gasper|tendermint|tx|tx-tendermint|tx-gasper|tx-pow]");
+        println!(
+            "usage: devnet-bench [gasper|tendermint|tx|tx-tendermint|tx-gasper|tx-pow|scale|scale-local|scale-docker]"
+        );
         println!("  no argument runs every case; `make bench` runs them all after the dashboard bench");
         return Ok(());
+    }
+    let sizes = std::env::args().nth(2);
+    let backend = match only.as_deref() {
+        Some("scale") => Some(None),
+        Some("scale-local") => Some(Some(devnet::supervisor::BackendKind::Local)),
+        Some("scale-docker") => Some(Some(devnet::supervisor::BackendKind::Docker)),
+        _ => None,
+    };
+    if let Some(backend) = backend {
+        return scale::run(backend, sizes.as_deref()).await;
     }
     let tx_cases: Vec<&tx::TxCase> = tx::CASES
         .iter()
@@ -288,6 +303,8 @@ async fn main() -> anyhow::Result<()> {
         for c in tx_cases {
             tx::run(c).await?;
         }
+        println!();
+        scale::run(None, None).await?;
     }
     Ok(())
 }
