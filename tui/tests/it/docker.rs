@@ -156,3 +156,33 @@ async fn docker_backend_dropped_without_shutdown_leaves_nothing() {
     let (containers, networks) = left_behind(&root, &format!("devnet-{name}")).await;
     assert!(containers.is_empty() && networks.is_empty(), "left behind: {containers:?} {networks:?}");
 }
+
+/// `devnet run` passes the even-split and crash-restart scenarios on docker,
+/// as a user runs them (`--backend docker` over the scenario's own file).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenarios_pass_on_docker() {
+    if let Err(e) = docker::connect().await {
+        say(format!("SKIPPED scenarios_pass_on_docker: {e:#}"));
+        return;
+    }
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for scenario in ["even-split", "crash-restart"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_devnet"))
+            .arg("run")
+            .arg(repo.join("scenarios").join(format!("{scenario}.toml")))
+            .args(["--backend", "docker", "--json", "--data-dir"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{scenario} on docker:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let verdict: serde_json::Value = stdout.lines().rev().find_map(|l| serde_json::from_str(l).ok()).unwrap();
+        assert_eq!(verdict["passed"], true, "{scenario}: {verdict}");
+    }
+}
