@@ -72,6 +72,9 @@ enum Command {
         /// JSON lines: a verdict per engine with its figures, then {"type":"compare",...}.
         #[arg(long)]
         json: bool,
+        /// Run every engine's nodes on this backend instead of the scenario's `backend`.
+        #[arg(long)]
+        backend: Option<BackendKind>,
     },
     /// Run a real devnet under a random fault schedule drawn from a seed (crashes, pauses,
     /// partitions, one-way cuts, latency, loss, filters, clock skew, full and slow disks,
@@ -117,6 +120,10 @@ enum Command {
         /// Print the schedule the seed draws and stop: nothing runs.
         #[arg(long)]
         dry_run: bool,
+        /// What runs the nodes (default: the --config file's `backend`, else local); the
+        /// scenario written for a failure names it.
+        #[arg(long)]
+        backend: Option<BackendKind>,
     },
     /// Write the faults injected by hand in a `devnet up` session (dashboard, command bar,
     /// `devnet inject`) as a scenario file that `devnet run` replays. RUN is a run directory
@@ -539,15 +546,17 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             tries,
             json,
             dry_run,
+            backend,
         } => {
-            let base_engine = match &config {
-                Some(c) => devnet::config::DevnetConfig::load(c).map(|c| c.consensus).map_err(|e| e.to_string()),
-                None => Ok("gasper".to_string()),
+            let base = match &config {
+                Some(c) => {
+                    devnet::config::DevnetConfig::load(c).map(|c| (c.consensus, c.backend)).map_err(|e| e.to_string())
+                }
+                None => Ok(("gasper".to_string(), BackendKind::Local)),
             };
-            let engine = match (engine, base_engine) {
-                (Some(e), _) => e,
-                (None, Ok(e)) => e,
-                (None, Err(e)) => {
+            let (engine, backend) = match (engine, base) {
+                (e, Ok((base_engine, base_backend))) => (e.unwrap_or(base_engine), backend.unwrap_or(base_backend)),
+                (_, Err(e)) => {
                     eprintln!("devnet chaos: {e}");
                     return Ok(2);
                 }
@@ -562,7 +571,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let seed = seed.unwrap_or_else(rand::random);
             let slot_ms = (slot.as_millis() as u64).max(20);
             let epoch_slots = if engine == "gasper" { 4 } else { 1 };
-            let settings = devnet::chaos::scenario_file::Settings { engine, nodes, slot_ms, epoch_slots };
+            let settings = devnet::chaos::scenario_file::Settings { engine, nodes, slot_ms, epoch_slots, backend };
             let dir = RunDir::new(data_dir, "chaos");
             let args = devnet::chaos::run::ChaosArgs {
                 settings,
@@ -578,7 +587,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             devnet::chaos::run::chaos(args).await
         }
-        Command::Compare { scenario, engines, config, data_dir, json } => {
+        Command::Compare { scenario, engines, config, data_dir, json, backend } => {
             use devnet::scenario::compare;
             let loaded = devnet::scenario::Scenario::load(&scenario, config.as_deref())
                 .map_err(|e| e.to_string())
@@ -589,13 +598,16 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
                     }
                     compare::load(&scenario, config.as_deref(), &picked).map_err(|e| e.to_string())
                 });
-            let scns = match loaded {
+            let mut scns = match loaded {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("devnet compare: {e}");
                     return Ok(2);
                 }
             };
+            if let Some(b) = backend {
+                scns.iter_mut().for_each(|s| s.devnet.backend = b);
+            }
             let dir = RunDir::new(data_dir, "compare");
             let passed = devnet::scenario::compare::run(&scns, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
@@ -754,6 +766,25 @@ mod tests {
             panic!()
         };
         assert_eq!(backend, Some(BackendKind::Local));
+        let Ok(Cli { command: Command::Compare { backend, .. } }) = parse(&["compare", "s.toml", "--backend", "docker"])
+        else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Docker));
+        let Ok(Cli { command: Command::Chaos { backend, .. } }) = parse(&["chaos", "--backend", "docker"]) else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Docker));
+        let Ok(Cli { command: Command::Up { control, .. } }) = parse(&["up", "--control", "0.0.0.0:7700"]) else {
+            panic!()
+        };
+        assert_eq!(control.map(|c| c.to_string()).as_deref(), Some("0.0.0.0:7700"));
+        let Ok(Cli { command: Command::Attach { addr, cert, .. } }) =
+            parse(&["attach", "--token-file", "t", "h:1", "--cert", "c.pem"])
+        else {
+            panic!()
+        };
+        assert_eq!((addr.as_str(), cert.as_deref()), ("h:1", Some(std::path::Path::new("c.pem"))));
         let e = parse(&["up", "--backend", "kubernetes"]).unwrap_err().to_string();
         assert!(e.contains("expected one of local, docker, found \"kubernetes\""), "{e}");
     }

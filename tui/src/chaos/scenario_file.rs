@@ -15,6 +15,9 @@ pub struct Settings {
     pub nodes: usize,
     pub slot_ms: u64,
     pub epoch_slots: u64,
+    /// What runs the nodes; written into the file unless local, so the
+    /// scenario replays on the backend that failed.
+    pub backend: crate::supervisor::BackendKind,
 }
 
 impl Settings {
@@ -24,6 +27,9 @@ impl Settings {
             "[devnet]\nconsensus = \"{}\"\nnodes = {}\nslot_ms = {}\nepoch_slots = {}\ngenesis_delay_ms = 300\n",
             self.engine, self.nodes, self.slot_ms, self.epoch_slots
         );
+        if self.backend != crate::supervisor::BackendKind::Local {
+            t.push_str(&format!("backend = \"{}\"\n", self.backend.as_str()));
+        }
         if self.engine == "pow" {
             // k large enough that no partition of a few seconds makes a
             // block k-deep on a side that loses: pow allows that reversal,
@@ -64,7 +70,8 @@ mod tests {
     #[test]
     fn the_file_parses_back_to_the_schedule_steps_in_order() {
         for engine in ["gasper", "tendermint", "pow"] {
-            let settings = Settings { engine: engine.into(), nodes: 4, slot_ms: 200, epoch_slots: 4 };
+            let settings =
+                Settings { engine: engine.into(), nodes: 4, slot_ms: 200, epoch_slots: 4, backend: Default::default() };
             let shape = Shape { engine: engine.into(), nodes: 4, slot_ms: 200, epoch_slots: 4, duration_ms: 90_000 };
             let s = generate(5, &shape);
             let text = write(&s, &settings, "chaos-x", "a \"quoted\" description");
