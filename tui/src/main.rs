@@ -26,11 +26,13 @@ struct Cli {
 enum Command {
     /// Inject a fault into the running devnet, e.g. `crash n2`, `partition n0,n1,n2/n3`, `heal`,
     /// `latency n0 n1 200ms --jitter 50ms`, `equivocate n3` (see README, "Faults").
-    /// Options (--data-dir, --config, --name, --engine) go anywhere on the line;
-    /// `devnet inject FAULT --help` documents one fault.
+    /// Options (--data-dir, --config, --name, --engine; --control HOST:PORT --token-file F for a
+    /// devnet elsewhere) go anywhere on the line; `devnet inject FAULT --help` documents one fault.
     Inject {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        remote: Remote,
         #[command(subcommand)]
         fault: devnet::faults::FaultCmd,
     },
@@ -182,6 +184,8 @@ enum Command {
     Status {
         #[command(flatten)]
         target: Target,
+        #[command(flatten)]
+        remote: Remote,
         #[arg(long)]
         json: bool,
     },
@@ -366,6 +370,40 @@ impl Target {
     }
 }
 
+/// A devnet on another machine, reached through its control endpoint as
+/// `devnet attach` reaches it, instead of a cluster directory here.
+#[derive(clap::Args, Debug)]
+struct Remote {
+    /// The control endpoint of a devnet elsewhere, HOST:PORT (`devnet up --control` there);
+    /// with --token-file.
+    #[arg(long, value_name = "HOST:PORT", requires = "token_file")]
+    control: Option<String>,
+    /// That cluster's `token` file (with --control).
+    #[arg(long, requires = "control")]
+    token_file: Option<PathBuf>,
+    /// That cluster's `control.pem` (with --control; default: control.pem beside the token file).
+    #[arg(long, requires = "control")]
+    cert: Option<PathBuf>,
+}
+
+/// The certificate given, else `control.pem` beside the token file.
+fn cert_or_beside(cert: Option<PathBuf>, token_file: &std::path::Path) -> PathBuf {
+    cert.unwrap_or_else(|| token_file.parent().unwrap_or(std::path::Path::new(".")).join(devnet::control::tls::CA_FILE))
+}
+
+/// A client of the devnet `remote` names, else of the one `target` picks here.
+async fn control_client(target: &Target, remote: Remote) -> anyhow::Result<devnet::control::Client> {
+    match (remote.control, remote.token_file) {
+        (Some(addr), Some(token_file)) => {
+            let token = std::fs::read_to_string(&token_file)
+                .with_context(|| format!("reading the token {}", token_file.display()))?;
+            let cert = cert_or_beside(remote.cert, &token_file);
+            devnet::control::connect_to(&addr, token.trim(), &cert).await
+        }
+        _ => devnet::control::connect(&target.cluster_dir()?).await,
+    }
+}
+
 /// Where `run` and `compare` put their clusters: `--data-dir`, or a
 /// directory of their own under the system temp dir, removed when done.
 struct RunDir {
@@ -419,9 +457,9 @@ fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Inject { target, fault } => {
+        Command::Inject { target, remote, fault } => {
             let words = fault.words();
-            let mut client = devnet::control::connect(&target.cluster_dir()?).await?;
+            let mut client = control_client(&target, remote).await?;
             match client.inject(devnet_proto::v1::InjectRequest { words }).await {
                 Ok(r) => {
                     println!("{}", r.into_inner().message);
@@ -476,9 +514,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
         },
         Command::Attach { addr, token_file, cert, json, no_mouse } => {
-            let cert = cert.unwrap_or_else(|| {
-                token_file.parent().unwrap_or(std::path::Path::new(".")).join(devnet::control::tls::CA_FILE)
-            });
+            let cert = cert_or_beside(cert, &token_file);
             let mut attached = match devnet::attach::Attached::open(&addr, &token_file, &cert).await {
                 Ok(a) => a,
                 Err(e) => {
@@ -612,8 +648,8 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             let passed = devnet::scenario::compare::run(&scns, &dir.path, json).await;
             Ok(if passed? { 0 } else { 1 })
         }
-        Command::Status { target, json } => {
-            let mut client = devnet::control::connect(&target.cluster_dir()?).await?;
+        Command::Status { target, remote, json } => {
+            let mut client = control_client(&target, remote).await?;
             let text = client.status(devnet_proto::v1::ClusterStatusRequest {}).await?.into_inner().json;
             if json {
                 println!("{text}");
@@ -720,11 +756,11 @@ mod tests {
             &["inject", "--data-dir", "/d", "crash", "n2"],
             &["inject", "crash", "--data-dir", "/d", "n2"],
         ] {
-            let Ok(Cli { command: Command::Inject { target, fault } }) = parse(args) else { panic!("{args:?}") };
+            let Ok(Cli { command: Command::Inject { target, fault, .. } }) = parse(args) else { panic!("{args:?}") };
             assert_eq!(target.data_dir, Some(PathBuf::from("/d")), "{args:?}");
             assert_eq!(fault.words(), ["crash", "n2"]);
         }
-        let Ok(Cli { command: Command::Inject { target, fault } }) =
+        let Ok(Cli { command: Command::Inject { target, fault, .. } }) =
             parse(&["inject", "latency", "n0", "n1", "200ms", "--name", "x", "--jitter", "50ms"])
         else {
             panic!()
@@ -735,6 +771,14 @@ mod tests {
             panic!()
         };
         assert_eq!(fault.words(), ["skew", "n1", "-500ms"]);
+        let Ok(Cli { command: Command::Inject { remote, fault, .. } }) =
+            parse(&["inject", "heal", "--control", "h:7700", "--token-file", "t"])
+        else {
+            panic!()
+        };
+        assert_eq!((remote.control.as_deref(), fault.words()), (Some("h:7700"), vec!["heal".to_string()]));
+        let e = parse(&["inject", "heal", "--control", "h:7700"]).unwrap_err().to_string();
+        assert!(e.contains("--token-file"), "{e}");
     }
 
     #[test]
@@ -766,7 +810,8 @@ mod tests {
             panic!()
         };
         assert_eq!(backend, Some(BackendKind::Local));
-        let Ok(Cli { command: Command::Compare { backend, .. } }) = parse(&["compare", "s.toml", "--backend", "docker"])
+        let Ok(Cli { command: Command::Compare { backend, .. } }) =
+            parse(&["compare", "s.toml", "--backend", "docker"])
         else {
             panic!()
         };

@@ -31,7 +31,7 @@ use std::pin::Pin;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio_stream::Stream;
+use tokio_stream::{Stream, StreamExt as _};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint, Server};
 use tonic::{Request, Response, Status};
@@ -108,7 +108,6 @@ impl pb::orchestrator_server::Orchestrator for Service {
         let history = std::iter::once(Ok(first)).chain(w.history.into_iter().map(line)).chain([Ok(caught_up)]);
         let history = tokio_stream::iter(history);
         let live = tokio_stream::wrappers::ReceiverStream::new(w.live).map(line);
-        use tokio_stream::StreamExt as _;
         Ok(Response::new(Box::pin(history.chain(live))))
     }
 
@@ -123,7 +122,11 @@ impl pb::orchestrator_server::Orchestrator for Service {
         if !path.is_file() {
             return Err(Status::not_found(format!("no log for node {}", r.node)));
         }
-        let lines = crate::app::tail_file(&path, 2 << 20, r.max_lines.clamp(1, MAX_LOG_LINES) as usize);
+        let max_lines = r.max_lines.clamp(1, MAX_LOG_LINES) as usize;
+        // Up to 2 MiB of file: read off the async workers.
+        let lines = tokio::task::spawn_blocking(move || crate::app::tail_file(&path, 2 << 20, max_lines))
+            .await
+            .map_err(|_| Status::internal("reading the log failed"))?;
         Ok(Response::new(pb::NodeLogReply { lines }))
     }
 }

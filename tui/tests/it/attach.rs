@@ -10,7 +10,8 @@
 //!   touches this machine's own network or firewall. A partition stops
 //!   finality and its heal restores it, latency is set on the nodes, the
 //!   attached dashboard shows it in a real terminal (tmux) and its keys
-//!   inject. Needs root and `ip`; without them the test says plainly that it
+//!   inject; `status` and `inject` reach the devnet from there with only
+//!   the endpoint and the token. Needs root and `ip`; without them the test says plainly that it
 //!   skipped and why, and passes.
 
 use crate::cli::wait_for;
@@ -274,6 +275,17 @@ fn nodes_on_hosts_of_their_own_and_a_dashboard_attached_from_another() {
     let pane = tmux::wait_for(&session, |p| p.contains("n3") && p.contains("finalized e"));
     assert!(pane.contains("hosts · gasper"), "{pane}");
 
+    // `status` and `inject` from the attach host too, with no cluster directory there: the endpoint, the token.
+    let out = Command::new(in_a[0])
+        .args(&in_a[1..])
+        .arg(env!("CARGO_BIN_EXE_devnet"))
+        .args(["status", "--json", "--control", &addr, "--token-file"])
+        .arg(&token)
+        .output()
+        .unwrap();
+    let status = view(&out).unwrap_or_else(|| panic!("remote status: {}", text(&out)));
+    assert_eq!(status["cluster"], "hosts");
+
     // A partition through the nodes' shims, from the attach host: finality stops on both halves.
     let inject = |words: &[&str]| {
         let out = Command::new(in_a[0])
@@ -281,10 +293,8 @@ fn nodes_on_hosts_of_their_own_and_a_dashboard_attached_from_another() {
             .arg(env!("CARGO_BIN_EXE_devnet"))
             .arg("inject")
             .args(words)
-            .arg("--data-dir")
-            .arg(tmp.path())
-            .arg("--config")
-            .arg(&cfg)
+            .args(["--control", &addr, "--token-file"])
+            .arg(&token)
             .output()
             .unwrap();
         assert!(out.status.success(), "inject {words:?}: {}", text(&out));
