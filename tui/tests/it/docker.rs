@@ -4,47 +4,17 @@
 //! container, no network) is left behind. Needs a Docker engine; without one
 //! the test says plainly that it skipped and why, and passes.
 
+use crate::backend_run::{finalized, inject, say};
 use devnet::config::DevnetConfig;
 use devnet::devnet::Devnet;
 use devnet::supervisor::docker::{self, LABEL_DIR};
 use devnet::supervisor::{BackendKind, ProcState};
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
-/// Straight to stderr: the test harness captures `eprintln!` of a passing
-/// test, and a skip must be seen.
-fn say(text: String) {
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// Applies events until `done` holds or the deadline passes.
-async fn run_until(devnet: &mut Devnet, what: &str, mut done: impl FnMut(&Devnet) -> bool) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !done(devnet) {
-        match tokio::time::timeout_at(deadline, devnet.events.recv()).await {
-            Ok(Some(ev)) => devnet.apply(ev),
-            _ => {
-                let nodes: Vec<String> = devnet
-                    .view
-                    .nodes
-                    .iter()
-                    .map(|n| format!("{} {:?} f{} peers {:?}", n.id, n.process, n.finalized.epoch, n.peers_up))
-                    .collect();
-                panic!("timed out waiting for {what}: {nodes:#?}");
-            }
-        }
-    }
-}
-
-fn finalized(d: &Devnet, i: usize) -> u64 {
-    d.view.nodes[i].finalized.epoch
-}
-
-async fn inject(d: &mut Devnet, words: &str) -> String {
-    let words: Vec<String> = words.split_whitespace().map(String::from).collect();
-    d.inject(&words).await.unwrap_or_else(|e| panic!("{words:?} refused: {e}"))
+async fn run_until(devnet: &mut Devnet, what: &str, done: impl FnMut(&Devnet) -> bool) {
+    crate::backend_run::run_until(devnet, DEADLINE, what, done).await
 }
 
 /// Containers labelled with `root` and networks named `network`, as the engine lists them.

@@ -2,11 +2,13 @@
 //! started through the orchestrator. Tests wait for conditions with generous
 //! deadlines rather than asserting on timings (the machines are shared).
 
+mod backend_run;
 mod chaos;
 mod cli;
 mod cluster;
 mod docker;
 mod load_run;
+mod node_freeze;
 mod ownership;
 mod procs;
 mod reflection;
