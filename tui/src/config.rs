@@ -35,8 +35,8 @@ pub struct DevnetConfig {
     pub pow: Option<PowParams>,
     /// `[ledger]`: genesis accounts and transaction limits (every engine).
     pub ledger: LedgerParams,
-    /// What runs the nodes: local processes or docker containers. Not a
-    /// chain setting: a cluster may resume on another backend.
+    /// What runs the nodes: local processes, docker containers or
+    /// kubernetes pods. Not a chain setting: a cluster may resume on another backend.
     pub backend: BackendKind,
 }
 

@@ -1,5 +1,5 @@
 //! A running devnet: the cluster directory, the backend that runs its node
-//! processes (`supervisor`: local processes or docker containers), the watchers, the faults in force, the orchestrator's control
+//! processes (`supervisor`: local processes, docker containers or kubernetes pods), the watchers, the faults in force, the orchestrator's control
 //! endpoint, and the `ClusterView` they feed. Headless mode, the dashboard and
 //! the scenario runner all drive one of these; none of them touches processes
 //! or gRPC directly.
@@ -14,7 +14,7 @@ use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
 use crate::run_record::stream::Recorded;
 use crate::run_record::{self, RunRecord, RunSetup};
-use crate::supervisor::{Backend, BackendKind, DockerBackend, NodeCommand, Supervisor, node_binary};
+use crate::supervisor::{Backend, BackendKind, DockerBackend, KubeBackend, NodeCommand, Supervisor, node_binary};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -91,6 +91,31 @@ impl Devnet {
                     );
                 }
                 let mut backend = p.backend;
+                let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
+                dir.set_addrs(&addrs)?;
+                for i in 0..n {
+                    backend.add(node_command(&dir, &program, i, seed));
+                }
+                Box::new(backend)
+            }
+            BackendKind::Kubernetes => {
+                let ids: Vec<String> = dir.nodes.nodes.iter().map(|n| n.id.clone()).collect();
+                let p = KubeBackend::prepare(&dir.spec.name, &dir.root, &ids, proc_tx).await?;
+                if p.removed_leftover {
+                    eprintln!(
+                        "devnet: deleted the namespace {} a killed devnet of this cluster left",
+                        p.backend.namespace()
+                    );
+                }
+                if dir.resumed {
+                    eprintln!(
+                        "devnet: the kubernetes backend keeps the nodes' stores in the namespace {}, deleted at \
+                         every stop: the nodes start this genesis again on empty stores (--fresh makes a new one)",
+                        p.backend.namespace()
+                    );
+                }
+                let mut backend = p.backend;
+                // nodes.json here names the port-forwards; the pods' own names the Services.
                 let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
                 dir.set_addrs(&addrs)?;
                 for i in 0..n {

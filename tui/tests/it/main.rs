@@ -7,6 +7,7 @@ mod chaos;
 mod cli;
 mod cluster;
 mod docker;
+mod kubernetes;
 mod load_run;
 mod node_freeze;
 mod ownership;
