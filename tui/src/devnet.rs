@@ -91,11 +91,7 @@ impl Devnet {
                     );
                 }
                 let mut backend = p.backend;
-                let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
-                dir.set_addrs(&addrs)?;
-                for i in 0..n {
-                    backend.add(node_command(&dir, &program, i, seed));
-                }
+                place_nodes(&mut backend, &mut dir, &program, seed)?;
                 Box::new(backend)
             }
             BackendKind::Kubernetes => {
@@ -116,11 +112,7 @@ impl Devnet {
                 }
                 let mut backend = p.backend;
                 // nodes.json here names the port-forwards; the pods' own names the Services.
-                let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
-                dir.set_addrs(&addrs)?;
-                for i in 0..n {
-                    backend.add(node_command(&dir, &program, i, seed));
-                }
+                place_nodes(&mut backend, &mut dir, &program, seed)?;
                 Box::new(backend)
             }
         };
@@ -332,6 +324,23 @@ pub fn initial_view(spec: &devnet_node::chain::ChainSpec, nodes: &[devnet_node::
     view.validators = std::mem::take(&mut view.validators).with_spec(s);
     view.txs.max_block_txs = s.ledger().max_block_txs;
     view
+}
+
+/// Moves the cluster's nodes to the addresses `backend` gives them
+/// (nodes.json, targets.json), then adds each to it.
+fn place_nodes(
+    backend: &mut dyn Backend,
+    dir: &mut ClusterDir,
+    program: &Path,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    let n = dir.nodes.nodes.len();
+    let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
+    dir.set_addrs(&addrs)?;
+    for i in 0..n {
+        backend.add(node_command(dir, program, i, seed));
+    }
+    Ok(())
 }
 
 /// How the backend starts node `i` of `dir`.

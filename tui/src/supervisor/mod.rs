@@ -48,8 +48,34 @@ pub fn caller_handles_signals() {
     CALLER_HANDLES_SIGNALS.store(true, Ordering::SeqCst);
 }
 
-fn caller_handles_signals_set() -> bool {
-    CALLER_HANDLES_SIGNALS.load(Ordering::SeqCst)
+/// While a backend lives, SIGINT, SIGTERM and SIGHUP run `cleanup` (remove
+/// what it made) and exit as the signal would have, unless the caller
+/// handles them itself (`caller_handles_signals`).
+fn exit_on_signals<F, Fut>(cleanup: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
+            return;
+        };
+        loop {
+            let signo = tokio::select! {
+                _ = int.recv() => libc::SIGINT,
+                _ = term.recv() => libc::SIGTERM,
+                _ = hup.recv() => libc::SIGHUP,
+            };
+            if CALLER_HANDLES_SIGNALS.load(Ordering::SeqCst) {
+                continue;
+            }
+            cleanup().await;
+            std::process::exit(128 + signo);
+        }
+    })
 }
 
 /// A future a backend returns (object-safe async methods).

@@ -85,16 +85,7 @@ async fn docker_backend_finalizes_crashes_restarts_partitions_and_leaves_nothing
     assert!(inject(&mut d, "resume n2").await.contains("docker unpause"));
     run_until(&mut d, "n2 running", |d| d.view.nodes[2].process == Some(ProcState::Running)).await;
 
-    // A partition through the shims: n3 alone falls behind, the 3/4 majority finalizes on.
-    let said = inject(&mut d, "partition n0,n1,n2/n3").await;
-    assert!(said.contains("n0,n1,n2 | n3"), "{said}");
-    let cut = finalized(&d, 3);
-    run_until(&mut d, "the majority to finalize past the isolated n3", |d| (0..3).all(|i| finalized(d, i) >= cut + 3))
-        .await;
-    assert!(finalized(&d, 3) <= cut + 1, "n3 finalized {} while cut off at {cut}", finalized(&d, 3));
-    inject(&mut d, "heal").await;
-    let target = finalized(&d, 0);
-    run_until(&mut d, "n3 to catch up after the heal", |d| finalized(d, 3) >= target).await;
+    crate::backend_run::partition_n3_then_heal(&mut d, DEADLINE).await;
     let view = d.view.clone();
 
     let (containers, networks) = left_behind(&root, &network).await;

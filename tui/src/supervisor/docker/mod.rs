@@ -334,28 +334,13 @@ impl DockerBackend {
 
     /// SIGINT, SIGTERM, SIGHUP: remove everything and exit, unless the caller handles them.
     fn catch_signals(&self) -> JoinHandle<()> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (docker, network) = (self.docker.clone(), self.network.clone());
-        let root = self.root.clone();
-        tokio::spawn(async move {
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
-                (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-            else {
-                return;
-            };
-            loop {
-                let signo = tokio::select! {
-                    _ = int.recv() => libc::SIGINT,
-                    _ = term.recv() => libc::SIGTERM,
-                    _ = hup.recv() => libc::SIGHUP,
-                };
-                if super::caller_handles_signals_set() {
-                    continue;
-                }
+        let (docker, network, root) = (self.docker.clone(), self.network.clone(), self.root.clone());
+        super::exit_on_signals(move || {
+            let (docker, network, root) = (docker.clone(), network.clone(), root.clone());
+            async move {
                 let names = containers_of(&docker, &network, &root).await;
                 remove_all(&docker, &names, &network).await;
                 eprintln!("devnet: interrupted; removed the containers and the docker network {network}");
-                std::process::exit(128 + signo);
             }
         })
     }

@@ -449,26 +449,12 @@ impl KubeBackend {
 
     /// SIGINT, SIGTERM, SIGHUP: delete the namespace and exit, unless the caller handles them.
     fn catch_signals(&self) -> JoinHandle<()> {
-        use tokio::signal::unix::{SignalKind, signal};
         let (client, namespace) = (self.client.clone(), self.namespace.clone());
-        tokio::spawn(async move {
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
-                (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-            else {
-                return;
-            };
-            loop {
-                let signo = tokio::select! {
-                    _ = int.recv() => libc::SIGINT,
-                    _ = term.recv() => libc::SIGTERM,
-                    _ = hup.recv() => libc::SIGHUP,
-                };
-                if super::caller_handles_signals_set() {
-                    continue;
-                }
+        super::exit_on_signals(move || {
+            let (client, namespace) = (client.clone(), namespace.clone());
+            async move {
                 let _ = delete_namespace(&client, &namespace, 0, Duration::ZERO).await;
                 eprintln!("devnet: interrupted; deleting the kubernetes namespace {namespace}");
-                std::process::exit(128 + signo);
             }
         })
     }
