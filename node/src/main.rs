@@ -32,6 +32,12 @@ struct Args {
     /// Listen address; defaults to this node's address in the node list.
     #[arg(long)]
     listen: Option<SocketAddr>,
+    /// Where to serve Prometheus /metrics; defaults to this node's metrics
+    /// address in the node list (none there: no /metrics). A backend that
+    /// advertises an address the node cannot bind (a kubernetes Service IP)
+    /// passes 0.0.0.0:PORT here and to --listen.
+    #[arg(long)]
+    metrics_listen: Option<SocketAddr>,
     /// File holding the cluster token that Control calls must carry; without it Control is off.
     #[arg(long)]
     token_file: Option<PathBuf>,
@@ -81,7 +87,7 @@ fn main() -> anyhow::Result<()> {
         validator,
         peers,
         listen: args.listen.unwrap_or(me.addr),
-        metrics: me.metrics,
+        metrics: args.metrics_listen.or(me.metrics),
         data_dir: args.data_dir,
     };
     // One thread per node: a devnet runs several nodes on few cores, and a

@@ -163,7 +163,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         tokio::spawn(crate::metrics::serve(listener, Arc::new(registry)));
     }
 
-    let peers = Peers::start(args.me, &args.peers, link_tx, shim, dropped);
+    let peers = Peers::start(args.me, &args.peers, link_tx, shim.clone(), dropped);
     let (events, _) = broadcast::channel(EVENT_BUFFER);
     let mut node = Runtime {
         id: args.id,
@@ -172,6 +172,7 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         engine,
         store,
         peers,
+        shim,
         clock,
         names,
         peer_count,
@@ -206,6 +207,8 @@ struct Runtime {
     engine: Box<dyn Engine>,
     store: Store,
     peers: Peers,
+    /// Its `freeze` stops this loop (Control.SetFrozen).
+    shim: Arc<Shim>,
     clock: Clock,
     names: Vec<String>,
     /// Shared with the p2p service, which refuses senders beyond it.
@@ -261,7 +264,9 @@ impl Runtime {
         let relay_timer = tokio::time::sleep(Duration::ZERO);
         tokio::pin!(relay_timer);
         let mut relay_timer_set = None;
+        let shim = self.shim.clone();
         loop {
+            shim.freeze.thawed().await;
             let wake = self.wakes.first().map(|t| (*t, self.clock.skew_ms));
             if wake != timer_set {
                 if let Some((t, _)) = wake {
@@ -324,6 +329,8 @@ impl Runtime {
                 _ = &mut relay_timer, if relay_timer_set.is_some() => {
                     relay_timer_set = None; // the flush below lets them go
                 }
+                // Frozen while waiting: stop before the next input, not after it.
+                _ = shim.freeze.frozen() => {}
                 _ = durability.tick() => {
                     self.log_finality(true);
                     let txs = self.engine.status(self.clock.now()).txs;

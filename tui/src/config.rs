@@ -38,8 +38,8 @@ pub struct DevnetConfig {
     pub pow: Option<PowParams>,
     /// `[ledger]`: genesis accounts and transaction limits (every engine).
     pub ledger: LedgerParams,
-    /// What runs the nodes: local processes or docker containers. Not a
-    /// chain setting: a cluster may resume on another backend.
+    /// What runs the nodes: local processes, docker containers or
+    /// kubernetes pods. Not a chain setting: a cluster may resume on another backend.
     pub backend: BackendKind,
     /// Where the orchestrator's control endpoint listens (`control`, or
     /// `devnet up --control`): 127.0.0.1 on a free port by default; another

@@ -1,5 +1,5 @@
 //! A running devnet: the cluster directory, the backend that runs its node
-//! processes (`supervisor`: local processes or docker containers), the watchers, the faults in force, the orchestrator's control
+//! processes (`supervisor`: local processes, docker containers or kubernetes pods), the watchers, the faults in force, the orchestrator's control
 //! endpoint, and the `ClusterView` they feed. Headless mode, the dashboard and
 //! the scenario runner all drive one of these; none of them touches processes
 //! or gRPC directly.
@@ -14,7 +14,9 @@ use crate::load::in_devnet::DevnetLoads;
 use crate::metrics::ClusterMetrics;
 use crate::run_record::stream::Recorded;
 use crate::run_record::{self, RunRecord, RunSetup};
-use crate::supervisor::{Backend, BackendKind, DockerBackend, NodeAddrs, NodeCommand, Supervisor, node_binary};
+use crate::supervisor::{
+    Backend, BackendKind, DockerBackend, KubeBackend, NodeAddrs, NodeCommand, Supervisor, node_binary,
+};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -73,6 +75,10 @@ impl Devnet {
         let (tx, events) = mpsc::channel(EVENT_QUEUE);
         let (proc_tx, mut proc_rx) = mpsc::channel(256);
         let n = dir.nodes.nodes.len();
+        if cfg.netns.is_some() && cfg.backend != BackendKind::Local {
+            let b = cfg.backend.as_str();
+            anyhow::bail!("`[netns]` is for the local backend; {b} gives each node its own network already");
+        }
         let mut backend: Box<dyn Backend> = match cfg.backend {
             BackendKind::Local => {
                 if let Some(ns) = &cfg.netns {
@@ -87,9 +93,6 @@ impl Devnet {
                     None => s,
                 })
             }
-            BackendKind::Docker if cfg.netns.is_some() => {
-                anyhow::bail!("`[netns]` is for the local backend; docker gives each node its own network already")
-            }
             BackendKind::Docker => {
                 let p = DockerBackend::prepare(&dir.spec.name, &dir.root, &program, proc_tx).await?;
                 if let Some(built) = &p.built {
@@ -103,11 +106,28 @@ impl Devnet {
                     );
                 }
                 let mut backend = p.backend;
-                let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
-                dir.set_addrs(&addrs)?;
-                for i in 0..n {
-                    backend.add(node_command(&dir, &program, i, seed));
+                place_nodes(&mut backend, &mut dir, &program, seed)?;
+                Box::new(backend)
+            }
+            BackendKind::Kubernetes => {
+                let ids: Vec<String> = dir.nodes.nodes.iter().map(|n| n.id.clone()).collect();
+                let p = KubeBackend::prepare(&dir.spec.name, &dir.root, &ids, proc_tx).await?;
+                if p.removed_leftover {
+                    eprintln!(
+                        "devnet: deleted the namespace {} a killed devnet of this cluster left",
+                        p.backend.namespace()
+                    );
                 }
+                if dir.resumed {
+                    eprintln!(
+                        "devnet: the kubernetes backend keeps the nodes' stores in the namespace {}, deleted at \
+                         every stop: the nodes start this genesis again on empty stores (--fresh makes a new one)",
+                        p.backend.namespace()
+                    );
+                }
+                let mut backend = p.backend;
+                // nodes.json here names the port-forwards; the pods' own names the Services.
+                place_nodes(&mut backend, &mut dir, &program, seed)?;
                 Box::new(backend)
             }
         };
@@ -341,6 +361,23 @@ pub fn initial_view(spec: &devnet_node::chain::ChainSpec, nodes: &[devnet_node::
     view.validators = std::mem::take(&mut view.validators).with_spec(s);
     view.txs.max_block_txs = s.ledger().max_block_txs;
     view
+}
+
+/// Moves the cluster's nodes to the addresses `backend` gives them
+/// (nodes.json, targets.json), then adds each to it.
+fn place_nodes(
+    backend: &mut dyn Backend,
+    dir: &mut ClusterDir,
+    program: &Path,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
+    let n = dir.nodes.nodes.len();
+    let addrs = (0..n).map(|i| backend.new_node_addrs(i)).collect::<anyhow::Result<Vec<_>>>()?;
+    dir.set_addrs(&addrs)?;
+    for i in 0..n {
+        backend.add(node_command(dir, program, i, seed));
+    }
+    Ok(())
 }
 
 /// How the backend starts node `i` of `dir`.

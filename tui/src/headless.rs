@@ -50,8 +50,8 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
     tokio::pin!(until_end);
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
-    // This loop stops the devnet cleanly on both; the docker backend's own handler stands aside.
-    crate::supervisor::docker::caller_handles_signals();
+    // This loop stops the devnet cleanly on both; the docker and kubernetes backends' own handlers stand aside.
+    crate::supervisor::caller_handles_signals();
     let mut second = tokio::time::interval(Duration::from_secs(1));
     loop {
         tokio::select! {

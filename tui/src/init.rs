@@ -42,7 +42,8 @@ stake = {stake}
 base_port = {base_port}
 # Time from creating a new cluster to slot 0, in ms.
 genesis_delay_ms = {genesis_delay_ms}
-# What runs the nodes: "local" (processes on loopback) or "docker" (a container each).
+# What runs the nodes: "local" (processes on loopback), "docker" (a container each) or
+# "kubernetes" (a StatefulSet each, in a namespace of the cluster's own).
 backend = "{backend}"
 # Where devnet's control endpoint listens (status, inject, attach): TLS, the cluster token.
 # 127.0.0.1 on a free port by default; "0.0.0.0:7700" lets `devnet attach` reach it from elsewhere.

@@ -204,8 +204,9 @@ enum Command {
         /// Wipe the cluster directory first: new keys, new genesis.
         #[arg(long)]
         fresh: bool,
-        /// What runs the nodes: `local` processes or `docker` containers (default: the config's
-        /// `backend`, else local). Docker builds the node image first when it is missing.
+        /// What runs the nodes: `local` processes, `docker` containers or `kubernetes` pods (default:
+        /// the config's `backend`, else local). Docker builds the node image first when it is missing;
+        /// kubernetes needs it loaded into the cluster (README, "Kubernetes").
         #[arg(long)]
         backend: Option<BackendKind>,
         /// Where the control endpoint listens (default: the config's `control`, else
@@ -231,6 +232,41 @@ enum Command {
         /// Print {"tag","id","files":[...]} instead of sentences.
         #[arg(long)]
         json: bool,
+    },
+    /// Write the Kubernetes objects of the devnet, the ones `up --backend kubernetes` applies itself,
+    /// as YAML for people who apply them their own way.
+    ///
+    /// In the namespace devnet-NAME: a Service per node (a fixed cluster IP, see --service-ip), the
+    /// ConfigMap devnet-files (genesis.json, nodes.json), a Secret per node (the cluster token and
+    /// its key), a StatefulSet of one replica per node (pod NODE-0, its store on a 1 Gi claim).
+    /// Apply them in that order: with -o DIR the files are named in it and `kubectl apply -f DIR`
+    /// keeps it; without, one multi-document stream goes to standard output (`| kubectl apply -f -`).
+    /// The cluster directory is created (or resumed) as `devnet up` would: the same keys, token and
+    /// genesis. The image devnet-node:VERSION must be loaded into the cluster first (`devnet image`,
+    /// then `kind load docker-image devnet-node:VERSION` or the like). README, "Kubernetes".
+    Manifests {
+        /// What the manifests are for; only `kubernetes` has any.
+        #[arg(long, default_value = "kubernetes")]
+        backend: BackendKind,
+        /// Write one file per object into this directory (its earlier NN-kind-name.yaml files are replaced).
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Cluster config (default: ./devnet.toml, else the built-in defaults).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Another engine than the config's `consensus`; the cluster is then named NAME-ENGINE.
+        #[arg(long)]
+        engine: Option<String>,
+        /// Where cluster directories live (default: the user's data dir + /devnet).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Wipe the cluster directory first: new keys, new genesis.
+        #[arg(long)]
+        fresh: bool,
+        /// Node 0's Service IP; node i gets this + i. It must lie in the cluster's service range
+        /// (kind, kubeadm: 10.96.0.0/12; k3s: 10.43.0.0/16, so 10.43.0.64).
+        #[arg(long, value_name = "IP", default_value_t = devnet::supervisor::kubernetes::written::DEFAULT_FIRST_IP)]
+        service_ip: std::net::Ipv4Addr,
     },
     /// List the clusters under the data dir: name, engine, running or not, control address, age.
     Ls {
@@ -683,6 +719,25 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             devnet::ls::run(&data_dir, json)
         }
         Command::Init { path, force } => devnet::init::run(&path, force),
+        Command::Manifests { backend, out, config, engine, data_dir, fresh, service_ip } => {
+            if backend != BackendKind::Kubernetes {
+                eprintln!("devnet manifests: only --backend kubernetes has manifests (found {})", backend.as_str());
+                return Ok(2);
+            }
+            let (cfg, _) = devnet::config_file::pick(config.as_deref(), engine.as_deref())?;
+            let data_dir = match data_dir {
+                Some(d) => d,
+                None => default_data_dir()?,
+            };
+            let written =
+                devnet::supervisor::kubernetes::written::run(&cfg, &data_dir, fresh, service_ip, out.as_deref())?;
+            if let Some(yaml) = written.yaml {
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = std::io::stdout().write_all(yaml.as_bytes());
+            }
+            eprintln!("{}", written.notice);
+            Ok(0)
+        }
         Command::Image { json } => {
             use devnet::supervisor::docker;
             let binary = devnet::supervisor::node_binary()?;
@@ -830,8 +885,19 @@ mod tests {
             panic!()
         };
         assert_eq!((addr.as_str(), cert.as_deref()), ("h:1", Some(std::path::Path::new("c.pem"))));
-        let e = parse(&["up", "--backend", "kubernetes"]).unwrap_err().to_string();
-        assert!(e.contains("expected one of local, docker, found \"kubernetes\""), "{e}");
+        let Ok(Cli { command: Command::Up { backend, .. } }) = parse(&["up", "--backend", "kubernetes"]) else {
+            panic!()
+        };
+        assert_eq!(backend, Some(BackendKind::Kubernetes));
+        let e = parse(&["up", "--backend", "k8s"]).unwrap_err().to_string();
+        assert!(e.contains("expected one of local, docker, kubernetes, found \"k8s\""), "{e}");
+        let Ok(Cli { command: Command::Manifests { backend, out, service_ip, .. } }) =
+            parse(&["manifests", "--backend", "kubernetes", "-o", "k8s"])
+        else {
+            panic!()
+        };
+        assert_eq!((backend, out), (BackendKind::Kubernetes, Some(PathBuf::from("k8s"))));
+        assert_eq!(service_ip.to_string(), "10.96.0.64");
     }
 
     #[test]

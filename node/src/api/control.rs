@@ -24,6 +24,9 @@ pub enum ControlCmd {
     Disk(crate::store::DiskFault),
 }
 
+/// What a node ended by Control.Crash exits with: SIGKILL's 128 + 9.
+pub const CRASH_EXIT_CODE: i32 = 137;
+
 /// Above this a `SetHashrate` is refused: ten times the whole genesis cluster.
 pub const MAX_HASHRATE_PERCENT: u32 = 1000;
 
@@ -156,6 +159,34 @@ impl pb::control_server::Control for ControlService {
         let r = req.get_ref();
         let slow = std::time::Duration::from_millis(r.slow_ms.min(10_000));
         self.run(ControlCmd::Disk(crate::store::DiskFault { full: r.full, slow })).await
+    }
+
+    async fn set_frozen(&self, req: Request<pb::SetFrozenRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        // Not through the runtime: a frozen runtime reads no command, and the thaw must get through.
+        let frozen = req.get_ref().frozen;
+        let was = self.shim.freeze.set(frozen);
+        let message = match (was, frozen) {
+            (false, true) => "frozen",
+            (true, true) => "frozen already",
+            (true, false) => "thawed",
+            (false, false) => "not frozen",
+        };
+        tracing::info!(message, "control");
+        Ok(Response::new(pb::ControlReply { message: message.into() }))
+    }
+
+    async fn crash(&self, req: Request<pb::CrashRequest>) -> Result<Response<pb::ControlReply>, Status> {
+        self.authorize(&req)?;
+        tracing::warn!("control: crashing now (exit 137, no shutdown)");
+        // A thread of its own, so the exit lands wherever the runtime stands
+        // (mid-flush included), as a kill does; the short wait lets this
+        // reply leave first, which the caller does not depend on.
+        std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::process::exit(CRASH_EXIT_CODE);
+        });
+        Ok(Response::new(pb::ControlReply { message: format!("crashing (exit {CRASH_EXIT_CODE})") }))
     }
 
     async fn add_peer(&self, req: Request<pb::AddPeerRequest>) -> Result<Response<pb::ControlReply>, Status> {

@@ -58,6 +58,7 @@ impl Link {
         let mut delayed: BTreeMap<(Instant, u64), Envelope> = BTreeMap::new();
         let mut seq = 0u64;
         loop {
+            self.shim.freeze.thawed().await;
             let due = delayed.first_key_value().map(|((t, _), _)| *t);
             let mut ready = Vec::new();
             tokio::select! {
@@ -70,6 +71,8 @@ impl Link {
                         self.admit(more, &mut ready, &mut delayed, &mut seq);
                     }
                 }
+                // Frozen while waiting: what is delayed stays until the thaw.
+                _ = self.shim.freeze.frozen() => continue,
                 _ = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {
                     let now = Instant::now();
                     while let Some(e) = delayed.first_entry()

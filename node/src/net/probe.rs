@@ -32,6 +32,7 @@ pub(super) async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        shim.freeze.thawed().await;
         let ok = shim.outbound(me, peer, None) != Verdict::Drop && {
             let ping = Envelope { from: me.0, kind: MessageKind::Ping as i32, payload: Default::default() };
             let call = client.deliver(ping);

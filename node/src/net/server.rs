@@ -67,6 +67,7 @@ impl P2pService {
 #[tonic::async_trait]
 impl P2p for P2pService {
     async fn deliver(&self, req: Request<Envelope>) -> Result<Response<DeliverAck>, Status> {
+        self.shim.freeze.thawed().await;
         self.accept(req.into_inner()).map(|()| Response::new(DeliverAck {}))
     }
 
@@ -80,7 +81,10 @@ impl P2p for P2pService {
         let (done, acks) = mpsc::channel(1);
         let service = self.clone();
         tokio::spawn(async move {
-            while let Ok(Some(batch)) = batches.message().await {
+            loop {
+                // A frozen node reads nothing: the stream's window fills and the sender waits.
+                service.shim.freeze.thawed().await;
+                let Ok(Some(batch)) = batches.message().await else { break };
                 for env in batch.envelopes {
                     if let Err(e) = service.accept(env)
                         && e.code() == tonic::Code::ResourceExhausted

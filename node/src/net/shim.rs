@@ -38,11 +38,17 @@ pub enum Verdict {
 pub struct Shim {
     rules: RwLock<BTreeMap<(PeerId, PeerId), Rule>>,
     rng: Mutex<rand::rngs::StdRng>,
+    /// The node's pause (`freeze`): every sender and receiver waits on it.
+    pub freeze: super::Freeze,
 }
 
 impl Default for Shim {
     fn default() -> Self {
-        Shim { rules: RwLock::new(BTreeMap::new()), rng: Mutex::new(rand::rngs::StdRng::from_entropy()) }
+        Shim {
+            rules: RwLock::new(BTreeMap::new()),
+            rng: Mutex::new(rand::rngs::StdRng::from_entropy()),
+            freeze: super::Freeze::default(),
+        }
     }
 }
 

@@ -31,8 +31,8 @@ fn documented_errors() {
     let want = format!("devnet.toml:1: `consensus` must be one of {}, found \"raft\"", ENGINES.join(", "));
     assert_eq!(parse("consensus = \"raft\"").unwrap_err(), want);
     assert_eq!(
-        parse("nodes = 4\nbackend = \"kubernetes\"").unwrap_err(),
-        "devnet.toml:2: `backend` must be \"local\" or \"docker\", found \"kubernetes\""
+        parse("nodes = 4\nbackend = \"k8s\"").unwrap_err(),
+        "devnet.toml:2: `backend` must be \"local\" or \"docker\" or \"kubernetes\", found \"k8s\""
     );
 }
 
@@ -40,6 +40,7 @@ fn documented_errors() {
 fn backend_defaults_to_local_and_a_scenario_may_override_it() {
     assert_eq!(parse("").unwrap().backend, BackendKind::Local);
     assert_eq!(parse("backend = \"docker\"").unwrap().backend, BackendKind::Docker);
+    assert_eq!(parse("backend = \"kubernetes\"").unwrap().backend, BackendKind::Kubernetes);
     let base: Raw = toml::from_str("backend = \"docker\"").unwrap();
     let c = DevnetConfig::from_raw(&Raw::default().over(base.clone()), "", Path::new("s.toml")).unwrap();
     assert_eq!(c.backend, BackendKind::Docker, "a scenario without the key keeps the base file's");

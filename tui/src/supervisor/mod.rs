@@ -15,14 +15,20 @@
 //! - `docker` (`DockerBackend`): one container per node on a bridge network
 //!   of the cluster's own, each with its own IP; crash is `docker kill`
 //!   (SIGKILL), pause `docker pause` (the cgroup freezer), stop `docker stop`.
+//! - `kubernetes` (`KubeBackend`): one StatefulSet of one pod per node in a
+//!   namespace of the cluster's own, each node at its Service's IP; crash is
+//!   the node's Control.Crash then a pod delete, pause the node's own freeze
+//!   (Control.SetFrozen), stop a scale to 0 (see `kubernetes` for why).
 //!
 //! Network faults are not here: they live in every node's fault shim and are
 //! set over gRPC by address (`faults::apply`), so they work on any backend.
 
 pub mod docker;
+pub mod kubernetes;
 mod local;
 
 pub use docker::DockerBackend;
+pub use kubernetes::KubeBackend;
 pub use local::Supervisor;
 
 use anyhow::{Context, bail};
@@ -30,7 +36,47 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+static CALLER_HANDLES_SIGNALS: AtomicBool = AtomicBool::new(false);
+
+/// Says that this process stops its devnet itself on SIGINT/SIGTERM
+/// (`headless`), so a backend's own handler (docker, kubernetes: they
+/// remove what they made and exit) leaves the signal to it.
+pub fn caller_handles_signals() {
+    CALLER_HANDLES_SIGNALS.store(true, Ordering::SeqCst);
+}
+
+/// While a backend lives, SIGINT, SIGTERM and SIGHUP run `cleanup` (remove
+/// what it made) and exit as the signal would have, unless the caller
+/// handles them itself (`caller_handles_signals`).
+fn exit_on_signals<F, Fut>(cleanup: F) -> tokio::task::JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
+            (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+        else {
+            return;
+        };
+        loop {
+            let signo = tokio::select! {
+                _ = int.recv() => libc::SIGINT,
+                _ = term.recv() => libc::SIGTERM,
+                _ = hup.recv() => libc::SIGHUP,
+            };
+            if CALLER_HANDLES_SIGNALS.load(Ordering::SeqCst) {
+                continue;
+            }
+            cleanup().await;
+            std::process::exit(128 + signo);
+        }
+    })
+}
 
 /// A future a backend returns (object-safe async methods).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -41,15 +87,17 @@ pub enum BackendKind {
     #[default]
     Local,
     Docker,
+    Kubernetes,
 }
 
 impl BackendKind {
-    pub const NAMES: [&'static str; 2] = ["local", "docker"];
+    pub const NAMES: [&'static str; 3] = ["local", "docker", "kubernetes"];
 
     pub fn as_str(self) -> &'static str {
         match self {
             BackendKind::Local => "local",
             BackendKind::Docker => "docker",
+            BackendKind::Kubernetes => "kubernetes",
         }
     }
 
@@ -57,6 +105,7 @@ impl BackendKind {
         match s {
             "local" => Some(BackendKind::Local),
             "docker" => Some(BackendKind::Docker),
+            "kubernetes" => Some(BackendKind::Kubernetes),
             _ => None,
         }
     }

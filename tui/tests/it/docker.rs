@@ -4,47 +4,17 @@
 //! container, no network) is left behind. Needs a Docker engine; without one
 //! the test says plainly that it skipped and why, and passes.
 
+use crate::backend_run::{finalized, inject, say};
 use devnet::config::DevnetConfig;
 use devnet::devnet::Devnet;
 use devnet::supervisor::docker::{self, LABEL_DIR};
 use devnet::supervisor::{BackendKind, ProcState};
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
-/// Straight to stderr: the test harness captures `eprintln!` of a passing
-/// test, and a skip must be seen.
-fn say(text: String) {
-    let _ = writeln!(std::io::stderr(), "{text}");
-}
-
-/// Applies events until `done` holds or the deadline passes.
-async fn run_until(devnet: &mut Devnet, what: &str, mut done: impl FnMut(&Devnet) -> bool) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !done(devnet) {
-        match tokio::time::timeout_at(deadline, devnet.events.recv()).await {
-            Ok(Some(ev)) => devnet.apply(ev),
-            _ => {
-                let nodes: Vec<String> = devnet
-                    .view
-                    .nodes
-                    .iter()
-                    .map(|n| format!("{} {:?} f{} peers {:?}", n.id, n.process, n.finalized.epoch, n.peers_up))
-                    .collect();
-                panic!("timed out waiting for {what}: {nodes:#?}");
-            }
-        }
-    }
-}
-
-fn finalized(d: &Devnet, i: usize) -> u64 {
-    d.view.nodes[i].finalized.epoch
-}
-
-async fn inject(d: &mut Devnet, words: &str) -> String {
-    let words: Vec<String> = words.split_whitespace().map(String::from).collect();
-    d.inject(&words).await.unwrap_or_else(|e| panic!("{words:?} refused: {e}"))
+async fn run_until(devnet: &mut Devnet, what: &str, done: impl FnMut(&Devnet) -> bool) {
+    crate::backend_run::run_until(devnet, DEADLINE, what, done).await
 }
 
 /// Containers labelled with `root` and networks named `network`, as the engine lists them.
@@ -115,16 +85,7 @@ async fn docker_backend_finalizes_crashes_restarts_partitions_and_leaves_nothing
     assert!(inject(&mut d, "resume n2").await.contains("docker unpause"));
     run_until(&mut d, "n2 running", |d| d.view.nodes[2].process == Some(ProcState::Running)).await;
 
-    // A partition through the shims: n3 alone falls behind, the 3/4 majority finalizes on.
-    let said = inject(&mut d, "partition n0,n1,n2/n3").await;
-    assert!(said.contains("n0,n1,n2 | n3"), "{said}");
-    let cut = finalized(&d, 3);
-    run_until(&mut d, "the majority to finalize past the isolated n3", |d| (0..3).all(|i| finalized(d, i) >= cut + 3))
-        .await;
-    assert!(finalized(&d, 3) <= cut + 1, "n3 finalized {} while cut off at {cut}", finalized(&d, 3));
-    inject(&mut d, "heal").await;
-    let target = finalized(&d, 0);
-    run_until(&mut d, "n3 to catch up after the heal", |d| finalized(d, 3) >= target).await;
+    crate::backend_run::partition_n3_then_heal(&mut d, DEADLINE).await;
     let view = d.view.clone();
 
     let (containers, networks) = left_behind(&root, &network).await;

@@ -3,11 +3,14 @@
 //! deadlines rather than asserting on timings (the machines are shared).
 
 mod attach;
+mod backend_run;
 mod chaos;
 mod cli;
 mod cluster;
 mod docker;
+mod kubernetes;
 mod load_run;
+mod node_freeze;
 mod ownership;
 mod procs;
 mod reflection;

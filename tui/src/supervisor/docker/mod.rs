@@ -32,7 +32,7 @@
 //! `stop_all` (a panic, an early return) removes them from a thread of its
 //! own with its own runtime, and blocks until that is done. SIGINT, SIGTERM
 //! and SIGHUP are caught while the backend lives: unless the caller handles
-//! them itself (`headless` calls `caller_handles_signals`), the containers
+//! them itself (`headless` calls `supervisor::caller_handles_signals`), the containers
 //! and the network are removed and the process exits as the signal would
 //! have made it. A `devnet` killed with SIGKILL runs nothing; what it left
 //! (labelled with the cluster directory) is removed by the next `up` of
@@ -69,14 +69,6 @@ pub const LABEL_DIR: &str = "devnet.dir";
 pub const LABEL_NETWORK: &str = "devnet.network";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-static CALLER_HANDLES_SIGNALS: AtomicBool = AtomicBool::new(false);
-
-/// Says that this process stops its devnet itself on SIGINT/SIGTERM
-/// (`headless`), so the backend's own handler leaves the signal to it.
-pub fn caller_handles_signals() {
-    CALLER_HANDLES_SIGNALS.store(true, Ordering::SeqCst);
-}
 
 /// A client of the engine at `$DOCKER_HOST` or the local socket, at an API
 /// version both speak (the engine may be older than bollard).
@@ -342,28 +334,13 @@ impl DockerBackend {
 
     /// SIGINT, SIGTERM, SIGHUP: remove everything and exit, unless the caller handles them.
     fn catch_signals(&self) -> JoinHandle<()> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let (docker, network) = (self.docker.clone(), self.network.clone());
-        let root = self.root.clone();
-        tokio::spawn(async move {
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) =
-                (signal(SignalKind::interrupt()), signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-            else {
-                return;
-            };
-            loop {
-                let signo = tokio::select! {
-                    _ = int.recv() => libc::SIGINT,
-                    _ = term.recv() => libc::SIGTERM,
-                    _ = hup.recv() => libc::SIGHUP,
-                };
-                if CALLER_HANDLES_SIGNALS.load(Ordering::SeqCst) {
-                    continue;
-                }
+        let (docker, network, root) = (self.docker.clone(), self.network.clone(), self.root.clone());
+        super::exit_on_signals(move || {
+            let (docker, network, root) = (docker.clone(), network.clone(), root.clone());
+            async move {
                 let names = containers_of(&docker, &network, &root).await;
                 remove_all(&docker, &names, &network).await;
                 eprintln!("devnet: interrupted; removed the containers and the docker network {network}");
-                std::process::exit(128 + signo);
             }
         })
     }
