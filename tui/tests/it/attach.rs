@@ -200,6 +200,15 @@ impl Drop for Hosts {
     }
 }
 
+/// A tmux session killed on drop, so a failing test leaves no dashboard running.
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).output();
+    }
+}
+
 /// Why the namespaces test cannot run here, if it cannot.
 fn cannot_make_namespaces() -> Option<String> {
     if !rustix::process::geteuid().is_root() {
@@ -269,6 +278,7 @@ fn nodes_on_hosts_of_their_own_and_a_dashboard_attached_from_another() {
 
     // The dashboard, attached from its own host, in a real terminal.
     let session = format!("devnet-attach-{}", std::process::id());
+    let _kill_on_drop = Session(session.clone());
     let cmd =
         format!("ip netns exec {a} {} attach {addr} --token-file {}", env!("CARGO_BIN_EXE_devnet"), token.display());
     tmux(&["new-session", "-d", "-s", &session, "-x", "160", "-y", "48", &cmd]);
@@ -324,7 +334,6 @@ fn nodes_on_hosts_of_their_own_and_a_dashboard_attached_from_another() {
     tmux(&["send-keys", "-t", &session, "q"]);
     up.kill().unwrap();
     up.wait().unwrap();
-    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).output();
     assert!(wait_none_left(tmp.path(), Duration::from_secs(10)).is_empty());
     drop(hosts);
 }
