@@ -133,6 +133,10 @@ impl<'a> Reader<'a> {
         }
         Ok(out)
     }
+    /// True once every byte has been read (a field added to a record can be optional at its end).
+    pub fn at_end(&self) -> bool {
+        self.pos == self.buf.len()
+    }
     /// Errors if bytes remain: one value, one encoding.
     pub fn finish(self) -> Result<(), DecodeError> {
         let trailing = self.buf.len() - self.pos;

@@ -125,6 +125,20 @@ fn tendermint_soak_seed_1008510_a_vote_signed_before_a_crash_is_sent_again() {
     }
 }
 
+/// Found by the 10,000-seed soak: node 1 moved to round 1 of height 7 and
+/// crashed; its round-0 prevote and precommit had not reached the others
+/// through a partition, and the restarted node re-sent only round 1's. Alone
+/// in round 1 (25 of the 34 stake L55 asks) it drew nobody there, and the
+/// others waited in round 0 for those votes (65 of 67 prevotes for L34, 45
+/// of 67 precommits for L47) past the end of the run. The protection record
+/// now keeps the votes of the rounds the rebroadcast still owes (R12, R13).
+#[test]
+fn tendermint_soak_seed_1009895_a_restart_sends_again_the_votes_of_earlier_rounds() {
+    if let Err(e) = run_seed(1_009_895) {
+        panic!("{e}");
+    }
+}
+
 /// `SIM_SEEDS=N cargo test tendermint_soak` runs N seeds past the default sweep.
 #[test]
 fn tendermint_soak() {

@@ -3,6 +3,7 @@
 //! until none fires; timeouts arrive through `on_timeout`.
 
 use super::engine::{Once, Tendermint, Timeout};
+use super::protection::EARLIER_ROUNDS;
 use super::types::{Block, VoteType};
 use crate::chain::Hash32;
 use crate::consensus::engine::*;
@@ -16,7 +17,7 @@ impl Tendermint {
         self.round = round;
         self.step = TendermintStep::Propose;
         // Keep the previous rounds' messages: a peer still there needs them to finish it (R13).
-        self.own.retain(|(r, _)| *r + 2 >= round);
+        self.own.retain(|(r, _)| r.saturating_add(EARLIER_ROUNDS) >= round);
         if self.proposer(round) == self.me() {
             // L14-L19: re-propose the valid value, else a fresh block.
             let (block, pol_round) = match &self.valid {

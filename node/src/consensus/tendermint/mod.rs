@@ -72,7 +72,10 @@
 //!   node resumes its round with its lock, at once or, when the crash lost
 //!   the last committed blocks, once sync brings it to that height. Where the algorithm asks for a
 //!   vote already signed at this (h, r) (the crash may have eaten the send),
-//!   that same vote is sent again.
+//!   that same vote is sent again. The record also keeps the votes signed at
+//!   this height in the two rounds before (`EARLIER_ROUNDS`, what R13's
+//!   rebroadcast still owes): a resumed node signs them again, identical, and
+//!   re-sends them, since peers left in those rounds may need them to finish.
 //! - **R13 Sync and gossip.** Votes and proposals of the current height are
 //!   relayed once to the other peers (so split equivocations meet), as
 //!   `Effect::Relay`: the host may hold a relay a few ms so it shares a frame

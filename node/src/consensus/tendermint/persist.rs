@@ -86,20 +86,23 @@ impl Tendermint {
         for v in p.pol.clone() {
             let _ = self.votes.add(v);
         }
-        // R12/R13: the votes signed at this round before the crash may never
-        // have reached anyone (the record is written before a signature
-        // leaves), and the round may never come back to the step that would
+        // R12/R13: the votes signed at this round and the `EARLIER_ROUNDS`
+        // before it may never have reached anyone (the record is written
+        // before a signature leaves, and a partition may have eaten every
+        // send), and the round may never come back to the step that would
         // send them again. Signed again (ed25519 is deterministic: the same
         // vote, never another), counted, and kept with the own messages the
-        // rebroadcast re-sends; the 10,000-seed soak found a height stalled
-        // for want of one such precommit (seed 1008510).
+        // rebroadcast re-sends. The 10,000-seed soak found a height stalled
+        // for want of one such precommit of the current round (seed 1008510)
+        // and for want of the round-0 votes of a node restarted in round 1:
+        // alone in round 1 it was no reason for anyone to skip there (L55),
+        // and the others' L34 and L47 waited on those votes (seed 1009895).
         let Some((me, key)) = self.key.clone() else { return };
         if !matches!(self.behaviour, Behaviour::Honest | Behaviour::Selfish | Behaviour::Withhold { .. }) {
             return;
         }
-        let (height, round) = (self.protection.height, self.protection.round);
-        for kind in [VoteType::Prevote, VoteType::Precommit] {
-            let Some(value) = self.protection.signed_vote(height, round, kind) else { continue };
+        let height = self.protection.height;
+        for (round, kind, value) in self.protection.signed_votes() {
             let v = Vote::sign(&key, me, VoteData { kind, height, round, value });
             if let Added::Conflict(_) = self.votes.add(v) {
                 continue; // cannot happen: the record is what was signed

@@ -1,11 +1,18 @@
 //! R12: what the local validator has signed at its latest (height, round),
 //! plus its lock and valid value, persisted before any signature leaves so a
 //! node killed at any instant never signs two different proposals, prevotes
-//! or precommits for one height and round, and never forgets its lock.
+//! or precommits for one height and round, and never forgets its lock. The
+//! votes it signed in the `EARLIER_ROUNDS` rounds before, at that height, are
+//! kept too: the rebroadcast still owes them to peers left in those rounds
+//! (R13), and a restart must not forget them.
 
 use super::types::{Block, Vote, VoteType, decode_all, encode_with, get_flag, get_opt_hash, put_opt_hash};
 use crate::chain::Hash32;
 use crate::chain::codec::{DecodeError, Reader, Writer};
+
+/// R13: how many rounds before the current one the node's own messages are
+/// still sent again by the rebroadcast (and, for its votes, kept across a crash).
+pub const EARLIER_ROUNDS: u64 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Protection {
@@ -19,6 +26,9 @@ pub struct Protection {
     pub valid: Option<(u64, Block)>,
     /// The prevotes that made `valid` valid (its proof of lock).
     pub pol: Vec<Vote>,
+    /// Votes signed at this height in the `EARLIER_ROUNDS` rounds before
+    /// `round`: (round, type, value).
+    pub earlier: Vec<(u64, VoteType, Option<Hash32>)>,
 }
 
 impl Protection {
@@ -29,6 +39,14 @@ impl Protection {
                 self.locked = None;
                 self.valid = None;
                 self.pol.clear();
+                self.earlier.clear();
+            } else {
+                for (kind, signed) in [(VoteType::Prevote, self.prevote), (VoteType::Precommit, self.precommit)] {
+                    if let Some(value) = signed {
+                        self.earlier.push((self.round, kind, value));
+                    }
+                }
+                self.earlier.retain(|(r, _, _)| r.saturating_add(EARLIER_ROUNDS) >= round);
             }
             self.height = height;
             self.round = round;
@@ -73,6 +91,14 @@ impl Protection {
         }
     }
 
+    /// Every vote this record holds, earlier rounds first: (round, type, value).
+    pub fn signed_votes(&self) -> Vec<(u64, VoteType, Option<Hash32>)> {
+        let current = [(VoteType::Prevote, self.prevote), (VoteType::Precommit, self.precommit)]
+            .into_iter()
+            .filter_map(|(kind, signed)| signed.map(|value| (self.round, kind, value)));
+        self.earlier.iter().copied().chain(current).collect()
+    }
+
     pub fn record_proposal(&mut self, height: u64, round: u64, block: Hash32) {
         self.enter(height, round);
         self.proposal = Some(block);
@@ -105,6 +131,10 @@ impl Protection {
                 put_round_block(w, rb);
             }
             w.list(&self.pol, |w, v| v.write(w));
+            w.list(&self.earlier, |w, (round, kind, value)| {
+                w.u64(*round).u8(kind.code());
+                put_opt_hash(w, value);
+            });
         })
     }
 
@@ -117,7 +147,13 @@ impl Protection {
             let locked = get_round_block(r)?;
             let valid = get_round_block(r)?;
             let pol = r.list(Vote::read)?;
-            Ok(Protection { height, round, proposal, prevote, precommit, locked, valid, pol })
+            // A record written before `earlier` existed ends here.
+            let earlier = if r.at_end() {
+                Vec::new()
+            } else {
+                r.list(|r| Ok((r.u64()?, VoteType::from_code(r.u8()?)?, get_opt_hash(r)?)))?
+            };
+            Ok(Protection { height, round, proposal, prevote, precommit, locked, valid, pol, earlier })
         })
     }
 }

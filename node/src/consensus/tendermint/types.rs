@@ -152,13 +152,13 @@ pub(super) fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
 }
 
 impl VoteType {
-    fn code(self) -> u8 {
+    pub(super) fn code(self) -> u8 {
         match self {
             VoteType::Prevote => 1,
             VoteType::Precommit => 2,
         }
     }
-    fn from_code(c: u8) -> Result<Self, DecodeError> {
+    pub(super) fn from_code(c: u8) -> Result<Self, DecodeError> {
         match c {
             1 => Ok(VoteType::Prevote),
             2 => Ok(VoteType::Precommit),

@@ -36,8 +36,14 @@ fn messages_round_trip() {
         locked: Some((1, b.clone())),
         valid: Some((1, b)),
         pol: vec![v],
+        earlier: vec![(0, VoteType::Prevote, None), (1, VoteType::Prevote, Some(Hash32([7; 32])))],
     };
-    assert_eq!(Protection::decode(&p.encode()), Ok(p));
+    assert_eq!(Protection::decode(&p.encode()), Ok(p.clone()));
+    // A record written before `earlier` existed (it ends with the POL) still decodes.
+    let old = Protection { earlier: Vec::new(), ..p };
+    let mut bytes = old.encode();
+    bytes.truncate(bytes.len() - 4); // the empty list's length
+    assert_eq!(Protection::decode(&bytes), Ok(old));
 }
 
 #[test]

@@ -81,6 +81,38 @@ fn protection_is_persisted_before_each_signature_and_survives_restart() {
 }
 
 #[test]
+fn a_restart_sends_again_the_votes_of_the_rounds_before_the_protected_one() {
+    // Round 0 fails on nil votes; the node prevotes nil in round 1 and
+    // crashes. Peers still in round 0 may lack its round-0 votes (a partition
+    // ate every send): restarted, it must send them again, not only round 1's.
+    let me = (0..4).find(|i| (0..2).all(|r| proposer(1, r) != *i as u32)).expect("a node proposing in neither round");
+    let o: Vec<u32> = (0..4).filter(|v| *v != me as u32).collect();
+    let mut g = engine(me);
+    let mut fx = g.handle(0, Input::Start);
+    fx.extend(g.handle(100, Input::Tick)); // L57: prevote nil
+    for v in &o[..2] {
+        fx.extend(g.handle(101, vmsg(&vote(*v, VoteType::Prevote, 1, 0, None)))); // L44: precommit nil
+    }
+    for v in &o[..2] {
+        fx.extend(g.handle(102, vmsg(&vote(*v, VoteType::Precommit, 1, 0, None)))); // L47
+    }
+    fx.extend(g.handle(200, Input::Tick)); // L65: round 1
+    fx.extend(g.handle(400, Input::Tick)); // L57: prevote nil in round 1
+    assert_eq!(g.round(), 1);
+    let sent = signed_votes(&fx);
+    let rounds: Vec<(u64, VoteType)> = sent.iter().map(|v| (v.data.round, v.data.kind)).collect();
+    assert!(rounds.contains(&(0, VoteType::Precommit)) && rounds.contains(&(1, VoteType::Prevote)), "{rounds:?}");
+    // The crash kept only the protection record.
+    let protection: Vec<Record> = persisted(&fx).into_iter().filter(|r| r.table == Table::Protection).collect();
+    let mut r = engine(me);
+    r.restore(protection).expect("restore");
+    let again = signed_votes(&r.handle(500, Input::Start));
+    for v in &sent {
+        assert!(again.contains(v), "{:?} not sent again after the restart", v.data);
+    }
+}
+
+#[test]
 fn equivocate_sends_conflicting_votes_to_each_half() {
     let me = node_not_proposing(1, 0);
     let mut g = engine(me);
