@@ -4,10 +4,15 @@
 //! restored on every exit path, panics included (`ratatui::init` hooks them).
 //!
 //! The app is where the dashboard's IO happens: it reads `NO_COLOR`, keeps the
-//! frozen copy of the view (`f`), and reads the tail of the selected node's
-//! log file (at most `TAIL_BYTES`, every `TAIL_EVERY`) while the node detail
-//! is open, handing the lines to the UI. Fault keys and the command bar are
-//! handled here first (`fault_key`), then navigation (`keys`).
+//! frozen copy of the view (`f`), and asks for the tail of the selected node's
+//! log (every `TAIL_EVERY`) while the node detail is open, handing the lines
+//! to the UI. Fault keys and the command bar are handled here first
+//! (`fault_key`), then navigation (`keys`).
+//!
+//! What it draws and acts on is a `Source`: the `Devnet` this process runs
+//! (events from its nodes, faults through its executor, logs from its files)
+//! or a devnet elsewhere (`attach`: its recorded stream, its control
+//! endpoint). The loop, the keys and the command bar do not know which.
 
 use crate::cluster::{ClusterView, LogKind};
 use crate::command_bar::{CommandBar, Context, Outcome, history};
