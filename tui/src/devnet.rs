@@ -94,6 +94,7 @@ impl Devnet {
                 })
             }
             BackendKind::Docker => {
+                crate::supervisor::docker::neighbours::check(n)?;
                 let p = DockerBackend::prepare(&dir.spec.name, &dir.root, &program, proc_tx).await?;
                 if let Some(built) = &p.built {
                     eprintln!("devnet: {built}");

@@ -74,7 +74,7 @@ fn epochs(d: &Devnet) -> Vec<u64> {
 
 async fn one_size(backend: BackendKind, nodes: usize) -> anyhow::Result<Size> {
     let tmp = tempfile_dir()?;
-    let mut d = Devnet::up(&config(backend, nodes)?, &tmp, true).await?;
+    let up = Devnet::up(&config(backend, nodes)?, &tmp, true).await;
     let mut size = Size {
         nodes,
         finalizes: false,
@@ -83,6 +83,14 @@ async fn one_size(backend: BackendKind, nodes: usize) -> anyhow::Result<Size> {
         rss_mib_per_node: 0.0,
         orchestrator_cpu: 0.0,
         why: String::new(),
+    };
+    let mut d = match up {
+        Ok(d) => d,
+        Err(e) => {
+            size.why = format!("refused: {e:#}");
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Ok(size);
+        }
     };
     let settle = tokio::time::Instant::now() + SETTLE;
     while !epochs(&d).iter().all(|e| *e > 0) {

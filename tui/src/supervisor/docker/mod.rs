@@ -39,6 +39,7 @@
 //! that cluster, which says so.
 
 pub mod image;
+pub mod neighbours;
 pub mod net;
 
 use super::{Backend, BackendKind, BoxFuture, NodeAddrs, NodeCommand, ProcEvent, ProcState, Verbs};
