@@ -129,7 +129,8 @@ pub fn check_replay_in_a_terminal(run: &Path) {
     assert!(pane.contains("fork tree") && pane.contains("n/N fault"), "{pane}");
     // `n`: to the crash; a second on, n3 is down.
     tmux(&["send-keys", "-t", &session, "n", "l"]);
-    let pane = wait_for(&session, |p| p.contains("nodes 3/4 up"));
+    // Not "nodes 3/4 up" alone: at 0.0 s n3 may not have reported running yet.
+    let pane = wait_for(&session, |p| p.contains("nodes 3/4 up") && p.contains("crash n3"));
     assert!(pane.contains("crash n3: n3 killed (SIGKILL)"), "the fault in the event log:\n{pane}");
     let row = pane.lines().find(|l| l.contains(" n3 ") && l.contains("crashed"));
     assert!(row.is_some(), "n3 crashed in the nodes table:\n{pane}");
