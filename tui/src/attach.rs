@@ -58,11 +58,9 @@ pub enum Input {
 }
 
 impl Attached {
-    /// Connects to the control endpoint at `addr` and starts the watch.
-    pub async fn open(addr: &str, token_file: &Path, ca_file: &Path) -> anyhow::Result<Attached> {
-        let token = std::fs::read_to_string(token_file)
-            .with_context(|| format!("reading the token {}", token_file.display()))?;
-        let mut client = control::connect_to(addr, token.trim(), ca_file).await?;
+    /// Connects to the control endpoint at `addr` (`control::connect_remote`) and starts the watch.
+    pub async fn open(addr: &str, token_file: &Path, cert: Option<&Path>) -> anyhow::Result<Attached> {
+        let mut client = control::connect_remote(addr, token_file, cert).await?;
         let mut lines = client
             .watch(pb::WatchClusterRequest {})
             .await

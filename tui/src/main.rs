@@ -422,19 +422,11 @@ struct Remote {
     cert: Option<PathBuf>,
 }
 
-/// The certificate given, else `control.pem` beside the token file.
-fn cert_or_beside(cert: Option<PathBuf>, token_file: &std::path::Path) -> PathBuf {
-    cert.unwrap_or_else(|| token_file.parent().unwrap_or(std::path::Path::new(".")).join(devnet::control::tls::CA_FILE))
-}
-
 /// A client of the devnet `remote` names, else of the one `target` picks here.
 async fn control_client(target: &Target, remote: Remote) -> anyhow::Result<devnet::control::Client> {
     match (remote.control, remote.token_file) {
         (Some(addr), Some(token_file)) => {
-            let token = std::fs::read_to_string(&token_file)
-                .with_context(|| format!("reading the token {}", token_file.display()))?;
-            let cert = cert_or_beside(remote.cert, &token_file);
-            devnet::control::connect_to(&addr, token.trim(), &cert).await
+            devnet::control::connect_remote(&addr, &token_file, remote.cert.as_deref()).await
         }
         _ => devnet::control::connect(&target.cluster_dir()?).await,
     }
@@ -550,8 +542,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
         },
         Command::Attach { addr, token_file, cert, json, no_mouse } => {
-            let cert = cert_or_beside(cert, &token_file);
-            let mut attached = match devnet::attach::Attached::open(&addr, &token_file, &cert).await {
+            let mut attached = match devnet::attach::Attached::open(&addr, &token_file, cert.as_deref()).await {
                 Ok(a) => a,
                 Err(e) => {
                     eprintln!("devnet attach: {e:#}");

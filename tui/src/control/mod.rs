@@ -189,6 +189,18 @@ pub async fn connect(cluster_dir: &Path) -> anyhow::Result<Client> {
         .with_context(|| format!("(the address is from {})", addr_file.display()))
 }
 
+/// A client for the devnet elsewhere whose control endpoint is at `addr`,
+/// with the token in `token_file` and the certificate `cert`, else the
+/// `control.pem` beside the token file (what `attach`, `status` and `inject`
+/// take on their command lines).
+pub async fn connect_remote(addr: &str, token_file: &Path, cert: Option<&Path>) -> anyhow::Result<Client> {
+    let token =
+        std::fs::read_to_string(token_file).with_context(|| format!("reading the token {}", token_file.display()))?;
+    let beside = || token_file.parent().unwrap_or(Path::new(".")).join(tls::CA_FILE);
+    let cert = cert.map_or_else(beside, Path::to_path_buf);
+    connect_to(addr, token.trim(), &cert).await
+}
+
 /// A client for the devnet whose control endpoint is at `addr` (`host:port`),
 /// trusting only the certificate in `ca_file` and sending `token`.
 pub async fn connect_to(addr: &str, token: &str, ca_file: &Path) -> anyhow::Result<Client> {
