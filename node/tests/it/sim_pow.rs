@@ -68,6 +68,7 @@ fn scenario(rule: ForkChoiceRule) -> Scenario {
     Scenario {
         spec: spec(rule),
         nodes: SHARES.len(),
+        twins: Vec::new(),
         behaviours: Vec::new(),
         boot_inputs: Vec::new(),
         chaos_ms: CHAOS_MS,
@@ -183,6 +184,7 @@ fn attack(shares: &[u32], behaviour: Behaviour, end_ms: u64) -> Scenario {
     Scenario {
         spec,
         nodes: shares.len(),
+        twins: Vec::new(),
         behaviours: vec![(0, behaviour)],
         boot_inputs: Vec::new(),
         chaos_ms: 1,

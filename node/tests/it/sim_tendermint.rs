@@ -55,6 +55,7 @@ fn scenario() -> Scenario {
     Scenario {
         spec: spec(),
         nodes: STAKES.len(),
+        twins: Vec::new(),
         behaviours: vec![(EQUIVOCATOR, Behaviour::Equivocate)],
         boot_inputs: Vec::new(),
         chaos_ms: CHAOS_MS,

@@ -32,6 +32,12 @@ pub fn key(i: usize) -> SecretKey {
 pub struct Scenario {
     pub spec: ChainSpec,
     pub nodes: usize,
+    /// Twins: node `validators + k` holds the key of validator `twins[k]`,
+    /// as a second honest process with the same identity would (Twins,
+    /// Bano et al. 2020). `nodes` counts them; the checker's equivocator
+    /// should be the twinned validator, since its two processes sign
+    /// conflicting messages without knowing of each other.
+    pub twins: Vec<usize>,
     /// Behaviour set on every boot, by node.
     pub behaviours: Vec<(usize, Behaviour)>,
     /// Inputs given on every boot after `Start` (e.g. hashrates), by node.
@@ -153,12 +159,19 @@ impl Sim {
         self.group.iter().any(|g| *g != self.group[0])
     }
 
+    /// The validator node `i` signs as: its own index, or a twin's original.
+    fn validator_of(&self, i: usize) -> (u32, SecretKey) {
+        let validators = self.nodes.len() - self.sc.twins.len();
+        let v = if i < validators { i } else { self.sc.twins[i - validators] };
+        (v as u32, key(v))
+    }
+
     fn boot(&mut self, i: usize, records: Vec<Record>) {
         let n = self.nodes.len();
         let identity = Identity {
             me: PeerId(i as u32),
             peers: (0..n).filter(|j| *j != i).map(|j| PeerId(j as u32)).collect(),
-            validator: Some((i as u32, key(i))),
+            validator: Some(self.validator_of(i)),
         };
         let mut e = match build(&self.sc.spec, identity) {
             Ok(e) => e,
