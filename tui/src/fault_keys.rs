@@ -66,9 +66,9 @@ pub fn fault_action(key: char, targets: &[usize], view: &ClusterView) -> Option<
         }
         'l' => FaultAction::Prompt(format!("latency {t} * 200ms --jitter 50ms")),
         'k' => FaultAction::Prompt(format!("skew {first} +500ms")),
-        'e' if view.engine == "pow" => FaultAction::Prompt(format!("selfish {first}")),
+        'e' if view.desc().mined => FaultAction::Prompt(format!("selfish {first}")),
         'e' => FaultAction::Prompt(format!("equivocate {first}")),
-        'm' if view.engine == "pow" => FaultAction::Prompt(format!("hashrate {first} 60%")),
+        'm' if view.desc().mined => FaultAction::Prompt(format!("hashrate {first} 60%")),
         ':' => FaultAction::Prompt(String::new()),
         _ => return None,
     })

@@ -8,7 +8,6 @@
 //! Runs until `--for` elapses or SIGINT/SIGTERM.
 //! Exit code: 0, or 1 when a safety alarm fired.
 
-use crate::cluster::engine::EngineKind;
 use crate::cluster::{ClusterEvent, ClusterView, json};
 use crate::devnet::{Devnet, now_ms};
 use serde_json::json;
@@ -133,15 +132,17 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
     let fin = view.finalized();
     let (up, total, lag) = (view.nodes_up(), view.nodes.len(), view.finality_lag(now));
     let h = fin.block.height;
-    let mut s = match view.kind() {
-        EngineKind::Gasper => format!(
-            "slot {slot} epoch {} | up {up}/{total} | finalized e{} h{h} (lag {lag})",
-            view.epoch_of(slot),
-            fin.epoch
-        ),
-        EngineKind::Tendermint => format!("height {slot} | up {up}/{total} | committed h{h} (lag {lag})"),
-        EngineKind::Pow => format!("height {slot} | up {up}/{total} | k-deep h{h} (lag {lag})"),
+    let d = view.desc();
+    let mut s = if d.epochs {
+        format!("{} {slot} epoch {} | up {up}/{total} |", d.axis.word, view.epoch_of(slot))
+    } else {
+        format!("{} {slot} | up {up}/{total} |", d.axis.word)
     };
+    if d.finality.by_epoch {
+        s.push_str(&format!(" {} e{} h{h} (lag {lag})", d.finality.label, fin.epoch));
+    } else {
+        s.push_str(&format!(" {} h{h} (lag {lag})", d.finality.label));
+    }
     for n in &view.nodes {
         s.push_str(&format!(
             " | {} {} h{} f{} p{}",
@@ -168,7 +169,7 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
 /// A human rendering of a summary object (for `devnet status` without --json).
 pub fn status_from_summary(v: &serde_json::Value) -> String {
     let engine = v["engine"].as_str().unwrap_or("?");
-    let heights = EngineKind::from_name(engine).slots_are_heights();
+    let heights = !crate::cluster::engine::description(engine).axis.clock;
     let mut out = format!(
         "{} ({engine}) {} {}\n",
         v["cluster"].as_str().unwrap_or("?"),

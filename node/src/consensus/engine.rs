@@ -312,20 +312,10 @@ pub struct EngineStatus {
     pub finalized: CheckpointRef,
     pub validators: Vec<ValidatorStatus>,
     pub behaviour: Behaviour,
-    /// What only one engine knows; `EngineDetail::None` for gasper.
-    pub detail: EngineDetail,
+    /// What the engine shows in its own columns (`describe`).
+    pub detail: crate::consensus::describe::Detail,
     /// Transactions through this node.
     pub txs: TxCounters,
-}
-
-/// Engine-specific status for the dashboard. Plain data: the UI draws it
-/// without knowing the engines.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub enum EngineDetail {
-    #[default]
-    None,
-    Tendermint(TendermintDetail),
-    Pow(PowDetail),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -398,6 +388,7 @@ pub enum RestoreError {
 
 /// A consensus engine. Object-safe so the runtime holds `Box<dyn Engine>`.
 pub trait Engine: Send {
+    /// The registry's name; `consensus::description(name)` is how it shows itself.
     fn name(&self) -> &'static str;
     /// Load persisted records (any order) before `Input::Start`.
     fn restore(&mut self, records: Vec<Record>) -> Result<(), RestoreError>;

@@ -3,6 +3,7 @@
 //!
 //! One module per engine; `build` picks one by the spec's `consensus` name.
 
+pub mod describe;
 pub mod engine;
 pub mod gasper;
 pub mod pow;
@@ -36,5 +37,16 @@ pub fn build(spec: &ChainSpec, identity: Identity) -> Result<Box<dyn Engine>, Bu
         "tendermint" => Ok(Box::new(tendermint::Tendermint::new(spec, identity).map_err(BuildError::Spec)?)),
         "pow" => Ok(Box::new(pow::Pow::new(spec, identity).map_err(BuildError::Spec)?)),
         other => Err(BuildError::UnknownEngine(other.to_string())),
+    }
+}
+
+/// How the engine called `name` shows itself (`describe`); `None` for a
+/// name no engine has.
+pub fn description(name: &str) -> Option<&'static describe::Description> {
+    match name {
+        "gasper" => Some(&gasper::describe::DESCRIPTION),
+        "tendermint" => Some(&tendermint::describe::DESCRIPTION),
+        "pow" => Some(&pow::describe::DESCRIPTION),
+        _ => None,
     }
 }

@@ -89,8 +89,9 @@ pub fn run_seed(seed: u64) -> Result<Outcome, String> {
     run(seed, scenario(rule), |sim| {
         let status = |k: usize, i: usize| sim.probed.get(k).and_then(|row| row.get(i).cloned().flatten());
         let base = (0..SHARES.len()).filter_map(|i| status(0, i)).map(|s| s.finalized.block.height).max().unwrap_or(0);
-        let difficulty = |s: &EngineStatus| match &s.detail {
-            devnet_node::consensus::EngineDetail::Pow(p) => p.difficulty,
+        // The difficulty is the third header fact (`pow::describe`).
+        let difficulty = |s: &EngineStatus| match s.detail.facts.get(2).map(|c| c.value) {
+            Some(devnet_node::consensus::describe::Value::Si(d)) => d as u64,
             _ => 0,
         };
         let at_heal = (0..SHARES.len()).filter_map(|i| status(0, i)).map(|s| difficulty(&s)).max().unwrap_or(0);

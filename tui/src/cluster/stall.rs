@@ -6,15 +6,11 @@
 //!   moved up (`ClusterView::last_final_ms`), or from genesis before the
 //!   first one.
 //! - The threshold is the engine's own rhythm, with slack for a loaded
-//!   machine: gasper finalizes an epoch per epoch (and first after two), so
-//!   three and a half epochs; tendermint commits a height every slot or so,
-//!   and a failed round costs about one more, so five slots; pow's blocks
-//!   arrive as a Poisson process with a mean of one slot, and a gap of eight
-//!   means happens about once in 3,000 blocks. Never under one second.
-//! - Each engine says it in its own word: no finalized epoch, no commit,
-//!   no new k-deep block.
+//!   machine, as its description states it (`Description::stall_ms`; each
+//!   engine's `describe` module says why its figure). Never under one second.
+//! - Each engine says it in its own word (`Finality::missing`): no finalized
+//!   epoch, no commit, no new k-deep block.
 
-use super::engine::EngineKind;
 use super::view::ClusterView;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,13 +24,7 @@ pub struct Stall {
 impl ClusterView {
     /// How long without finality counts as stalled, ms.
     pub fn stall_threshold_ms(&self) -> u64 {
-        let slot = self.slot_ms.max(1);
-        let t = match self.kind() {
-            EngineKind::Gasper => slot * self.epoch_slots.max(1) * 7 / 2,
-            EngineKind::Tendermint => slot * 5,
-            EngineKind::Pow => slot * 8,
-        };
-        t.max(1000)
+        self.desc().stall_ms(self.slot_ms, self.epoch_slots)
     }
 
     /// `Some` while finality has not moved for longer than the threshold.
@@ -44,11 +34,7 @@ impl ClusterView {
         }
         let since = self.last_final_ms.unwrap_or(self.genesis_ms);
         let for_ms = now_ms.saturating_sub(since);
-        let missing = match self.kind() {
-            EngineKind::Gasper => "no finalized epoch",
-            EngineKind::Tendermint => "no commit",
-            EngineKind::Pow => "no new k-deep block",
-        };
+        let missing = self.desc().finality.missing;
         (for_ms > self.stall_threshold_ms()).then_some(Stall { for_ms, missing })
     }
 }

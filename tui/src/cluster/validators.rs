@@ -12,20 +12,15 @@
 //!   completed slots (at most `MAX_WINDOW`) for which an attestation by the
 //!   validator was seen by any node. Attestations are deduplicated by slot.
 //! - Proposals made: distinct blocks by the validator (first report of a hash).
-//!   Missed: a slot at least `MISS_GRACE` slots old with no block seen at all,
-//!   charged to the proposer the engine's own draw (R2) names for it given the
-//!   validators the cluster knows to be slashed. Only slots after the view
-//!   started are judged, so a resumed cluster does not charge history it
-//!   never saw.
+//!   Missed proposals are the engine's to say (gasper reports them per
+//!   validator in its status): no proposer draw runs here.
 
-use devnet_node::chain::{ChainSpec, Hash32};
-use devnet_node::consensus::gasper::validators::Validators;
+use devnet_node::chain::ChainSpec;
 use devnet_proto::v1 as pb;
 use std::collections::BTreeSet;
 
 pub const PARTICIPATION_EPOCHS: u64 = 4;
 pub const MAX_WINDOW: u64 = 256;
-pub const MISS_GRACE: u64 = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValidatorStatus {
@@ -59,27 +54,14 @@ pub struct ValidatorRow {
     pub behaviour: String,
     pub last_attested: Option<u64>,
     pub proposed: u64,
-    pub missed: u64,
     /// Slots attested within the participation window.
     attested: BTreeSet<u64>,
-}
-
-/// The proposer draw, from the chain spec.
-#[derive(Clone, Debug)]
-struct Schedule {
-    vals: Validators,
-    seed: Hash32,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct ValidatorSet {
     pub rows: Vec<ValidatorRow>,
     epoch_slots: u64,
-    schedule: Option<Schedule>,
-    /// Slots with at least one block seen, not yet judged for a miss.
-    block_slots: BTreeSet<u64>,
-    /// Next slot to judge for a missed proposal; None until the first event.
-    next_judged: Option<u64>,
 }
 
 impl ValidatorSet {
@@ -93,15 +75,12 @@ impl ValidatorSet {
         s
     }
 
-    /// Keys, stakes and the proposer draw from the chain spec.
+    /// Keys and stakes from the chain spec.
     pub fn with_spec(mut self, spec: &ChainSpec) -> Self {
         for (i, v) in spec.validators.iter().enumerate() {
             let row = self.row_mut(i as u32);
             row.key = v.pubkey.chars().take(8).collect();
             row.stake = v.stake;
-        }
-        if let Ok(vals) = Validators::from_spec(spec) {
-            self.schedule = Some(Schedule { vals, seed: spec.genesis_seed() });
         }
         self
     }
@@ -141,14 +120,7 @@ impl ValidatorSet {
     pub fn on_event(&mut self, kind: &pb::event::Kind, new_block: bool) {
         use pb::event::Kind;
         match kind {
-            Kind::BlockImported(b) if new_block => {
-                self.row_mut(b.proposer).proposed += 1;
-                if let Some(r) = &b.block
-                    && self.next_judged.is_none_or(|n| r.slot >= n)
-                {
-                    self.block_slots.insert(r.slot);
-                }
-            }
+            Kind::BlockImported(b) if new_block => self.row_mut(b.proposer).proposed += 1,
             Kind::Attested(a) => {
                 let row = self.row_mut(a.validator);
                 row.last_attested = row.last_attested.max(Some(a.slot));
@@ -159,30 +131,8 @@ impl ValidatorSet {
         }
     }
 
-    /// Advances time to `slot`: judges missed proposals and trims the windows.
+    /// Advances time to `slot`: trims the participation windows.
     pub fn on_slot(&mut self, slot: u64) {
-        let Some(next) = self.next_judged else {
-            // Judge from the slot after the one the view started in.
-            self.next_judged = Some(slot + 1);
-            return;
-        };
-        let judge_until = slot.saturating_sub(MISS_GRACE);
-        let slashed: BTreeSet<u32> = self.rows.iter().filter(|r| r.slashed).map(|r| r.index).collect();
-        // A long gap (the dashboard was stalled) is not judged slot by slot beyond the window.
-        let start = next.max(judge_until.saturating_sub(MAX_WINDOW));
-        for s in start..judge_until {
-            if s > 0
-                && !self.block_slots.contains(&s)
-                && let Some(p) =
-                    self.schedule.as_ref().and_then(|sc| sc.vals.proposer(&sc.seed, self.epoch_slots, s, &slashed))
-            {
-                self.row_mut(p).missed += 1;
-            }
-        }
-        if judge_until > next {
-            self.next_judged = Some(judge_until);
-            self.block_slots = self.block_slots.split_off(&judge_until);
-        }
         let floor = slot.saturating_sub(self.window());
         for r in &mut self.rows {
             if r.attested.first().is_some_and(|s| *s < floor) {

@@ -33,14 +33,15 @@
 //!   height any node is deciding or mining.
 
 use super::blocks::Blocks;
-use super::engine::{self, EngineKind, FailedRounds};
+use super::engine::{self, FailedRounds};
 use super::history::History;
 use super::txs::TxFigures;
 use super::validators::ValidatorSet;
 use crate::supervisor::{ProcEvent, ProcState};
 use devnet_node::chain::Hash32;
 use devnet_node::config::NodeEntry;
-use devnet_node::consensus::{BlockRef, CheckpointRef, EngineDetail};
+use devnet_node::consensus::describe::{Description, Detail};
+use devnet_node::consensus::{BlockRef, CheckpointRef};
 use devnet_proto::v1 as pb;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -87,8 +88,8 @@ pub struct NodeView {
     pub reorgs: u64,
     pub deepest_reorg: u64,
     pub last_reorg: u64,
-    /// The engine-specific part of the node's latest `Status`.
-    pub detail: EngineDetail,
+    /// What the engine shows in its own columns, from the node's latest `Status`.
+    pub detail: Detail,
     /// Faults in force on this node, as short labels ("paused", "skew +500ms",
     /// "equivocate"); set by the faults module, shown until undone.
     pub faults: Vec<String>,
@@ -136,7 +137,7 @@ impl NodeView {
             reorgs: 0,
             deepest_reorg: 0,
             last_reorg: 0,
-            detail: EngineDetail::None,
+            detail: Detail::default(),
             faults: vec![],
             slashed_seen: BTreeSet::new(),
             dropped: 0,
@@ -262,14 +263,15 @@ impl ClusterView {
         self.links.push(vec![LinkView::default(); self.nodes.len()]);
     }
 
-    pub fn kind(&self) -> EngineKind {
-        EngineKind::from_name(&self.engine)
+    /// How the cluster's engine shows itself (`cluster::engine`).
+    pub fn desc(&self) -> &'static Description {
+        engine::description(&self.engine)
     }
 
     /// The cluster's slot by the orchestrator's clock (gasper), or the highest
     /// height being decided or mined (engines whose slots are heights).
     pub fn current_slot(&self, now_ms: u64) -> u64 {
-        if self.kind().slots_are_heights() {
+        if !self.desc().axis.clock {
             return self.nodes.iter().map(|n| n.slot.max(n.head.slot + 1)).max().unwrap_or(0);
         }
         now_ms.saturating_sub(self.genesis_ms) / self.slot_ms.max(1)
@@ -314,13 +316,13 @@ impl ClusterView {
 
     /// Finality is probabilistic (pow): finalized blocks may move.
     pub fn probabilistic(&self) -> bool {
-        self.kind() == EngineKind::Pow
+        self.desc().finality.probabilistic
     }
 
     /// How far finality has come, comparable across nodes and over time:
     /// the epoch for gasper, the height for engines that finalize heights.
     pub fn finality_index(&self, c: &CheckpointRef) -> u64 {
-        if self.kind().slots_are_heights() { c.block.height } else { c.epoch }
+        if self.desc().finality.by_epoch { c.epoch } else { c.block.height }
     }
 
     pub fn has_safety_alarm(&self) -> bool {
@@ -419,7 +421,7 @@ impl ClusterView {
         n.justified = checkpoint(&s.justified);
         n.peers_up = s.peers_up.clone();
         n.dropped = s.dropped_messages;
-        n.detail = engine::detail_of(s);
+        n.detail = s.detail.as_ref().map(devnet_node::api::detail::from_pb).unwrap_or_default();
         // Polled statuses only move finality forward; pow's moves off a chain
         // arrive as `Finalized` events, in order.
         if newer {
@@ -526,10 +528,9 @@ impl ClusterView {
                 held.seen_by.insert(node);
             }
             Kind::HeadChanged(h) => {
-                let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
+                let unit = self.desc().axis.word;
                 let n = &mut self.nodes[node];
                 n.head = block_ref(&h.head);
-                engine::committed(&mut n.detail, n.head.height);
                 if h.reorg_depth > 0 {
                     n.reorgs += 1;
                     n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);
@@ -544,7 +545,7 @@ impl ClusterView {
                 let c = checkpoint(&Some(c.clone()));
                 self.nodes[node].justified = c;
                 // Where slots are heights, justified is the finalized block: logged once, as finalized.
-                if !self.kind().slots_are_heights() && c.epoch > self.logged_justified {
+                if self.desc().finality.justified && c.epoch > self.logged_justified {
                     self.logged_justified = c.epoch;
                     let text = format!(
                         "epoch {} justified ({}, height {}) first at {id}",
@@ -560,10 +561,11 @@ impl ClusterView {
                 if rank > self.logged_finalized {
                     self.logged_finalized = rank;
                     let (h, hash) = (c.block.height, c.block.hash);
-                    let text = match self.kind() {
-                        EngineKind::Gasper => format!("epoch {} finalized ({hash}, height {h}) first at {id}", c.epoch),
-                        EngineKind::Tendermint => format!("height {h} committed ({hash}) first at {id}"),
-                        EngineKind::Pow => format!("height {h} k-deep ({hash}) first at {id}"),
+                    let f = self.desc().finality;
+                    let text = if f.by_epoch {
+                        format!("epoch {} {} ({hash}, height {h}) first at {id}", c.epoch, f.label)
+                    } else {
+                        format!("height {h} {} ({hash}) first at {id}", f.label)
                     };
                     self.log_repeated(now_ms, Some(node), LogKind::Finality, "finalized".into(), text);
                 }
@@ -605,7 +607,7 @@ impl ClusterView {
                 self.log(now_ms, Some(node), LogKind::Warning, text);
             }
             Kind::EquivocationSeen(q) => {
-                let unit = if self.kind().slots_are_heights() { "height" } else { "slot" };
+                let unit = self.desc().axis.word;
                 let text = format!("{id} saw {} by {} at {unit} {}", q.kind, self.validator_name(q.validator), q.slot);
                 let key = format!("equivocation {} {}", q.validator, q.kind);
                 self.log_repeated(now_ms, Some(node), LogKind::Warning, key, text);

@@ -156,7 +156,7 @@ pub fn check_engine(fault: &Fault, engine: &str) -> Result<(), String> {
         _ => None,
     };
     match pow_only {
-        Some(what) if engine != "pow" => {
+        Some(what) if !crate::cluster::engine::description(engine).mined => {
             Err(format!("{what}; this cluster runs {engine} (only `consensus = \"pow\"` clusters take it)"))
         }
         _ => Ok(()),

@@ -121,13 +121,11 @@ pub fn render(dir: &Path) -> Result<String, String> {
     let mut add = |id: &str, title: &str, unit: &str, series: Vec<Series>, steps: bool| {
         plots.push(plot::svg(&Plot { id, title, unit, series, windows: &wins, x_max, steps }));
     };
-    let (axis, axis_unit) = if crate::cluster::engine::EngineKind::from_name(engine).slots_are_heights() {
-        ("height", "heights")
-    } else {
-        ("slot", "slots")
-    };
+    let desc = crate::cluster::engine::description(engine);
+    let axis = desc.axis.word;
+    let axis_unit = format!("{axis}s");
     let lag_title = format!("Finality lag per node (the cluster's {axis} − the node's finalized {axis})");
-    add("lag", &lag_title, axis_unit, per_node(&samples, false, "", |s, i| s.nodes[i].lag.map(|l| l as f64)), false);
+    add("lag", &lag_title, &axis_unit, per_node(&samples, false, "", |s, i| s.nodes[i].lag.map(|l| l as f64)), false);
     let mut heights = per_node(&samples, false, " head", |s, i| Some(s.nodes[i].head as f64));
     heights.extend(per_node(&samples, true, " final", |s, i| Some(s.nodes[i].finalized as f64)));
     add("heights", "Heights: head (solid) and finalized (dashed)", "height", heights, false);
@@ -138,7 +136,7 @@ pub fn render(dir: &Path) -> Result<String, String> {
         per_node(&samples, false, "", |s, i| Some(s.nodes[i].reorgs as f64)),
         true,
     );
-    if engine == "tendermint" || samples.iter().any(|s| s.failed_rounds > 0) {
+    if desc.tree.failed_rounds || samples.iter().any(|s| s.failed_rounds > 0) {
         let series = vec![Series {
             name: "cluster".into(),
             color: PALETTE[1],

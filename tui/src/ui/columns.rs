@@ -34,9 +34,16 @@ pub struct Column {
 }
 
 impl Column {
-    /// A column that is hidden when shortening it to `min` is not enough.
+    /// A column that is hidden when shortening it to `min` is not enough
+    /// (engines' columns come from their descriptions; this is for tests).
+    #[cfg(test)]
     pub const fn new(header: &'static str, min: u16, priority: u8) -> Column {
         Column { header, min, priority, kept: false }
+    }
+
+    /// An engine's column as its description states it.
+    pub const fn from_description(c: &devnet_node::consensus::describe::Column) -> Column {
+        Column { header: c.header, min: c.min, priority: c.priority, kept: c.kept }
     }
 
     /// A column that is never hidden.

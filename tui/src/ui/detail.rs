@@ -1,10 +1,11 @@
 //! Node detail overlay (Enter on a node): its status (with the engine's own
-//! state for tendermint and pow), its recent events and the tail of its log file. The lines of the file are read by the app and
+//! cells and facts, each under its column's header), its recent events and the tail of its log file. The lines of the file are read by the app and
 //! handed in; nothing here does IO.
 
 use super::UiState;
 use crate::cluster::ClusterView;
-use devnet_node::consensus::EngineDetail;
+use crate::cluster::NodeView;
+use devnet_node::consensus::describe::Source;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Margin};
 use ratatui::style::{Modifier, Style};
@@ -43,35 +44,14 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, log_tail: &[Str
         Line::raw(format!("reorgs     {} (deepest {})", n.reorgs, n.deepest_reorg)),
         Line::raw(format!("faults     {}", if n.faults.is_empty() { "none".into() } else { n.faults.join(", ") })),
     ];
-    let opt = |r: Option<u64>| r.map_or("-".to_string(), |r| format!("r{r}"));
-    match &n.detail {
-        EngineDetail::None => {}
-        EngineDetail::Tendermint(d) => lines.push(Line::raw(format!(
-            "round      h{} r{} {} · locked {} · valid {}",
-            d.height,
-            d.round,
-            d.step.as_str(),
-            opt(d.locked_round),
-            opt(d.valid_round)
-        ))),
-        EngineDetail::Pow(d) => lines.push(Line::raw(format!(
-            "mining     hashrate {}% · difficulty {} · k {} · fork choice {} · work {} · private {}",
-            d.hashrate_percent,
-            super::pow::si(d.difficulty as u128),
-            d.k,
-            d.fork_choice.as_str(),
-            super::pow::si(d.chain_work),
-            d.private_blocks
-        ))),
+    if let Some(engine) = engine_line(view, n) {
+        lines.push(Line::raw(engine));
     }
     frame.render_widget(Paragraph::new(lines), status);
     let mine: Vec<Line> = {
         let all: Vec<_> = view.log.iter().filter(|e| e.node == Some(ui.selected)).collect();
         let keep = events.height.saturating_sub(1) as usize;
-        all[all.len().saturating_sub(keep)..]
-            .iter()
-            .map(|e| super::log::line(ui, e, view.kind().slot_prefix()))
-            .collect()
+        all[all.len().saturating_sub(keep)..].iter().map(|e| super::log::line(ui, e, view.desc().axis.letter)).collect()
     };
     let mut ev = vec![Line::styled("recent events", bold)];
     ev.extend(mine);
@@ -80,4 +60,20 @@ pub fn draw(frame: &mut Frame, view: &ClusterView, ui: &UiState, log_tail: &[Str
     let mut lines = vec![Line::styled("log file (tail)", bold)];
     lines.extend(log_tail[log_tail.len().saturating_sub(keep)..].iter().map(|l| Line::raw(l.clone())));
     frame.render_widget(Paragraph::new(lines), tail);
+}
+
+/// `engine     h/r h13/r1 · step prevote · lock L0 V0`: the engine's own
+/// cells under their headers, then its header facts; `None` when it sent none.
+fn engine_line(view: &ClusterView, n: &NodeView) -> Option<String> {
+    let d = view.desc();
+    let cells = d.node_columns.iter().filter_map(|c| match c.source {
+        Source::Cell(k) => {
+            n.detail.cells.get(k as usize).map(|x| format!("{} {}", c.header, super::cells::text(d, &x.value)))
+        }
+        _ => None,
+    });
+    let facts =
+        d.facts.iter().zip(&n.detail.facts).map(|((l, _), x)| format!("{l}{}", super::cells::text(d, &x.value)));
+    let parts: Vec<String> = cells.chain(facts).collect();
+    (!parts.is_empty()).then(|| format!("engine     {}", parts.join(" · ")))
 }

@@ -4,6 +4,9 @@
 use super::tests::{bref, ev, hash, import, render, screen};
 use super::*;
 use crate::cluster::ClusterEvent;
+use devnet_node::chain::Hash32;
+use devnet_node::chain::spec::ForkChoiceRule;
+use devnet_node::consensus::{BlockRef, CastVote, PowDetail, TendermintDetail, TendermintStep, ValidatorVotes};
 use devnet_proto::v1 as pb;
 
 fn view(engine: &str) -> ClusterView {
@@ -14,8 +17,13 @@ fn round_failed(node: usize, height: u64, round: u64) -> ClusterEvent {
     ev(node, pb::event::Kind::RoundFailed(pb::RoundFailed { height, round }))
 }
 
-fn vote(round: u64, value: Option<u8>) -> Option<pb::TendermintVote> {
-    Some(pb::TendermintVote { round, value: value.map(hash).unwrap_or_default() })
+fn vote(round: u64, value: Option<u8>) -> Option<CastVote> {
+    Some(CastVote { round, value: value.map(|b| Hash32::from_slice(&hash(b)).unwrap()) })
+}
+
+/// The status detail a node of `engine` sends, as its engine builds it.
+fn wire(detail: devnet_node::consensus::describe::Detail) -> Option<pb::Detail> {
+    Some(devnet_node::api::detail::to_pb(&detail))
 }
 
 /// Heights 1..=12 committed everywhere (block byte = height); height 5
@@ -34,12 +42,13 @@ fn tendermint_view() -> ClusterView {
         }
     }
     for n in 0..4 {
-        let (round, step, locked) = if n < 3 { (1, "prevote", Some(0)) } else { (0, "propose", None) };
+        let (round, step, locked) =
+            if n < 3 { (1, TendermintStep::Prevote, Some(0)) } else { (0, TendermintStep::Propose, None) };
         let votes = (0..4u32)
             .map(|i| match (n, i) {
-                (3, _) | (_, 3) => pb::TendermintVotes { validator: i, ..Default::default() },
-                (_, 2) => pb::TendermintVotes { validator: i, prevote: vote(1, None), precommit: vote(0, None) },
-                _ => pb::TendermintVotes { validator: i, prevote: vote(1, Some(13)), precommit: vote(0, None) },
+                (3, _) | (_, 3) => ValidatorVotes { validator: i, prevote: None, precommit: None },
+                (_, 2) => ValidatorVotes { validator: i, prevote: vote(1, None), precommit: vote(0, None) },
+                _ => ValidatorVotes { validator: i, prevote: vote(1, Some(13)), precommit: vote(0, None) },
             })
             .collect();
         let status = pb::NodeStatus {
@@ -61,15 +70,18 @@ fn tendermint_view() -> ClusterView {
                     ..Default::default()
                 })
                 .collect(),
-            tendermint: Some(pb::TendermintStatus {
-                height: 13,
-                round,
-                step: step.into(),
-                locked_round: locked,
-                valid_round: locked,
-                votes,
-                votes_height: 13,
-            }),
+            detail: wire(devnet_node::consensus::tendermint::describe::detail(
+                &TendermintDetail {
+                    height: 13,
+                    round,
+                    step,
+                    locked_round: locked,
+                    valid_round: locked,
+                    votes,
+                    votes_height: 13,
+                },
+                BlockRef { hash: Hash32::from_slice(&hash(12)).unwrap(), slot: 12, height: 12 },
+            )),
             ..Default::default()
         };
         v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 13_000);
@@ -117,7 +129,7 @@ fn tendermint_votes_follow_the_selected_node() {
     let s = screen(&v, &ui, 160, 48);
     assert!(s.contains("votes h13 r0 · seen by n3"), "{s}");
     let s = screen(&v, &UiState { selected: 3, detail: true, ..Default::default() }, 120, 40);
-    assert!(s.contains("round      h13 r0 propose · locked - · valid -"), "{s}");
+    assert!(s.contains("engine     h/r h13/r0 · step propose · lock L- V- · committed h12 0c0c0c0c"), "{s}");
     insta::assert_snapshot!("tendermint_compact_100x30", screen(&v, &UiState::default(), 100, 30));
 }
 
@@ -142,6 +154,9 @@ fn pow_view() -> ClusterView {
     for n in 0..4usize {
         let (head, k_deep) =
             if n < 3 { (bref(14, 14, 14), bref(9, 9, 9)) } else { (bref(12, 12, 0x8c), bref(7, 7, 7)) };
+        let block =
+            |b: &pb::BlockRef| BlockRef { hash: Hash32::from_slice(&b.hash).unwrap(), slot: b.slot, height: b.height };
+        let (head_ref, k_deep_ref) = (block(&head), block(&k_deep));
         let status = pb::NodeStatus {
             id: format!("n{n}"),
             engine: "pow".into(),
@@ -154,14 +169,19 @@ fn pow_view() -> ClusterView {
             validator: Some(n as u32),
             behaviour: if n == 3 { "selfish".into() } else { "honest".into() },
             validators: (0..4).map(|i| pb::ValidatorStatus { index: i, stake: 25, ..Default::default() }).collect(),
-            pow: Some(pb::PowStatus {
-                difficulty: 40_960,
-                hashrate_percent: if n == 3 { 40 } else { 20 },
-                k: 6,
-                fork_choice: "heaviest".into(),
-                chain_work: (40_960u128 * head_height(n)).to_be_bytes().to_vec(),
-                private_blocks: if n == 3 { 2 } else { 0 },
-            }),
+            detail: wire(devnet_node::consensus::pow::describe::detail(
+                &PowDetail {
+                    difficulty: 40_960,
+                    hashrate_percent: if n == 3 { 40 } else { 20 },
+                    k: 6,
+                    fork_choice: ForkChoiceRule::Heaviest,
+                    chain_work: 40_960u128 * head_height(n),
+                    private_blocks: if n == 3 { 2 } else { 0 },
+                },
+                head_ref,
+                k_deep_ref,
+                Some(25),
+            )),
             ..Default::default()
         };
         v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 14_000);
@@ -198,7 +218,7 @@ fn pow_shows_hashrate_confirmations_difficulty_and_forks() {
     assert!(s.contains("n2 reorg depth 2 to height 12"), "{s}");
     let s = screen(&v, &UiState { selected: 3, detail: true, ..Default::default() }, 120, 40);
     assert!(
-        s.contains("mining     hashrate 40% · difficulty 41.0k · k 6 · fork choice heaviest · work 491.5k · private 2"),
+        s.contains("engine     k-deep conf h7 6/6 · hash% 40% · diff 41.0k · priv 2 · k=6 · fork choice heaviest"),
         "{s}"
     );
     let s = screen(&v, &UiState::default(), 160, 48);

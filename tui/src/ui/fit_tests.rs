@@ -72,6 +72,11 @@ pub(super) fn long_view() -> ClusterView {
                     ..Default::default()
                 })
                 .collect(),
+            // Validator i missed i proposals, as the gasper engine reports them.
+            detail: Some(devnet_node::api::detail::to_pb(&devnet_node::consensus::gasper::describe::detail(
+                &[0, 1, 2, 3],
+                4,
+            ))),
             ..Default::default()
         };
         v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, NOW - 300);
@@ -79,7 +84,6 @@ pub(super) fn long_view() -> ClusterView {
     for (i, r) in v.validators.rows.iter_mut().enumerate() {
         r.key = format!("{:02x}", 0xa0 + i).repeat(4);
         r.proposed = 2600 - i as u64;
-        r.missed = i as u64;
     }
     for (i, n) in v.nodes.iter_mut().enumerate() {
         n.reorgs = i as u64 * 3;
@@ -108,11 +112,11 @@ fn at_160x48_every_column_and_fault_label_is_whole() {
     assert!(!s.contains('…') && !s.contains("hidden:") && !s.contains("rows "), "something does not fit:\n{s}");
     let header_of = |first: &str| lines.iter().find(|l| l.contains(first)).cloned().unwrap_or_default();
     let nodes = header_of("node state");
-    for c in nodes::COLUMNS {
+    for c in nodes::columns(&v) {
         assert!(nodes.contains(c.header), "nodes header lacks {}:\n{nodes}", c.header);
     }
     let vals = header_of("val key");
-    for c in validators::COLUMNS {
+    for c in v.desc().validators.columns {
         assert!(vals.contains(c.header), "validators header lacks {}:\n{vals}", c.header);
     }
     for n in &v.nodes {

@@ -2,19 +2,20 @@
 //! `finality stalled 19 s (no commit)` (in the engine's own word, see
 //! `cluster::stall`) while finality has stopped, FROZEN when the view is
 //! frozen, and the latest alarm in red (reversed
-//! without colour). Where the cluster is, per engine:
-//! - gasper: slot and epoch (with progress through the epoch), finalized
-//!   checkpoint and finality lag in slots;
-//! - tendermint: the highest height any node is deciding and the highest
-//!   round reached at it, the last committed height, rounds failed so far;
-//! - pow: the height being mined, `k`, the fork choice rule and the
-//!   difficulty (as the first node with a detail reports them), the highest
-//!   k-deep block and the deepest reorg any node went through.
+//! without colour). Where the cluster is, as the engine's description says
+//! (`Headline`, `Trailer`):
+//! - slot and epoch (with progress through the epoch), or the highest
+//!   position any node is deciding with the highest round reached there, or
+//!   the height being built with the engine's facts (`k=6`, as the first
+//!   node that sends them reports them);
+//! - finality in the engine's word, then the finality lag on the time
+//!   axis, the rounds failed so far, or the deepest reorg any node went
+//!   through.
 
 use super::UiState;
 use crate::cluster::ClusterView;
-use crate::cluster::engine::EngineKind;
 use crate::words::plural;
+use devnet_node::consensus::describe::{Headline, Trailer};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -37,48 +38,54 @@ fn part(text: String, drop: u8) -> Part {
     Part { text, drop, style: Style::new(), dotted: true }
 }
 
-fn gasper(view: &ClusterView, now_ms: u64) -> (Vec<Part>, Vec<Part>) {
-    let slot = view.current_slot(now_ms);
-    let epoch = view.epoch_of(slot);
-    let in_epoch = slot % view.epoch_slots.max(1);
-    let bar: String = (0..view.epoch_slots.min(32)).map(|i| if i <= in_epoch { '■' } else { '·' }).collect();
-    let fin = view.finalized();
-    let at = vec![
-        part(format!("slot {slot}"), 0),
-        part(format!("epoch {epoch}"), 2),
-        Part { dotted: false, ..part(format!("[{bar}]"), 4) },
-    ];
-    let finality = vec![
-        part(format!("finalized e{} h{}", fin.epoch, fin.block.height), 1),
-        part(format!("lag {}", plural(view.finality_lag(now_ms), "slot")), 0),
-    ];
-    (at, finality)
-}
-
-fn tendermint(view: &ClusterView) -> (Vec<Part>, Vec<Part>) {
-    let details = view.nodes.iter().filter_map(super::tendermint::detail);
-    let (height, round) = details.map(|d| (d.height, d.round)).max().unwrap_or((view.current_slot(0), 0));
-    let finality = vec![
-        part(format!("committed h{}", view.finalized().block.height), 0),
-        part(rounds_failed(view.failed_rounds.total()), 2),
-    ];
-    (vec![part(format!("height {height} round {round}"), 0)], finality)
-}
-
-fn rounds_failed(n: usize) -> String {
-    format!("{} failed", plural(n as u64, "round"))
-}
-
-fn pow(view: &ClusterView) -> (Vec<Part>, Vec<Part>) {
-    let mut parts = vec![part(format!("height {}", view.current_slot(0)), 0)];
-    if let Some(d) = view.nodes.iter().find_map(super::pow::detail) {
-        parts.push(part(format!("k={}", d.k), 2));
-        parts.push(part(format!("fork choice {}", d.fork_choice.as_str()), 4));
-        parts.push(part(format!("difficulty {}", super::pow::si(d.difficulty as u128)), 4));
+/// Where the cluster is.
+fn headline(view: &ClusterView, now_ms: u64) -> Vec<Part> {
+    let d = view.desc();
+    match d.headline {
+        Headline::SlotEpoch => {
+            let slot = view.current_slot(now_ms);
+            let epoch = view.epoch_of(slot);
+            let in_epoch = slot % view.epoch_slots.max(1);
+            let bar: String = (0..view.epoch_slots.min(32)).map(|i| if i <= in_epoch { '■' } else { '·' }).collect();
+            vec![
+                part(format!("{} {slot}", d.axis.word), 0),
+                part(format!("epoch {epoch}"), 2),
+                Part { dotted: false, ..part(format!("[{bar}]"), 4) },
+            ]
+        }
+        Headline::Position => {
+            let (at, round) = view.nodes.iter().filter_map(|n| n.detail.at).max().unwrap_or((view.current_slot(0), 0));
+            vec![part(format!("{} {at} {} {round}", d.axis.word, d.round_word), 0)]
+        }
+        Headline::Height => {
+            let mut parts = vec![part(format!("{} {}", d.axis.word, view.current_slot(0)), 0)];
+            if let Some(n) = view.nodes.iter().find(|n| !n.detail.facts.is_empty()) {
+                for ((label, drop), c) in d.facts.iter().zip(&n.detail.facts) {
+                    parts.push(part(format!("{label}{}", super::cells::text(d, &c.value)), *drop));
+                }
+            }
+            parts
+        }
     }
-    let fin = view.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0);
-    let reorg = view.nodes.iter().map(|n| n.deepest_reorg).max().unwrap_or(0);
-    (parts, vec![part(format!("k-deep h{fin}"), 0), part(format!("deepest reorg {reorg}"), 2)])
+}
+
+/// Finality and what follows it.
+fn finality(view: &ClusterView, now_ms: u64) -> Vec<Part> {
+    let d = view.desc();
+    let fin = view.finalized();
+    let mut parts = if d.finality.by_epoch {
+        vec![part(format!("{} e{} h{}", d.finality.label, fin.epoch, fin.block.height), 1)]
+    } else {
+        vec![part(format!("{} h{}", d.finality.label, fin.block.height), 0)]
+    };
+    parts.push(match d.trailer {
+        Trailer::Lag => part(format!("lag {}", plural(view.finality_lag(now_ms), d.axis.word)), 0),
+        Trailer::FailedRounds => part(format!("{} failed", plural(view.failed_rounds.total() as u64, d.round_word)), 2),
+        Trailer::DeepestReorg => {
+            part(format!("deepest reorg {}", view.nodes.iter().map(|n| n.deepest_reorg).max().unwrap_or(0)), 2)
+        }
+    });
+    parts
 }
 
 /// The header's parts, in order: the cluster and engine, where the cluster
@@ -86,14 +93,9 @@ fn pow(view: &ClusterView) -> (Vec<Part>, Vec<Part>) {
 fn parts(view: &ClusterView, ui: &UiState, now_ms: u64) -> Vec<Part> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut parts = vec![Part { style: bold, ..part(view.name.clone(), 3) }, part(view.engine.clone(), 1)];
-    let (at, finality) = match view.kind() {
-        EngineKind::Gasper => gasper(view, now_ms),
-        EngineKind::Tendermint => tendermint(view),
-        EngineKind::Pow => pow(view),
-    };
-    parts.extend(at);
+    parts.extend(headline(view, now_ms));
     parts.push(part(format!("nodes {}/{} up", view.nodes_up(), view.nodes.len()), 1));
-    parts.extend(finality);
+    parts.extend(finality(view, now_ms));
     if let Some(st) = view.finality_stall(now_ms) {
         let text = format!(" finality stalled {} ({}) ", crate::cluster::stall::human(st.for_ms), st.missing);
         parts.push(Part { text, drop: 0, style: ui.theme.alarm(), dotted: false });

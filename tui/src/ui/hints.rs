@@ -97,7 +97,7 @@ pub fn hints(ui: &UiState, engine: &str) -> (Mode, Vec<Hint>, &'static [Hint]) {
         Mode::Filter => (vec![], &[]),
         Mode::Normal => {
             let pane: Vec<Hint> = match ui.focus {
-                Pane::Nodes if engine == "pow" => {
+                Pane::Nodes if crate::cluster::engine::description(engine).mined => {
                     let at = NODES.iter().position(|h| h.0 == ["byzantine"]).map_or(NODES.len(), |i| i + 1);
                     NODES[..at].iter().chain(POW_NODES).chain(&NODES[at..]).copied().collect()
                 }

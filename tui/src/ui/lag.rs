@@ -2,8 +2,9 @@
 //! (a ratatui Chart), with injected faults (`LogKind::Fault` entries) drawn as
 //! vertical red lines at their slot (columns of `•` under `NO_COLOR`). Only as many samples as the chart has
 //! braille columns are drawn, so the cost does not grow with history. The
-//! legend sits top left, away from the newest data on the right. Tendermint
-//! plots time since each node's last commit instead (`commit_gap`).
+//! legend sits top left, away from the newest data on the right. Engines
+//! whose every block is final (`LagChart::SinceCommit`) plot time since each
+//! node's last commit instead (`commit_gap`).
 
 use super::{Pane, UiState, pane_block};
 use crate::cluster::{ClusterView, LogKind};
@@ -14,12 +15,13 @@ use ratatui::text::Span;
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType};
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    if view.kind() == crate::cluster::engine::EngineKind::Tendermint {
+    let d = view.desc();
+    if d.lag == devnet_node::consensus::describe::LagChart::SinceCommit {
         return super::commit_gap::draw(frame, area, view, ui);
     }
-    let p = view.kind().slot_prefix();
-    let title = if p == "s" { "finality lag (slots) per node" } else { "finality lag (heights) per node" };
-    let block = pane_block(title, ui.focus == Pane::Lag);
+    let p = d.axis.letter;
+    let title = format!("finality lag ({}s) per node", d.axis.word);
+    let block = pane_block(&title, ui.focus == Pane::Lag);
     let keep = (area.width as usize).saturating_sub(8) * 2;
     let samples: Vec<_> = view.history.lag.iter().rev().take(keep.max(2)).collect();
     let (Some(last), Some(first)) = (samples.first(), samples.last()) else {

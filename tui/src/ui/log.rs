@@ -83,7 +83,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
     let shown: Vec<&LogEntry> = view.log.iter().filter(|e| shown(e, ui)).collect();
     let end = shown.len().saturating_sub(ui.log_scroll.min(shown.len().saturating_sub(visible)));
     let start = end.saturating_sub(visible);
-    let lines: Vec<Line> = shown[start..end].iter().map(|e| line(ui, e, view.kind().slot_prefix())).collect();
+    let lines: Vec<Line> = shown[start..end].iter().map(|e| line(ui, e, view.desc().axis.letter)).collect();
     let mut title = "events".to_string();
     if ui.editing_filter || !ui.filter.is_empty() {
         let cursor = if ui.editing_filter { "▏" } else { "" };

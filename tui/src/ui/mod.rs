@@ -13,6 +13,7 @@
 //! lays the help on top, Enter the node detail; a full-screen log
 //! (`viewer`) covers everything but the help.
 
+mod cells;
 mod columns;
 mod commit_gap;
 mod detail;
@@ -25,11 +26,9 @@ pub mod links;
 pub mod log;
 pub mod mouse;
 mod nodes;
-mod pow;
 mod prompt;
 pub mod state;
 mod table;
-mod tendermint;
 pub mod theme;
 pub mod txs;
 mod validators;

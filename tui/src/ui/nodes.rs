@@ -1,18 +1,15 @@
-//! The nodes table: state (with Byzantine behaviour), head, justified,
-//! finalized, lag, peers, mempool size, reorgs, and the faults in force on the node.
-//! States are words, so they read without colour. Tendermint and pow draw
-//! their own columns (`super::tendermint`, `super::pow`) in the same frame
-//! (`draw_table`): node, state first, faults last.
+//! The nodes table: the node and its state (with Byzantine behaviour) first,
+//! then the columns the engine's description names (`super::cells` fills
+//! them: head, finality, lag, peers, mempool, reorgs, faults, and the
+//! engine's own cells). States are words, so they read without colour.
 //!
-//! Widths come from the cells (`super::columns`). The node, its state and
-//! its head are never hidden; when the pane is narrow the mempool, reorgs,
-//! peers, justified and finalized columns go first, in that order, then the
-//! lag, then the faults (shortened before they are hidden).
+//! Widths come from the cells (`super::columns`). The node and its state
+//! are never hidden; what goes first when the pane is narrow is each
+//! column's priority in the description.
 
 use super::columns::Column;
 use super::table::{self, TableSpec};
 use super::{Pane, UiState};
-use crate::cluster::engine::EngineKind;
 use crate::cluster::{ClusterView, NodeView};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -50,67 +47,35 @@ pub(super) fn state_cell(view: &ClusterView, ui: &UiState, n: &NodeView) -> Span
     Span::styled(state_text(view, n), state_style(ui, n))
 }
 
-/// Transfers in the node's mempool.
-pub(super) fn pool_cell(view: &ClusterView, i: usize) -> Span<'static> {
-    let n = view.txs.nodes.get(i).map_or(0, |x| x.stats.mempool_txs);
-    Span::raw(super::txs::short(n as f64))
-}
+const NODE: Column = Column::kept("node", 4, 0);
+const STATE: Column = Column::kept("state", 7, 3);
 
-pub(super) fn faults_cell(ui: &UiState, n: &NodeView) -> Span<'static> {
-    Span::styled(n.faults.join(", "), ui.theme.warn())
+/// The columns: node, state, then the description's.
+pub(super) fn columns(view: &ClusterView) -> Vec<Column> {
+    let d = view.desc();
+    [NODE, STATE].into_iter().chain(d.node_columns.iter().map(Column::from_description)).collect()
 }
-
-pub(super) const COLUMNS: [Column; 10] = [
-    Column::kept("node", 4, 0),
-    Column::kept("state", 7, 3),
-    Column::kept("head", 14, 1),
-    Column::new("just.", 5, 5),
-    Column::new("finalized", 10, 4),
-    Column::new("lag", 3, 3),
-    Column::new("peers", 5, 6),
-    Column::new("pool", 4, 8),
-    Column::new("reorgs", 6, 7),
-    Column::new("faults", 12, 2),
-];
 
 pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState) {
-    let (columns, rows) = match view.kind() {
-        EngineKind::Tendermint => super::tendermint::node_rows(view, ui),
-        EngineKind::Pow => super::pow::node_rows(view, ui),
-        EngineKind::Gasper => gasper_rows(view, ui),
-    };
+    let columns = columns(view);
+    let sources = view.desc().node_columns;
+    let rows = view
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let mut row = vec![id_cell(ui, i, n), state_cell(view, ui, n)];
+            row.extend(sources.iter().map(|c| super::cells::node_cell(view, ui, i, n, c.source)));
+            row
+        })
+        .collect();
     let spec = TableSpec {
         title: "nodes",
         focused: ui.focus == Pane::Nodes,
-        columns,
+        columns: &columns,
         rows,
         selected: Some(ui.selected),
         symbol: "▶ ",
     };
     table::draw(frame, area, spec);
-}
-
-/// The cells of the nodes table, one row per node.
-pub(super) type NodeRows = (&'static [Column], Vec<Vec<Span<'static>>>);
-
-fn gasper_rows(view: &ClusterView, ui: &UiState) -> NodeRows {
-    let rows = view.nodes.iter().enumerate().map(|(i, n)| {
-        vec![
-            id_cell(ui, i, n),
-            state_cell(view, ui, n),
-            Span::raw(format!("s{} h{} {}", n.head.slot, n.head.height, n.head.hash)),
-            Span::raw(format!("e{}", n.justified.epoch)),
-            Span::raw(format!("e{} h{} {}", n.finalized.epoch, n.finalized.block.height, n.finalized.block.hash)),
-            Span::raw(n.lag_slots().to_string()),
-            Span::raw(n.peers_up.len().to_string()),
-            pool_cell(view, i),
-            Span::raw(if n.deepest_reorg > 0 {
-                format!("{}/{}", n.reorgs, n.deepest_reorg)
-            } else {
-                n.reorgs.to_string()
-            }),
-            faults_cell(ui, n),
-        ]
-    });
-    (&COLUMNS, rows.collect())
 }

@@ -67,6 +67,8 @@ fn sample_view() -> ClusterView {
             validator: Some(n as u32),
             behaviour: "honest".into(),
             validators: (0..4).map(|i| pb::ValidatorStatus { index: i, stake: 32, ..Default::default() }).collect(),
+            // No proposal missed, as the gasper engine reports it.
+            detail: Some(devnet_node::api::detail::to_pb(&devnet_node::consensus::gasper::describe::detail(&[], 4))),
             ..Default::default()
         };
         v.apply(ClusterEvent::Status { node: n, status: Box::new(status) }, 13_000);

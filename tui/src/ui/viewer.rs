@@ -56,7 +56,7 @@ pub fn draw(frame: &mut Frame, v: Viewer, view: &ClusterView, ui: &UiState, file
     let visible = area.height.saturating_sub(2) as usize;
     let (name, rows): (String, Vec<(String, Style)>) = match v.source {
         ViewerSource::Events => {
-            let prefix = view.kind().slot_prefix();
+            let prefix = view.desc().axis.letter;
             let rows = view
                 .log
                 .iter()

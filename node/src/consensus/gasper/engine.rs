@@ -62,6 +62,8 @@ pub struct Gasper {
     /// Transactions on the head's chain (ledger T6); `now` of the input being handled.
     pub(super) ledger: ForkLedger,
     pub(super) now: Millis,
+    /// Proposals missed as this node saw them (`super::missed`).
+    pub(super) missed: super::missed::Missed,
 }
 
 /// The block tree as the ledger asks about it.
@@ -139,6 +141,7 @@ impl Gasper {
             wake: None,
             ledger: ForkLedger::new(TxLayer::new(spec)?, genesis),
             now: 0,
+            missed: Default::default(),
         })
     }
 
@@ -258,6 +261,7 @@ impl Gasper {
             self.attest(slot, fx);
         }
         self.housekeeping(slot);
+        self.judge_missed(slot);
     }
 
     /// R18: forget attestations and requests too old to matter.
@@ -352,7 +356,7 @@ impl Engine for Gasper {
             finalized: self.checkpoint_ref(&self.finalized),
             validators,
             behaviour: self.behaviour,
-            detail: EngineDetail::None,
+            detail: super::describe::detail(&self.missed.counts, self.vals.len()),
             txs: self.ledger.layer.counters,
         }
     }

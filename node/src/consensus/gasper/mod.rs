@@ -90,10 +90,12 @@
 //!   states below the finalized block are pruned (the finalized block stays as
 //!   the root; finalized canonical blocks move to a bounded archive for sync).
 
+pub mod describe;
 mod duties;
 mod engine;
 pub mod fork_choice;
 mod import;
+mod missed;
 mod persist;
 pub mod slashing;
 pub mod state;

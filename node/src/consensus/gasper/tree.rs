@@ -74,6 +74,11 @@ impl BlockTree {
         self.by_slot.iter().filter_map(|(_, h)| self.nodes.get(h))
     }
 
+    /// Whether any block of `slot` is in the tree.
+    pub fn has_slot(&self, slot: u64) -> bool {
+        self.by_slot.range((slot, Hash32::ZERO)..).next().is_some_and(|(s, _)| *s == slot)
+    }
+
     /// Insert a child of a known node. The caller validated it.
     pub fn insert(&mut self, block: Arc<Block>, state: ChainState) -> Option<&Node> {
         let hash = block.hash();

@@ -280,7 +280,7 @@ impl Pow {
         }
     }
 
-    fn detail(&self) -> PowDetail {
+    pub(super) fn detail(&self) -> PowDetail {
         let best = self.tree.best_entry();
         PowDetail {
             difficulty: self.difficulty_after(&best.block),
@@ -350,7 +350,12 @@ impl Engine for Pow {
             finalized: fin,
             validators,
             behaviour: self.behaviour,
-            detail: EngineDetail::Pow(self.detail()),
+            detail: super::describe::detail(
+                &self.detail(),
+                self.head,
+                self.finalized,
+                self.miner.and_then(|m| self.shares.get(m as usize)).map(|s| *s as u64),
+            ),
             txs: self.ledger.layer.counters,
         }
     }

@@ -73,6 +73,7 @@
 //!   holds 131 072 blocks) are bounded. Blocks are persisted as they are
 //!   added; a restart re-checks and re-inserts them (see `persist`).
 
+pub mod describe;
 mod difficulty;
 mod engine;
 mod import;

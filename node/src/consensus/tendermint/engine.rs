@@ -315,7 +315,7 @@ impl Tendermint {
             .collect()
     }
 
-    fn detail(&self) -> TendermintDetail {
+    pub(super) fn detail(&self) -> TendermintDetail {
         let mut votes = self.vote_rows();
         let mut votes_height = self.height;
         let none_yet = votes.iter().all(|v| v.prevote.is_none() && v.precommit.is_none());
@@ -409,7 +409,7 @@ impl Engine for Tendermint {
             finalized: fin,
             validators,
             behaviour: self.behaviour,
-            detail: EngineDetail::Tendermint(self.detail()),
+            detail: super::describe::detail(&self.detail(), self.head),
             txs: self.ledger.counters,
         }
     }

@@ -108,6 +108,7 @@
 
 mod algorithm;
 mod commit;
+pub mod describe;
 mod engine;
 pub mod evidence;
 mod persist;

@@ -137,11 +137,16 @@ fn tendermint_status_and_failed_rounds_are_kept_and_slots_are_heights() {
         })
         .collect();
     let mut v = ClusterView::new("t", "tendermint", 100, 4, 0, &nodes);
-    let tm = pb::TendermintStatus { height: 8, round: 1, step: "prevote".into(), ..Default::default() };
-    let status = pb::NodeStatus { slot: 8, epoch: 1, tendermint: Some(tm), ..Default::default() };
+    let detail = devnet_node::consensus::describe::Detail { at: Some((8, 1)), ..Default::default() };
+    let status = pb::NodeStatus {
+        slot: 8,
+        epoch: 1,
+        detail: Some(devnet_node::api::detail::to_pb(&detail)),
+        ..Default::default()
+    };
     v.apply(ClusterEvent::Status { node: 1, status: Box::new(status) }, 1_000_000);
-    assert!(matches!(&v.nodes[1].detail, EngineDetail::Tendermint(d) if d.height == 8 && d.round == 1));
-    assert_eq!(v.nodes[0].detail, EngineDetail::None);
+    assert_eq!(v.nodes[1].detail.at, Some((8, 1)));
+    assert_eq!(v.nodes[0].detail, Default::default());
     // The clock says slot 10 000; the cluster is deciding height 8.
     assert_eq!(v.current_slot(1_000_000), 8);
     node(&mut v, 0, ev(pb::event::Kind::RoundFailed(pb::RoundFailed { height: 8, round: 0 })));

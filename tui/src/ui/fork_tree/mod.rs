@@ -36,7 +36,6 @@ pub mod window;
 
 use super::{Pane, UiState, pane_block};
 use crate::cluster::ClusterView;
-use crate::cluster::engine::EngineKind;
 use crate::cluster::view::BlockView;
 use crate::words::plural;
 use devnet_node::chain::Hash32;
@@ -181,14 +180,6 @@ fn names(view: &ClusterView, nodes: &[usize]) -> String {
     if ids.len() <= 6 { ids.join(" ") } else { format!("{} … {} ({} nodes)", ids[0], ids[ids.len() - 1], ids.len()) }
 }
 
-fn legend(kind: EngineKind) -> &'static str {
-    match kind {
-        EngineKind::Gasper => "█ finalized ▓ justified ■ block ◆ head □ orphaned ✖ equivocation",
-        EngineKind::Tendermint => "█ committed ◆ head ✗rN round N failed at that height ✖ equivocation",
-        EngineKind::Pow => "█ k deep ■ block ◆ head □ orphaned (reorged away) ✖ two blocks by one miner",
-    }
-}
-
 /// What the pane shows, worked out before anything is drawn.
 struct Tree<'v> {
     win: Window,
@@ -244,12 +235,8 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
     let g = geometry(area);
     let tree = g.map(|g| build(view, ui, &g, now_ms));
     let zoom = tv.zoom.max(1);
-    let kind = view.kind();
-    let (name, unit) = match kind {
-        EngineKind::Gasper => ("fork tree", "slot"),
-        EngineKind::Tendermint => ("committed chain", "height"),
-        EngineKind::Pow => ("block tree", "height"),
-    };
+    let desc = view.desc();
+    let (name, unit) = (desc.tree.title, desc.axis.word);
     let mut title = format!("{name} · {zoom} {unit}{}/cell", if zoom == 1 { "" } else { "s" });
     let back = tree.as_ref().map_or(tv.back.min(window::newest_slot(view, now_ms)), |t| t.win.back());
     if back > 0 {
@@ -332,7 +319,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
                 if Some(i) == last {
                     labels.insert(0, s);
                 } else {
-                    labels.push(format!("{s}@{}{}", view.kind().slot_prefix(), b.block.slot));
+                    labels.push(format!("{s}@{}{}", desc.axis.letter, b.block.slot));
                 }
             }
         }
@@ -342,7 +329,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         }
     }
     let mut hidden_rounds = 0;
-    if kind == EngineKind::Tendermint {
+    if desc.tree.failed_rounds {
         let top = lay.rows.saturating_sub(offset).max(1);
         let (ms, hidden) =
             rounds::place(&view.failed_rounds, win.from, win.right, zoom, rows_vis.saturating_sub(top), width);
@@ -358,7 +345,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
     while c < g.cells {
         let x = 2 * c as usize;
         if x >= free_x {
-            let label = format!("╵{}{}", kind.slot_prefix(), win.from + c * win.zoom);
+            let label = format!("╵{}{}", desc.axis.letter, win.from + c * win.zoom);
             canvas.put_str(0, x, &label, ui.theme.dim());
             free_x = x + label.chars().count();
             if let (0, Some(f)) = (c, win.at_floor) {
@@ -369,7 +356,7 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
         c += 10;
     }
     let hidden = lay.rows.saturating_sub(rows_vis);
-    let mut legend = vec![Span::styled(legend(kind), ui.theme.dim())];
+    let mut legend = vec![Span::styled(desc.tree.legend, ui.theme.dim())];
     if hidden > 0 {
         legend.push(Span::raw(format!("  (+{hidden} rows, ↑↓)")));
     }
@@ -401,42 +388,40 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<(&BlockView, u8)>) ->
     } else {
         "orphaned"
     };
-    let kind = view.kind();
-    let state = match (kind, state) {
-        (EngineKind::Tendermint, "finalized") => "committed",
-        (EngineKind::Pow, "finalized") => "k deep",
-        (_, s) => s,
-    };
+    let desc = view.desc();
+    let state = if state == "finalized" { desc.finality.word } else { state };
     let holders: Vec<usize> = b.seen_by.iter().copied().collect();
     let mut lines = vec![
         Line::from(Span::styled("│ selected block", Style::new().add_modifier(Modifier::BOLD))),
         Line::raw(format!("│ hash     {}", b.block.hash)),
         Line::raw(format!("│ parent   {}", b.parent)),
     ];
-    if kind == EngineKind::Gasper {
-        lines.push(Line::raw(format!("│ slot     {} (epoch {})", b.block.slot, view.epoch_of(b.block.slot))));
+    if desc.axis.clock {
+        let epoch = if desc.epochs { format!(" (epoch {})", view.epoch_of(b.block.slot)) } else { String::new() };
+        lines.push(Line::raw(format!("│ {:<8} {}{epoch}", desc.axis.word, b.block.slot)));
     }
     lines.push(Line::raw(format!("│ height   {}", b.block.height)));
-    match kind {
-        EngineKind::Gasper => {
-            lines.push(Line::raw(format!("│ proposer {}", view.validator_name(b.proposer))));
-            // The attestations the block includes (votes cast in earlier
-            // slots), not the votes for it: `attests 0` read as "unvoted".
-            lines.push(Line::raw(format!("│ includes {}", plural(b.attestations, "attestation"))));
-        }
-        EngineKind::Tendermint => {
-            lines.push(Line::raw(format!("│ proposer {}", view.validator_name(b.proposer))));
-            lines.push(Line::raw(format!("│ commit   {}", plural(b.attestations, "precommit"))));
-            let failed = rounds::label(&view.failed_rounds.at(b.block.height).collect());
-            lines.push(Line::raw(format!("│ rounds   {}", if failed.is_empty() { "r0 committed" } else { &failed })));
-        }
-        EngineKind::Pow => {
-            lines.push(Line::raw(format!("│ miner    {}", view.validator_name(b.proposer))));
-            let tip = view.nodes.iter().map(|n| n.head.height).max().unwrap_or(0);
-            if bits & LIVE != 0 {
-                lines.push(Line::raw(format!("│ confirms {}", (tip + 1).saturating_sub(b.block.height))));
-            }
-        }
+    let t = desc.tree;
+    lines.push(Line::raw(format!("│ {:<8} {}", t.proposer_word, view.validator_name(b.proposer))));
+    match t.votes_word {
+        Some(w) if t.votes_are_commit => lines.push(Line::raw(format!("│ commit   {}", plural(b.attestations, w)))),
+        // The votes the block includes (cast in earlier slots), not the
+        // votes for it: `attests 0` read as "unvoted".
+        Some(w) => lines.push(Line::raw(format!("│ includes {}", plural(b.attestations, w)))),
+        None => {}
+    }
+    if t.failed_rounds {
+        let failed = rounds::label(&view.failed_rounds.at(b.block.height).collect());
+        let first = format!("{}0 {}", desc.round_letter, desc.finality.word);
+        lines.push(Line::raw(format!(
+            "│ {:<8} {}",
+            format!("{}s", desc.round_word),
+            if failed.is_empty() { &first } else { &failed }
+        )));
+    }
+    if t.confirmations && bits & LIVE != 0 {
+        let tip = view.nodes.iter().map(|n| n.head.height).max().unwrap_or(0);
+        lines.push(Line::raw(format!("│ confirms {}", (tip + 1).saturating_sub(b.block.height))));
     }
     lines.extend([
         Line::raw(format!("│ state    {state}")),
@@ -447,8 +432,7 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<(&BlockView, u8)>) ->
         lines.push(Line::raw(format!("│ head of  {}", names(view, heads))));
     }
     if state == "EQUIVOCATION" {
-        let what = if kind == EngineKind::Gasper { "slot" } else { "height" };
-        lines.push(Line::styled(format!("│ two blocks by one proposer in one {what}"), Style::new().fg(Color::Red)));
+        lines.push(Line::styled(format!("│ {}", desc.tree.equivocation), Style::new().fg(Color::Red)));
     }
     lines
 }

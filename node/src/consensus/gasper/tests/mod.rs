@@ -4,6 +4,7 @@ mod codec;
 mod engine;
 mod ffg;
 mod fork_choice;
+mod missed;
 mod slashing;
 
 use super::Gasper;

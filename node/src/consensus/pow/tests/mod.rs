@@ -81,10 +81,7 @@ pub(super) fn sent_blocks(fx: &[Effect]) -> Vec<(Dest, Block)> {
 }
 
 pub(super) fn detail(e: &Pow) -> PowDetail {
-    match e.status(0).detail {
-        EngineDetail::Pow(d) => d,
-        other => panic!("not pow: {other:?}"),
-    }
+    e.detail()
 }
 
 /// Tick far enough ahead that the current attempt is found (one block).

@@ -13,10 +13,7 @@ fn others(me: usize) -> Vec<u32> {
 }
 
 fn detail(g: &Tendermint) -> TendermintDetail {
-    match g.status(0).detail {
-        EngineDetail::Tendermint(d) => d,
-        other => panic!("detail {other:?}"),
-    }
+    g.detail()
 }
 
 #[test]

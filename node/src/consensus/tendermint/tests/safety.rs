@@ -70,10 +70,8 @@ fn protection_is_persisted_before_each_signature_and_survives_restart() {
     let fx = r.handle(2, Input::Start);
     let again = signed_votes(&fx);
     assert!(again.contains(&sent[1]), "precommit re-sent identically");
-    match r.status(2).detail {
-        EngineDetail::Tendermint(d) => assert_eq!((d.round, d.locked_round), (0, Some(0))),
-        other => panic!("{other:?}"),
-    }
+    let d = r.detail();
+    assert_eq!((d.round, d.locked_round), (0, Some(0)));
     // A conflicting proposal for the same round cannot make it sign a different prevote.
     let c = block(1, genesis(), 9);
     let fx = r.handle(3, msg(proposer(1, 0), &proposal(1, 0, &c, None, Vec::new())));
@@ -204,10 +202,8 @@ fn a_crash_that_loses_the_last_blocks_keeps_the_lock_once_sync_brings_them_back(
     let sync = Message::SyncResponse(vec![(b1.clone(), super::super::types::Commit { round: 0, precommits: commit1 })]);
     let _ = r.handle(11, msg(others[0], &sync));
     assert_eq!(r.height(), 2, "block 1 synced back");
-    match r.status(11).detail {
-        EngineDetail::Tendermint(d) => assert_eq!((d.round, d.locked_round), (0, Some(0)), "the lock is back"),
-        other => panic!("{other:?}"),
-    }
+    let d = r.detail();
+    assert_eq!((d.round, d.locked_round), (0, Some(0)), "the lock is back");
     // A different block proposed for the locked round cannot get a different vote.
     let c = block(2, b1.hash(), 9);
     let fx = r.handle(12, msg(proposer(2, 0), &proposal(2, 0, &c, None, Vec::new())));
