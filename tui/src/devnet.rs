@@ -158,7 +158,7 @@ impl Devnet {
         let s = &dir.spec;
         let view = initial_view(s, &dir.nodes.nodes);
         let mut faults = FaultState::new(dir.nodes.nodes.len());
-        if s.consensus == "pow" {
+        if crate::cluster::engine::description(&s.consensus).mined {
             let shares = s.pow.as_ref().map(|p| p.hashrate.clone()).filter(|h| !h.is_empty());
             faults = faults.with_hashrate(shares.unwrap_or_else(|| crate::config::equal_shares(s.validators.len())));
         }

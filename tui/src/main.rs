@@ -633,7 +633,7 @@ async fn run(cli: Cli) -> anyhow::Result<i32> {
             }
             let seed = seed.unwrap_or_else(rand::random);
             let slot_ms = (slot.as_millis() as u64).max(20);
-            let epoch_slots = if engine == "gasper" { 4 } else { 1 };
+            let epoch_slots = if devnet::cluster::engine::description(&engine).epochs { 4 } else { 1 };
             let settings = devnet::chaos::scenario_file::Settings { engine, nodes, slot_ms, epoch_slots, backend };
             let dir = RunDir::new(data_dir, "chaos");
             let args = devnet::chaos::run::ChaosArgs {

@@ -30,7 +30,7 @@ impl Settings {
         if self.backend != crate::supervisor::BackendKind::Local {
             t.push_str(&format!("backend = \"{}\"\n", self.backend.as_str()));
         }
-        if self.engine == "pow" {
+        if crate::cluster::engine::description(&self.engine).finality.probabilistic {
             // k large enough that no partition of a few seconds makes a
             // block k-deep on a side that loses: pow allows that reversal,
             // and chaos looks for what no engine allows.

@@ -179,7 +179,8 @@ impl Shape {
     /// The quiet end: enough for the liveness check (five epochs, or five
     /// heights of slots for BFT and pow) and some more.
     pub fn settle_ms(&self) -> u64 {
-        let unit = if self.engine == "gasper" { self.slot_ms * self.epoch_slots } else { self.slot_ms * 4 };
+        let epochs = crate::cluster::engine::description(&self.engine).epochs;
+        let unit = if epochs { self.slot_ms * self.epoch_slots } else { self.slot_ms * 4 };
         (8 * unit).max(8_000)
     }
 }
@@ -271,7 +272,7 @@ pub fn generate(seed: u64, shape: &Shape) -> Schedule {
             2 => Target::Minority,
             _ => Target::Majority,
         };
-        let pow = shape.engine == "pow";
+        let pow = crate::cluster::engine::description(&shape.engine).mined;
         let fault = match kind {
             "crash" => Fault::Crash(pick(&mut rng, target, n)),
             "pause" => Fault::Pause(pick(&mut rng, target, n)),

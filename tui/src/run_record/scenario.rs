@@ -25,8 +25,8 @@ fn devnet_table(text: &str, file: &Path, engine: &str) -> Result<toml::Table, St
     let mut t: toml::Table = toml::from_str(text).map_err(|e| format!("{}: {e}", file.display()))?;
     t.remove("name");
     t.remove("base_port");
-    for other in ["gasper", "tendermint", "pow"].into_iter().filter(|e| *e != engine) {
-        t.remove(other);
+    for other in devnet_node::consensus::ENGINES.iter().filter(|e| **e != engine) {
+        t.remove(*other);
     }
     t.insert("consensus".into(), toml::Value::String(engine.into()));
     Ok(t)

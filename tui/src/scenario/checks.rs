@@ -105,7 +105,11 @@ impl Context<'_> {
 
     /// What the finality index counts: epochs for gasper, heights otherwise.
     pub(super) fn unit(&self) -> &'static str {
-        if self.scenario.devnet.consensus == "gasper" { "epoch" } else { "height" }
+        if crate::cluster::engine::description(&self.scenario.devnet.consensus).finality.by_epoch {
+            "epoch"
+        } else {
+            "height"
+        }
     }
 
     fn judge(&self, check: &Check) -> Result<(bool, String), String> {

@@ -149,9 +149,8 @@ pub struct Scenario {
 pub const CHECKS: &str = "finalized_advances, finality_stalls, slashed, reorg_at_most, all_heads_agree, node_caught_up, \
 reorg, final_reverted, no_commits_during, chain_share, double_spend, censorship";
 
-/// Names `engines = [...]` may list: every engine with a devnet.toml meaning,
-/// whether or not this build has it yet (a file may be written ahead of it).
-pub const SCENARIO_ENGINES: &[&str] = &["gasper", "tendermint", "pow"];
+/// Names `engines = [...]` may list: the engines of the node's registry.
+pub const SCENARIO_ENGINES: &[&str] = devnet_node::consensus::ENGINES;
 
 /// `no_commits_during` starts this many slots after its step unless `grace`
 /// says otherwise: a height whose votes were already in flight may still commit.
