@@ -31,6 +31,7 @@ pub fn spec(stakes: &[u64]) -> ChainSpec {
         tendermint: None,
         pow: None,
         ledger: None,
+        hotstuff: None,
         validators: stakes
             .iter()
             .enumerate()
