@@ -47,10 +47,16 @@ impl HotStuff {
             }
         };
         if !equivocate && let Some(last) = self.protection.last_proposal.filter(|p| p.round >= round) {
-            // R9: proposed here before a restart: the same block again, if it is kept.
+            // R9: proposed here before a restart: the same block again, if it
+            // is kept, with the TC it needs (its QC may be older than ours).
             if last.round == round
                 && let Some(block) = self.tree.get(&last.block).cloned()
             {
+                let tc = match &self.high_tc {
+                    _ if block.qc.round() + 1 == round => None,
+                    Some(tc) if tc.round + 1 == round => Some(tc.clone()),
+                    _ => return,
+                };
                 let signed = SignedProposal::sign(&key, me, last);
                 Self::send(fx, Dest::All, &Message::Proposal(Proposal { signed, block, tc }));
             }
@@ -95,13 +101,15 @@ impl HotStuff {
         self.process_proposal(now, me_peer, proposal, fx);
     }
 
-    /// Where a vote of `round` goes: the next round's leader (R12).
+    /// Where a vote of `round` goes: the next round's leader (R12); nowhere
+    /// when that is this node, or no peer holds it (it is counted here and
+    /// broadcast with the timeout if the round fails, R7).
     fn vote_dest(&self, round: u64) -> Option<Dest> {
         let next = self.leader(round + 1)?;
         if Some(next) == self.me() {
             return None;
         }
-        Some(self.peer_of(next).map_or(Dest::All, Dest::Peer))
+        self.peer_of(next).map(Dest::Peer)
     }
 
     /// R5, R9: vote for block `id` of proposal `p` (of the current round) if

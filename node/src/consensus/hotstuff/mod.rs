@@ -99,7 +99,9 @@
 //!   Votes go to the peer numbered as the next leader (devnet numbers node
 //!   i as validator i; a Twins copy of a validator gets its votes by relay).
 //!   `SyncInfo` (high QC and TC) goes out on start, to a peer that comes
-//!   up, and to a peer whose timeout or sync info shows it behind.
+//!   up, to a peer whose timeout or sync info shows it behind, and to all
+//!   when a new TC moves this node (the nodes that lack a timeout or two
+//!   of it follow at once instead of on their own, longer, timers).
 //! - **R13 Bounds.** Votes of the last 2 rounds and timeouts of the next 64
 //!   are counted; first votes and proposals are compared for 64 rounds
 //!   back; relay de-duplication, waiting messages and QCs, and the archive

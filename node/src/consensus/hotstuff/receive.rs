@@ -199,6 +199,11 @@ impl HotStuff {
         if self.high_tc.as_ref().is_none_or(|h| tc.round > h.round) {
             self.high_tc = Some(tc);
             self.persist_sync_info(fx);
+            if self.started && self.high_tc.as_ref().is_some_and(|t| t.round >= self.pm.round) {
+                // R12: a new TC moves everyone who has not formed it yet,
+                // without waiting for their own timers.
+                self.broadcast_sync_info(fx);
+            }
         }
         self.observe_qc(now, qc, from, fx);
         self.maybe_advance(now, fx);
@@ -307,7 +312,7 @@ impl HotStuff {
             self.observe_tc(now, tc, Some(from), fx);
         }
         self.observe_qc(now, t.high_qc.clone(), Some(from), fx);
-        if t.data.round.saturating_add(1) < self.pm.round {
+        if t.data.round < self.pm.round {
             self.send_sync_info(now, from, fx); // R12: the sender is behind
         }
         self.add_timeout(now, t, Some(from), fx);
