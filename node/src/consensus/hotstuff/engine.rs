@@ -298,7 +298,7 @@ impl Engine for HotStuff {
             // R8: with no pacing a leader proposes within the input that
             // made its round; the bound keeps a lone validator from spinning.
             for _ in 0..4 {
-                if !self.pm.propose_at.is_some_and(|t| t <= now) {
+                if self.pm.propose_at.is_none_or(|t| t > now) {
                     break;
                 }
                 self.pm.propose_at = None;
