@@ -38,11 +38,11 @@ impl HotStuff {
             return;
         }
         let equivocate = self.behaviour == Behaviour::Equivocate;
-        let tc = if self.high_qc.round() + 1 == round {
+        let tc = if self.high_qc.round().saturating_add(1) == round {
             None
         } else {
             match &self.high_tc {
-                Some(tc) if tc.round + 1 == round => Some(tc.clone()),
+                Some(tc) if tc.round.saturating_add(1) == round => Some(tc.clone()),
                 _ => return, // cannot happen: the round came from a QC or this TC
             }
         };
@@ -53,8 +53,8 @@ impl HotStuff {
                 && let Some(block) = self.tree.get(&last.block).cloned()
             {
                 let tc = match &self.high_tc {
-                    _ if block.qc.round() + 1 == round => None,
-                    Some(tc) if tc.round + 1 == round => Some(tc.clone()),
+                    _ if block.qc.round().saturating_add(1) == round => None,
+                    Some(tc) if tc.round.saturating_add(1) == round => Some(tc.clone()),
                     _ => return,
                 };
                 let signed = SignedProposal::sign(&key, me, last);
@@ -105,7 +105,7 @@ impl HotStuff {
     /// when that is this node, or no peer holds it (it is counted here and
     /// broadcast with the timeout if the round fails, R7).
     fn vote_dest(&self, round: u64) -> Option<Dest> {
-        let next = self.leader(round + 1)?;
+        let next = self.leader(round.saturating_add(1))?;
         if Some(next) == self.me() {
             return None;
         }

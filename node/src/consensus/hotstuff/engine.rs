@@ -1,7 +1,8 @@
 //! `HotStuff`: the node's state and the `Engine` impl that routes inputs.
-//! The work lives in `receive` (checking messages, certificates, the
-//! pacemaker), `act` (own proposals, votes and timeouts under protection),
-//! `commit`, `sync`, `persist` and `view`.
+//! The work lives in `receive` (checking messages, forming certificates),
+//! `pacemaker` (what certificates do: locks, commits, rounds), `act` (own
+//! proposals, votes and timeouts under protection), `evidence`, `commit`,
+//! `sync`, `persist` and `view`.
 
 use super::params::HotStuffParams;
 use super::protection::Protection;

@@ -97,11 +97,15 @@
 //!   relayed once to the other peers (`Effect::Relay`), so an equivocator's
 //!   halves meet and every node can form the QCs its next leader forms.
 //!   Votes go to the peer numbered as the next leader (devnet numbers node
-//!   i as validator i; a Twins copy of a validator gets its votes by relay).
+//!   i as validator i; a Twins copy of a validator gets its votes by relay;
+//!   a leader no peer holds gets none, as a crashed one). Round arithmetic
+//!   saturates: a certificate with an absurd round is rejected, never a panic.
 //!   `SyncInfo` (high QC and TC) goes out on start, to a peer that comes
 //!   up, to a peer whose timeout or sync info shows it behind, and to all
 //!   when a new TC moves this node (the nodes that lack a timeout or two
-//!   of it follow at once instead of on their own, longer, timers).
+//!   of it follow at once instead of on their own, longer, timers). A node
+//!   that forms a QC from votes sends it to the next leader, which may lack
+//!   one of them (dropped, or only broadcast with a timeout).
 //! - **R13 Bounds.** Votes of the last 2 rounds and timeouts of the next 64
 //!   are counted; first votes and proposals are compared for 64 rounds
 //!   back; relay de-duplication, waiting messages and QCs, and the archive
@@ -122,6 +126,8 @@ mod act;
 pub mod certs;
 mod commit;
 mod engine;
+mod evidence;
+mod pacemaker;
 mod params;
 mod persist;
 pub mod protection;

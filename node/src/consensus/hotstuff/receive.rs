@@ -1,10 +1,10 @@
-//! Receiving proposals, votes, timeouts and evidence (R3-R5, R7, R10-R13),
-//! and the pacemaker: certificates move the round (R7).
+//! Receiving proposals, votes and timeouts (R3-R5, R7, R11-R13): checking
+//! them, importing blocks, counting votes into QCs and timeouts into TCs.
+//! What certificates then do is `pacemaker`; conflicting messages, `evidence`.
 
 use super::certs::Checker;
 use super::engine::{FUTURE_ROUNDS, HotStuff, PAST_ROUNDS, WAITING_MAX};
-use super::rules::commit_target;
-use super::types::{Block, Evidence, Proposal, QuorumCert, SignedProposal, Timeout, TimeoutCert, Vote};
+use super::types::{Block, Proposal, QuorumCert, Timeout, TimeoutCert, Vote};
 use super::wire::Message;
 use crate::chain::Hash32;
 use crate::consensus::engine::*;
@@ -53,8 +53,8 @@ impl HotStuff {
             Self::reject(fx, Some(from), format!("proposal of round {}: {reason}", b.round));
             return false;
         }
-        let follows_tc = p.tc.as_ref().is_some_and(|tc| tc.round + 1 == b.round);
-        if b.round != b.qc.round() + 1 && !follows_tc {
+        let follows_tc = p.tc.as_ref().is_some_and(|tc| tc.round.saturating_add(1) == b.round);
+        if b.round != b.qc.round().saturating_add(1) && !follows_tc {
             Self::reject(fx, Some(from), format!("proposal of round {}: neither its QC nor a TC leads to it", b.round));
             return false;
         }
@@ -162,94 +162,6 @@ impl HotStuff {
         }
     }
 
-    /// R4, R5, R6: take in a checked QC: certify its block, raise the high
-    /// QC and the locks, apply the commit rule, and move the round.
-    pub(super) fn observe_qc(&mut self, now: Millis, qc: QuorumCert, from: Option<PeerId>, fx: &mut Vec<Effect>) {
-        let block = qc.block();
-        if !self.tree.contains(&block) {
-            // R11: a QC for a block not seen yet: fetch it, then come back here.
-            if self.pending_qcs.get(&block).is_none_or(|q| q.round() < qc.round()) {
-                if self.pending_qcs.len() >= WAITING_MAX {
-                    self.pending_qcs.pop_first();
-                }
-                self.pending_qcs.insert(block, qc);
-            }
-            if let Some(from) = from {
-                self.request_block(now, block, from, fx);
-            }
-            return;
-        }
-        self.tree.certify(&block);
-        self.protection.observe_qc(&qc.data);
-        if qc.round() > self.high_qc.round() {
-            self.high_qc = qc;
-            self.update_head(now, fx);
-            self.persist_sync_info(fx);
-        }
-        let chain = self.tree.ancestry(block, self.params.commit_chain as usize);
-        if let Some(target) = commit_target(self.params.commit_chain, &chain) {
-            self.commit(target, fx);
-        }
-        self.maybe_advance(now, fx);
-    }
-
-    /// R7: take in a checked TC: raise the high TC and its QC, move the round.
-    pub(super) fn observe_tc(&mut self, now: Millis, tc: TimeoutCert, from: Option<PeerId>, fx: &mut Vec<Effect>) {
-        let qc = tc.high_qc.clone();
-        if self.high_tc.as_ref().is_none_or(|h| tc.round > h.round) {
-            self.high_tc = Some(tc);
-            self.persist_sync_info(fx);
-            if self.started && self.high_tc.as_ref().is_some_and(|t| t.round >= self.pm.round) {
-                // R12: a new TC moves everyone who has not formed it yet,
-                // without waiting for their own timers.
-                self.broadcast_sync_info(fx);
-            }
-        }
-        self.observe_qc(now, qc, from, fx);
-        self.maybe_advance(now, fx);
-    }
-
-    /// R7: the round is one past the highest QC or TC held.
-    fn maybe_advance(&mut self, now: Millis, fx: &mut Vec<Effect>) {
-        let tc_round = self.high_tc.as_ref().map_or(0, |t| t.round);
-        let target = self.high_qc.round().max(tc_round) + 1;
-        if target <= self.pm.round {
-            return;
-        }
-        if !self.started {
-            self.pm.round = target; // restoring: `Start` enters it
-            return;
-        }
-        let via_tc = self.high_qc.round() + 1 < target;
-        self.enter_round(now, target, via_tc, fx);
-    }
-
-    /// R7, R8: enter `round` (or restart the current one's timers on `Start`).
-    pub(super) fn enter_round(&mut self, now: Millis, round: u64, via_tc: bool, fx: &mut Vec<Effect>) {
-        if round > self.pm.round {
-            let left = self.pm.round;
-            if via_tc {
-                self.pm.failed = self.pm.failed.saturating_add(1);
-                fx.push(Effect::Report(Event::RoundFailed { height: self.head.height + 1, round: left }));
-            } else {
-                self.pm.failed = 0;
-            }
-        }
-        self.pm.round = round;
-        self.pm.entered_at = now;
-        self.pm.timed_out = false;
-        self.pm.deadline = now.saturating_add(self.params.round_timeout(self.pm.failed));
-        let mine = self.me().is_some() && self.leader(round) == self.me();
-        self.pm.propose_at = mine.then(|| now.saturating_add(self.params.min_round_ms));
-        // R13: what is counted or compared stays within a window of rounds.
-        let floor = round.saturating_sub(2);
-        self.votes.retain(|d, _| d.round >= floor);
-        self.timeouts.retain(|r, _| *r >= round);
-        let past = round.saturating_sub(PAST_ROUNDS);
-        self.first_votes.retain(|(r, _), _| *r >= past);
-        self.first_proposals.retain(|(r, _), _| *r >= past);
-    }
-
     pub(super) fn on_vote(&mut self, now: Millis, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
         if !self.first_sight(Hash32::digest(&[b"hs-msg", bytes])) {
             return;
@@ -271,7 +183,7 @@ impl HotStuff {
     pub(super) fn add_vote(&mut self, now: Millis, v: Vote, from: Option<PeerId>, fx: &mut Vec<Effect>) {
         let seen = self.latest_vote.entry(v.validator).or_insert(0);
         *seen = (*seen).max(v.data.round);
-        if self.weight(v.validator) == 0 || v.data.round + 2 < self.pm.round {
+        if self.weight(v.validator) == 0 || v.data.round.saturating_add(2) < self.pm.round {
             return;
         }
         let (vals, slashed) = (&self.vals, &self.slashed);
@@ -288,6 +200,15 @@ impl HotStuff {
         }
         let sigs = signers.iter().map(|(x, s)| (*x, *s)).collect();
         self.observe_qc(now, QuorumCert { data: v.data, sigs }, from, fx);
+        // R12: the next leader may lack a vote this node has (one dropped on
+        // its way there, or broadcast again with a timeout): it gets the QC,
+        // rather than waiting for its own timer.
+        let next = self.leader(v.data.round.saturating_add(1));
+        if next != self.me()
+            && let Some(peer) = next.and_then(|l| self.peer_of(l))
+        {
+            Self::send(fx, Dest::Peer(peer), &Message::SyncInfo(self.sync_info()));
+        }
     }
 
     pub(super) fn on_timeout(
@@ -344,63 +265,6 @@ impl HotStuff {
         }
         if r == self.pm.round && !self.pm.timed_out && self.vals.is_one_third(power) {
             self.local_timeout(now, fx);
-        }
-    }
-
-    pub(super) fn on_evidence(&mut self, from: Option<PeerId>, ev: Evidence, fx: &mut Vec<Effect>) {
-        if let Err(reason) = self.checker().evidence(&ev) {
-            return Self::reject(fx, from, reason);
-        }
-        self.record_evidence(ev, fx);
-    }
-
-    /// R10: report, persist and gossip checked evidence, once per offender
-    /// (reported once per offender and round).
-    pub(super) fn record_evidence(&mut self, ev: Evidence, fx: &mut Vec<Effect>) {
-        let Ok((offender, kind, round)) = super::certs::classify(&ev) else { return };
-        if self.slashed.contains(&offender) {
-            return;
-        }
-        if self.seen_equivocations.insert((offender, round)) {
-            fx.push(Effect::Report(Event::EquivocationSeen { validator: offender, kind, slot: round }));
-        }
-        if self.evidence.contains_key(&offender) {
-            return;
-        }
-        self.evidence.insert(offender, ev);
-        fx.push(Effect::Persist(Record {
-            table: Table::Evidence,
-            key: offender.to_be_bytes().to_vec(),
-            value: ev.encode(),
-        }));
-        Self::send(fx, Dest::All, &Message::Evidence(ev));
-    }
-
-    /// R10: a second, different vote of one validator in one round is evidence.
-    pub(super) fn record_vote(&mut self, v: Vote, fx: &mut Vec<Effect>) {
-        match self.first_votes.get(&(v.data.round, v.validator)) {
-            Some(first) if first.data != v.data => {
-                let ev = Evidence::DoubleVote(*first, v);
-                self.record_evidence(ev, fx);
-            }
-            Some(_) => {}
-            None => {
-                self.first_votes.insert((v.data.round, v.validator), v);
-            }
-        }
-    }
-
-    /// R10: a second, different proposal of one leader in one round is evidence.
-    pub(super) fn record_proposal(&mut self, p: SignedProposal, fx: &mut Vec<Effect>) {
-        match self.first_proposals.get(&(p.data.round, p.proposer)) {
-            Some(first) if first.data != p.data => {
-                let ev = Evidence::DoubleProposal(*first, p);
-                self.record_evidence(ev, fx);
-            }
-            Some(_) => {}
-            None => {
-                self.first_proposals.insert((p.data.round, p.proposer), p);
-            }
         }
     }
 }

@@ -24,11 +24,11 @@ pub fn safe_to_vote(
         return Ok(());
     }
     // Jolteon: extend the previous round's QC, or the highest QC a TC of the previous round reports.
-    if round == qc_round + 1 {
+    if round == qc_round.saturating_add(1) {
         return Ok(());
     }
     match tc {
-        Some((tc_round, max_hqc)) if round == tc_round + 1 && qc_round >= max_hqc => Ok(()),
+        Some((tc_round, max_hqc)) if round == tc_round.saturating_add(1) && qc_round >= max_hqc => Ok(()),
         _ => Err(format!("round {round} neither follows its QC ({qc_round}) nor a TC with a QC no higher")),
     }
 }
@@ -40,7 +40,7 @@ pub fn safe_to_timeout(p: &Protection, round: u64, hqc_round: u64, tc_round: Opt
     if round < p.last_voted_round {
         return Err(format!("round {round} is below the last voted round {}", p.last_voted_round));
     }
-    if round != hqc_round + 1 && tc_round.is_none_or(|t| round != t + 1) {
+    if round != hqc_round.saturating_add(1) && tc_round.is_none_or(|t| round != t.saturating_add(1)) {
         return Err(format!("round {round} does not follow the QC or TC held"));
     }
     if hqc_round < p.one_chain_round {

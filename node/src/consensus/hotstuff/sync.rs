@@ -21,7 +21,9 @@ impl HotStuff {
 
     /// To a peer seen behind, at most once per base timeout.
     pub(super) fn send_sync_info(&mut self, now: Millis, to: PeerId, fx: &mut Vec<Effect>) {
-        if to == self.self_peer || self.sync_sent.get(&to).is_some_and(|t| now < t + self.params.base_timeout_ms) {
+        if to == self.self_peer
+            || self.sync_sent.get(&to).is_some_and(|t| now < t.saturating_add(self.params.base_timeout_ms))
+        {
             return;
         }
         self.sync_sent.insert(to, now);
@@ -46,7 +48,7 @@ impl HotStuff {
         {
             return Self::reject(fx, Some(from), format!("sync info: {reason}"));
         }
-        let theirs = s.high_qc.round().max(s.high_tc.as_ref().map_or(0, |t| t.round)) + 1;
+        let theirs = s.high_qc.round().max(s.high_tc.as_ref().map_or(0, |t| t.round)).saturating_add(1);
         if let Some(tc) = s.high_tc {
             self.observe_tc(now, tc, Some(from), fx);
         }
@@ -58,7 +60,9 @@ impl HotStuff {
 
     /// Ask `peer` for block `id`, at most once per base timeout per block.
     pub(super) fn request_block(&mut self, now: Millis, id: Hash32, peer: PeerId, fx: &mut Vec<Effect>) {
-        if peer == self.self_peer || self.asked.get(&id).is_some_and(|t| now < t + self.params.base_timeout_ms) {
+        if peer == self.self_peer
+            || self.asked.get(&id).is_some_and(|t| now < t.saturating_add(self.params.base_timeout_ms))
+        {
             return;
         }
         if self.asked.len() >= 1024 {

@@ -385,3 +385,32 @@ fn an_equivocator_is_caught_and_slashed() {
     assert!(net.committed(1) > before, "commits go on with the equivocator slashed");
     assert!(net.nodes[1].as_ref().unwrap().status(net.now).validators[0].slashed);
 }
+
+#[test]
+fn absurd_rounds_are_rejected_without_overflow() {
+    let s = spec(2, 5);
+    let mut e = engine(&s, 1);
+    let _ = e.handle(0, Input::Start);
+    let g = QuorumCert::genesis(genesis_hash(&s.genesis_seed()));
+    let leader = e.leader(1).expect("leader") as usize;
+    let block = Block {
+        round: 1,
+        height: 1,
+        parent: g.block(),
+        qc: g.clone(),
+        proposer: leader as u32,
+        graffiti: 0,
+        evidence: vec![],
+        state_root: h(0),
+        txs: vec![],
+    };
+    let signed = SignedProposal::sign(&key(leader), leader as u32, ProposalData { round: 1, block: block.hash() });
+    let tc = TimeoutCert { round: u64::MAX, sigs: vec![], high_qc: g.clone() };
+    let bytes = Message::Proposal(Proposal { signed, block, tc: Some(tc) }).encode();
+    let fx = e.handle(1, Input::Message { from: PeerId(leader as u32), kind: MsgKind::Block, bytes });
+    assert!(fx.iter().any(|f| matches!(f, Effect::Report(Event::Rejected { .. }))));
+    let t = Timeout::sign(&key(2), 2, u64::MAX, g);
+    let bytes = Message::Timeout(t, None).encode();
+    let _ = e.handle(2, Input::Message { from: PeerId(2), kind: MsgKind::Vote, bytes });
+    assert_eq!(e.round(), 1);
+}
