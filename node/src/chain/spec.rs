@@ -7,6 +7,7 @@
 
 use super::hash::Hash32;
 use super::keys::PublicKey;
+pub use crate::consensus::hotstuff::HotStuffParams;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -37,6 +38,9 @@ pub struct ChainSpec {
     /// `LedgerParams::default()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<LedgerParams>,
+    /// hotstuff's parameters; `None` uses `HotStuffParams::from_slot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hotstuff: Option<HotStuffParams>,
 }
 
 /// The test accounts genesis funds and the limits on transactions. `accounts`,
@@ -204,6 +208,11 @@ impl ChainSpec {
             parts.push(p.block_ms.to_be_bytes().to_vec());
             parts.push(p.retarget_window.to_be_bytes().to_vec());
             parts.push(p.puzzle_bits.to_be_bytes().to_vec());
+        }
+        // hotstuff's commit rule decides which blocks are final; its timeouts do not.
+        if let Some(h) = &self.hotstuff {
+            parts.push(b"hotstuff".to_vec());
+            parts.push(vec![h.commit_chain]);
         }
         let ledger = self.ledger();
         parts.push(b"ledger".to_vec());

@@ -27,6 +27,7 @@ fn four_accounts_of_100() -> TxLayer {
         tendermint: None,
         pow: None,
         ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
+        hotstuff: None,
     };
     TxLayer::new(&spec).expect("layer")
 }

@@ -40,6 +40,7 @@ pub fn spec() -> ChainSpec {
         tendermint: None,
         pow: None,
         ledger: None,
+        hotstuff: None,
         validators: STAKES
             .iter()
             .enumerate()

@@ -59,6 +59,7 @@ pub fn spec(rule: ForkChoiceRule) -> ChainSpec {
             puzzle_bits: 6,
         }),
         ledger: None,
+        hotstuff: None,
     }
 }
 

@@ -48,6 +48,7 @@ pub fn spec() -> ChainSpec {
         }),
         pow: None,
         ledger: None,
+        hotstuff: None,
     }
 }
 

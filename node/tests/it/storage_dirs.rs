@@ -81,6 +81,7 @@ fn cluster_files() -> tempfile::TempDir {
         tendermint: None,
         pow: None,
         ledger: None,
+        hotstuff: None,
     };
     let nodes = ClusterNodes {
         nodes: vec![NodeEntry {

@@ -32,6 +32,7 @@ pub fn spec(stakes: &[u64]) -> ChainSpec {
         tendermint: None,
         pow: None,
         ledger: None,
+        hotstuff: None,
         validators: stakes
             .iter()
             .enumerate()

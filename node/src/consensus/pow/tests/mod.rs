@@ -34,6 +34,7 @@ pub(super) fn spec(rule: ForkChoiceRule) -> ChainSpec {
             puzzle_bits: 4,
         }),
         ledger: None,
+        hotstuff: None,
     }
 }
 

@@ -42,6 +42,7 @@ pub fn spec() -> ChainSpec {
         }),
         pow: None,
         ledger: None,
+        hotstuff: None,
     }
 }
 
