@@ -31,6 +31,7 @@ fn spec_of(cfg: &DevnetConfig) -> (ChainSpec, SecretKey) {
         validators,
         tendermint: cfg.tendermint.clone(),
         pow: cfg.pow.clone(),
+        pbft: None,
         ledger: Some(cfg.ledger.clone()),
     };
     (spec, keys[0].clone())

@@ -44,6 +44,7 @@ pub fn spec(engine: &str) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 4,
         }),
+        pbft: None,
         ledger: None,
     }
 }

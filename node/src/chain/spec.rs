@@ -33,6 +33,9 @@ pub struct ChainSpec {
     /// pow's parameters; `None` uses `PowParams::from_slot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pow: Option<PowParams>,
+    /// pbft's parameters; `None` uses `PbftParams::from_slot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pbft: Option<crate::consensus::pbft::PbftParams>,
     /// Genesis accounts and the transaction limits (`ledger`); `None` is
     /// `LedgerParams::default()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

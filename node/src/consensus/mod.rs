@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod gasper;
+pub mod pbft;
 pub mod pow;
 pub mod tendermint;
 
@@ -22,19 +23,20 @@ pub struct Identity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("unknown consensus engine {0:?}; expected one of: gasper, tendermint, pow")]
+    #[error("unknown consensus engine {0:?}; expected one of: gasper, tendermint, pow, pbft")]
     UnknownEngine(String),
     #[error("invalid chain spec: {0}")]
     Spec(String),
 }
 
-pub const ENGINES: &[&str] = &["gasper", "tendermint", "pow"];
+pub const ENGINES: &[&str] = &["gasper", "tendermint", "pow", "pbft"];
 
 pub fn build(spec: &ChainSpec, identity: Identity) -> Result<Box<dyn Engine>, BuildError> {
     match spec.consensus.as_str() {
         "gasper" => Ok(Box::new(gasper::Gasper::new(spec, identity).map_err(BuildError::Spec)?)),
         "tendermint" => Ok(Box::new(tendermint::Tendermint::new(spec, identity).map_err(BuildError::Spec)?)),
         "pow" => Ok(Box::new(pow::Pow::new(spec, identity).map_err(BuildError::Spec)?)),
+        "pbft" => Ok(Box::new(pbft::Pbft::new(spec, identity).map_err(BuildError::Spec)?)),
         other => Err(BuildError::UnknownEngine(other.to_string())),
     }
 }

@@ -30,6 +30,7 @@ pub fn spec(stakes: &[u64]) -> ChainSpec {
         genesis_time_ms: 0,
         tendermint: None,
         pow: None,
+        pbft: None,
         ledger: None,
         validators: stakes
             .iter()
