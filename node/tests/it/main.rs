@@ -2,6 +2,7 @@
 
 mod sim;
 mod sim_check;
+mod sim_pbft;
 mod sim_pow;
 mod sim_tendermint;
 mod sim_tests;

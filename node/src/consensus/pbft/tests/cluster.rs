@@ -4,12 +4,15 @@
 use super::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+/// One node's records, as its store keeps them.
+type Store = BTreeMap<(Table, Vec<u8>), Vec<u8>>;
+
 pub struct Cluster {
     pub nodes: Vec<Option<Pbft>>,
     pub now: u64,
     queue: VecDeque<(usize, usize, MsgKind, Vec<u8>)>,
     pub events: Vec<(usize, Event)>,
-    pub store: Vec<BTreeMap<(Table, Vec<u8>), Vec<u8>>>,
+    pub store: Vec<Store>,
     wake: Vec<Option<u64>>,
     /// Nodes cut off from everyone (their messages are lost both ways).
     pub cut: BTreeSet<usize>,
