@@ -1,6 +1,7 @@
 //! `pbft`: Practical Byzantine Fault Tolerance (Castro and Liskov, OSDI'99,
-//! §4; the view change with certificates as in TOCS'02, §4.4-4.5), ordering
-//! blocks. The rules, as implemented (`// Rn` points back here):
+//! §4; the view change with signed certificates, as in the signature-based
+//! algorithm of TOCS'02, rather than its MAC-based P/Q sets), ordering
+//! blocks. Section numbers below are OSDI'99's. The rules, as implemented (`// Rn` points back here):
 //!
 //! - **R1 Blocks are the requests.** One block per sequence number `seq`;
 //!   genesis is seq 0 with digest sha256("…/pbft/genesis", genesis seed). A
@@ -57,18 +58,18 @@
 //!   K the node multicasts CHECKPOINT(seq, block digest); 2f+1 matching make
 //!   it stable: `h` = seq and the log (pre-prepares, votes, prepared
 //!   certificates, protection entries) at or below it is dropped.
-//! - **R9 Timer (§4.4).** There is always a pending request (the next
+//! - **R9 Timer (§4.4; the doubling is §4.5.2).** There is always a pending request (the next
 //!   block), so the timer always runs; a commit resets it to
 //!   `view_change_timeout_ms`. On expiry the node leaves view v (or the view
 //!   change under way) for the next view, reports `RoundFailed { height:
 //!   seq being decided, round: the view left }`, and the period doubles on
 //!   each successive view change, up to `max_view_change_timeout_ms`.
-//! - **R10 VIEW-CHANGE (§4.4; TOCS'02 §4.5).** VIEW-CHANGE(v+1) carries the
+//! - **R10 VIEW-CHANGE (§4.4).** VIEW-CHANGE(v+1) carries the
 //!   stable checkpoint with its 2f+1 proof and P: the prepared certificates
 //!   above it, the highest view per seq (a commit certificate also counts).
 //!   While changing view a node sends no PRE-PREPARE, PREPARE or COMMIT.
 //!   Holding VIEW-CHANGEs from more than 1/3 of the stake for views above
-//!   its own, a node joins the smallest of those views (§4.5.2's liveness rule).
+//!   its own, a node joins the smallest of those views (§4.5.2).
 //! - **R11 NEW-VIEW (§4.4).** The primary of v+1, with VIEW-CHANGEs for it
 //!   from more than 2/3 of the stake (its own included), computes O: `min_s`
 //!   = the highest stable checkpoint in V whose proof verifies, `max_s` = the

@@ -17,7 +17,7 @@ pub struct Plan {
     pub blocks: Vec<Block>,
 }
 
-/// O from V (OSDI'99 §4.4 with the certificates of TOCS'02 §4.5):
+/// O from V (OSDI'99 §4.4, every entry a signed certificate):
 /// `min_s` is the highest stable checkpoint whose proof verifies; for each
 /// sequence number in `(min_s, max_s]` the block prepared in the highest view
 /// (a commit certificate also proves it prepared), else a null request.

@@ -1,4 +1,4 @@
-//! The view change (R9-R11; OSDI'99 §4.4, TOCS'02 §4.5): the timer, VIEW-CHANGE,
+//! The view change (R9-R11; OSDI'99 §4.4 and §4.5.2): the timer, VIEW-CHANGE,
 //! joining on f+1, NEW-VIEW built by the new primary and checked by every backup.
 
 use super::certs::verify_checkpoint;
