@@ -223,6 +223,9 @@ impl Pbft {
         self.set_stable(plan.checkpoint.clone());
         self.view_changes.retain(|v, _| *v > view);
         self.sent.retain(|(v, _, _)| *v >= view);
+        // R17: the log keeps two views below the current one (O carries what matters of older ones).
+        self.pre_prepares.retain(|(v, _), _| v.saturating_add(2) >= view);
+        self.votes.retain(|(v, _, p), _| v.saturating_add(2) >= view || *p == Phase::Checkpoint);
         self.own.clear();
         self.timer_at = now.saturating_add(self.params.timeout_after(self.failed_views));
         self.propose_at = now;
