@@ -31,6 +31,8 @@ fn spec_of(cfg: &DevnetConfig) -> (ChainSpec, SecretKey) {
         validators,
         tendermint: cfg.tendermint.clone(),
         pow: cfg.pow.clone(),
+        hotstuff: None,
+        pbft: None,
         ledger: Some(cfg.ledger.clone()),
     };
     (spec, keys[0].clone())

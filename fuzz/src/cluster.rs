@@ -44,6 +44,8 @@ pub fn spec(engine: &str) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 4,
         }),
+        pbft: None,
+        hotstuff: None,
         ledger: None,
     }
 }

@@ -223,6 +223,8 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         validators,
         tendermint: cfg.tendermint.clone(),
         pow: cfg.pow.clone(),
+        pbft: None,
+        hotstuff: None,
         ledger: Some(cfg.ledger.clone()),
     };
     write_json(&root.join("genesis.json"), &spec)?;

@@ -38,6 +38,8 @@ fn cell(c: &Cell) -> pb::Cell {
             Some(V::Block(super::convert::block_ref(&BlockRef { hash, slot: height, height })))
         }
         Value::Confirmed { height, have, need } => Some(V::Confirmed(pb::Confirmed { height, have, need })),
+        Value::Validator(v) => Some(V::Validator(v)),
+        Value::Millis(ms) => Some(V::Millis(ms)),
     };
     pb::Cell { tone: tone(c.tone) as i32, value }
 }
@@ -68,6 +70,8 @@ fn value_of(v: &Option<pb::cell::Value>) -> Option<Value> {
         },
         V::Block(b) => Value::Block { height: b.height, hash: Hash32::from_slice(&b.hash)? },
         V::Confirmed(c) => Value::Confirmed { height: c.height, have: c.have, need: c.need },
+        V::Validator(v) => Value::Validator(*v),
+        V::Millis(ms) => Value::Millis(*ms),
     })
 }
 
@@ -111,6 +115,8 @@ mod tests {
             Value::Vote { round: 0, value: Some(h) },
             Value::Block { height: 4, hash: h },
             Value::Confirmed { height: 4, have: 2, need: 6 },
+            Value::Validator(3),
+            Value::Millis(800),
         ];
         let tones = [Tone::Plain, Tone::Dim, Tone::Warn, Tone::Bad];
         let cells: Vec<Cell> = values.iter().zip(tones.iter().cycle()).map(|(v, t)| Cell::toned(*v, *t)).collect();

@@ -34,6 +34,9 @@ pub struct ChainSpec {
     /// pow's parameters; `None` uses `PowParams::from_slot`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pow: Option<PowParams>,
+    /// pbft's parameters; `None` uses `PbftParams::from_slot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pbft: Option<crate::consensus::pbft::PbftParams>,
     /// Genesis accounts and the transaction limits (`ledger`); `None` is
     /// `LedgerParams::default()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,5 +262,18 @@ mod tests {
             "validators":[],"tendermint":{"timeout_commit_ms":5}}"#;
         let spec: ChainSpec = serde_json::from_str(json).expect("parse");
         assert_eq!(spec.tendermint.map(|t| (t.timeout_commit_ms, t.timeout_propose_ms)), Some((5, 1000)));
+    }
+
+    #[test]
+    fn pbft_params_parse_with_defaults_and_are_not_in_the_genesis() {
+        use crate::consensus::pbft::PbftParams;
+        let json = r#"{"name":"c","consensus":"pbft","slot_ms":100,"epoch_slots":1,"genesis_time_ms":0,
+            "validators":[],"pbft":{"checkpoint_interval":5}}"#;
+        let spec: ChainSpec = serde_json::from_str(json).expect("parse");
+        let p = spec.pbft.clone().expect("pbft params");
+        assert_eq!((p.checkpoint_interval, p.watermark_window), (5, PbftParams::default().watermark_window));
+        assert_eq!(ChainSpec { pbft: None, ..spec.clone() }.genesis_seed(), spec.genesis_seed());
+        let back: ChainSpec = serde_json::from_str(&serde_json::to_string(&spec).expect("json")).expect("parse");
+        assert_eq!(back, spec);
     }
 }

@@ -271,6 +271,10 @@ pub enum Value {
     /// One of the engine's words, by index into `Description::words`: a
     /// step, a phase, a fork choice rule.
     Word(u8),
+    /// A validator: `v2`.
+    Validator(u32),
+    /// A length of time: `800 ms`, `12 s`.
+    Millis(u64),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

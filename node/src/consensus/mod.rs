@@ -7,6 +7,7 @@ pub mod describe;
 pub mod engine;
 pub mod gasper;
 pub mod hotstuff;
+pub mod pbft;
 pub mod pow;
 pub mod tendermint;
 
@@ -24,19 +25,20 @@ pub struct Identity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    #[error("unknown consensus engine {0:?}; expected one of: gasper, tendermint, pow, hotstuff")]
+    #[error("unknown consensus engine {0:?}; expected one of: {engines}", engines = ENGINES.join(", "))]
     UnknownEngine(String),
     #[error("invalid chain spec: {0}")]
     Spec(String),
 }
 
-pub const ENGINES: &[&str] = &["gasper", "tendermint", "pow", "hotstuff"];
+pub const ENGINES: &[&str] = &["gasper", "tendermint", "pow", "pbft", "hotstuff"];
 
 pub fn build(spec: &ChainSpec, identity: Identity) -> Result<Box<dyn Engine>, BuildError> {
     match spec.consensus.as_str() {
         "gasper" => Ok(Box::new(gasper::Gasper::new(spec, identity).map_err(BuildError::Spec)?)),
         "tendermint" => Ok(Box::new(tendermint::Tendermint::new(spec, identity).map_err(BuildError::Spec)?)),
         "pow" => Ok(Box::new(pow::Pow::new(spec, identity).map_err(BuildError::Spec)?)),
+        "pbft" => Ok(Box::new(pbft::Pbft::new(spec, identity).map_err(BuildError::Spec)?)),
         "hotstuff" => Ok(Box::new(hotstuff::HotStuff::new(spec, identity).map_err(BuildError::Spec)?)),
         other => Err(BuildError::UnknownEngine(other.to_string())),
     }
@@ -49,6 +51,8 @@ pub fn description(name: &str) -> Option<&'static describe::Description> {
         "gasper" => Some(&gasper::describe::DESCRIPTION),
         "tendermint" => Some(&tendermint::describe::DESCRIPTION),
         "pow" => Some(&pow::describe::DESCRIPTION),
+        "pbft" => Some(&pbft::describe::DESCRIPTION),
+        "hotstuff" => Some(&hotstuff::describe::DESCRIPTION),
         _ => None,
     }
 }

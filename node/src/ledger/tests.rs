@@ -26,6 +26,7 @@ fn four_accounts_of_100() -> TxLayer {
         validators: vec![],
         tendermint: None,
         pow: None,
+        pbft: None,
         ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
         hotstuff: None,
     };

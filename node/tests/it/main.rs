@@ -3,6 +3,7 @@
 mod sim;
 mod sim_check;
 mod sim_hotstuff;
+mod sim_pbft;
 mod sim_pow;
 mod sim_tendermint;
 mod sim_tests;

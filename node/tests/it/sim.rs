@@ -39,6 +39,7 @@ pub fn spec() -> ChainSpec {
         genesis_time_ms: 0,
         tendermint: None,
         pow: None,
+        pbft: None,
         ledger: None,
         hotstuff: None,
         validators: STAKES

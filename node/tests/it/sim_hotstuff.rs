@@ -60,6 +60,7 @@ pub fn spec(chain: u8, stakes: &[u64]) -> ChainSpec {
             .collect(),
         tendermint: None,
         pow: None,
+        pbft: None,
         // Few accounts: the end-of-run ledger check derives every account's key.
         ledger: Some(LedgerParams { accounts: 32, ..LedgerParams::default() }),
         hotstuff: Some(HotStuffParams {

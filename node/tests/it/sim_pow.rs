@@ -58,6 +58,7 @@ pub fn spec(rule: ForkChoiceRule) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 6,
         }),
+        pbft: None,
         ledger: None,
         hotstuff: None,
     }

@@ -47,6 +47,7 @@ pub fn spec() -> ChainSpec {
             timeout_commit_ms: 20,
         }),
         pow: None,
+        pbft: None,
         ledger: None,
         hotstuff: None,
     }

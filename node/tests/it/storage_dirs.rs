@@ -80,6 +80,7 @@ fn cluster_files() -> tempfile::TempDir {
         validators: vec![ValidatorSpec { pubkey: hex::encode(key.public().0), stake: 100 }],
         tendermint: None,
         pow: None,
+        pbft: None,
         ledger: None,
         hotstuff: None,
     };

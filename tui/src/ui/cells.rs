@@ -49,6 +49,8 @@ pub fn text(d: &Description, v: &Value) -> String {
         Value::Vote { round, value } => format!("{r}{round} {}", value.map_or("nil".into(), |h| h.to_string())),
         Value::Block { height, hash } => format!("h{height} {hash}"),
         Value::Confirmed { height, have, need } => format!("h{height} {have}/{need}"),
+        Value::Validator(v) => format!("v{v}"),
+        Value::Millis(ms) => crate::cluster::stall::human(*ms),
     }
 }
 

@@ -329,7 +329,7 @@ impl Engine for HotStuff {
             finalized: CheckpointRef { epoch: height, block: fin },
             validators,
             behaviour: self.behaviour,
-            detail: EngineDetail::None,
+            detail: super::describe::detail(&self.view(), fin),
             txs: self.ledger.layer.counters,
         }
     }

@@ -125,6 +125,7 @@
 mod act;
 pub mod certs;
 mod commit;
+pub mod describe;
 mod engine;
 mod evidence;
 mod pacemaker;

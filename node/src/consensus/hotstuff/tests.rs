@@ -28,6 +28,7 @@ fn spec(commit_chain: u8, min_round_ms: u64) -> ChainSpec {
         validators: (0..N).map(|i| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: 25 }).collect(),
         tendermint: None,
         pow: None,
+        pbft: None,
         ledger: None,
         hotstuff: Some(HotStuffParams { commit_chain, base_timeout_ms: 100, max_timeout_ms: 800, min_round_ms }),
     }

@@ -11,6 +11,8 @@ fn spec(n: usize) -> ChainSpec {
         validators: (0..n).map(|i| ValidatorSpec { pubkey: format!("{:064x}", i + 1), stake: 32 }).collect(),
         tendermint: None,
         pow: None,
+        pbft: None,
+        hotstuff: None,
         ledger: None,
     }
 }

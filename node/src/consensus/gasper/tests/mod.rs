@@ -31,6 +31,7 @@ pub fn spec(stakes: &[u64]) -> ChainSpec {
         genesis_time_ms: 0,
         tendermint: None,
         pow: None,
+        pbft: None,
         ledger: None,
         hotstuff: None,
         validators: stakes

@@ -33,6 +33,7 @@ pub(super) fn spec(rule: ForkChoiceRule) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 4,
         }),
+        pbft: None,
         ledger: None,
         hotstuff: None,
     }

@@ -41,6 +41,7 @@ pub fn spec() -> ChainSpec {
             timeout_commit_ms: 0,
         }),
         pow: None,
+        pbft: None,
         ledger: None,
         hotstuff: None,
     }

@@ -1,0 +1,80 @@
+//! The validator set (R3, R6): keys, stakes, the stake-weighted quorums and
+//! the primary of a view; signature checks with a cache, so a message seen by
+//! gossip and again inside a certificate costs one verification.
+
+use super::types::{ViewChange, Vote};
+use crate::chain::sig_cache::SigCache;
+use crate::chain::{ChainSpec, Domain, PublicKey};
+
+#[derive(Clone, Debug)]
+pub struct Validators {
+    keys: Vec<PublicKey>,
+    stakes: Vec<u64>,
+    total: u64,
+}
+
+impl Validators {
+    pub fn from_spec(spec: &ChainSpec) -> Result<Self, String> {
+        let pairs = spec.validator_keys()?;
+        if pairs.is_empty() {
+            return Err("pbft needs at least one validator".into());
+        }
+        if pairs.len() > 4096 {
+            return Err("pbft: at most 4096 validators".into());
+        }
+        let mut total: u64 = 0;
+        for (i, (_, s)) in pairs.iter().enumerate() {
+            if *s == 0 {
+                return Err(format!("validator {i}: stake must be positive"));
+            }
+            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
+        }
+        let (keys, stakes) = pairs.into_iter().unzip();
+        Ok(Validators { keys, stakes, total })
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+    pub fn key(&self, v: u32) -> Option<&PublicKey> {
+        self.keys.get(v as usize)
+    }
+    /// The genesis stake (0 for an unknown index).
+    pub fn stake(&self, v: u32) -> u64 {
+        self.stakes.get(v as usize).copied().unwrap_or(0)
+    }
+
+    /// R6: 2f+1 is more than 2/3 of the TOTAL genesis stake (slashing never
+    /// lowers the bar); u128, so no sum can overflow.
+    pub fn is_quorum(&self, power: u128) -> bool {
+        power * 3 > self.total as u128 * 2
+    }
+
+    /// R6: f+1 is more than 1/3 of the total stake: at least one honest.
+    pub fn is_one_third(&self, power: u128) -> bool {
+        power * 3 > self.total as u128
+    }
+
+    /// R3: the primary of `view` is validator `view mod n`, in index order.
+    pub fn primary(&self, view: u64) -> u32 {
+        (view % self.keys.len().max(1) as u64) as u32
+    }
+}
+
+#[derive(Default)]
+pub struct SigChecker {
+    cache: SigCache,
+}
+
+impl SigChecker {
+    pub fn vote(&mut self, vals: &Validators, v: &Vote) -> bool {
+        self.cache.verify(vals.key(v.validator), v.data.domain(), &v.data.signing_bytes(), &v.signature)
+    }
+
+    pub fn view_change(&mut self, vals: &Validators, vc: &ViewChange) -> bool {
+        self.cache.verify(vals.key(vc.validator), Domain::Vote, &vc.signing_bytes(), &vc.signature)
+    }
+}
