@@ -48,8 +48,10 @@ pub struct Finality {
     /// Finality is by epoch checkpoint (gasper): the finalized checkpoint's
     /// epoch is shown beside its block.
     pub by_epoch: bool,
-    /// `justified` means something (a checkpoint one step from finality).
-    pub justified: bool,
+    /// What `justified` is called when it means something (a block one
+    /// step from finality: gasper's justified checkpoint, hotstuff's
+    /// certified block); `None` when it is the finalized block itself.
+    pub justified: Option<&'static str>,
 }
 
 /// What the lag pane plots.
@@ -348,7 +350,7 @@ pub const UNKNOWN: Description = Description {
         missing: "nothing finalized",
         probabilistic: false,
         by_epoch: false,
-        justified: false,
+        justified: None,
     },
     headline: Headline::Height,
     trailer: Trailer::Lag,

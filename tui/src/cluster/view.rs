@@ -545,12 +545,14 @@ impl ClusterView {
                 let c = checkpoint(&Some(c.clone()));
                 self.nodes[node].justified = c;
                 // Where slots are heights, justified is the finalized block: logged once, as finalized.
-                if self.desc().finality.justified && c.epoch > self.logged_justified {
+                let d = self.desc();
+                if let Some(word) = d.finality.justified
+                    && c.epoch > self.logged_justified
+                {
                     self.logged_justified = c.epoch;
-                    let text = format!(
-                        "epoch {} justified ({}, height {}) first at {id}",
-                        c.epoch, c.block.hash, c.block.height
-                    );
+                    let at = if d.finality.by_epoch { "epoch" } else { d.axis.word };
+                    let text =
+                        format!("{at} {} {word} ({}, height {}) first at {id}", c.epoch, c.block.hash, c.block.height);
                     self.log_repeated(now_ms, Some(node), LogKind::Finality, "justified".into(), text);
                 }
             }

@@ -37,7 +37,7 @@ pub const DESCRIPTION: Description = Description {
         missing: "no finalized epoch",
         probabilistic: false,
         by_epoch: true,
-        justified: true,
+        justified: Some("justified"),
     },
     headline: Headline::SlotEpoch,
     trailer: Trailer::Lag,

@@ -116,8 +116,8 @@
 //!   transfers) to the other; it votes for the proposal to one half and for
 //!   a made-up block id to the other. `Silent` signs nothing. `Withhold`
 //!   and `Selfish` are honest here.
-//! - **R15 Dashboard.** `status().detail` is `EngineDetail::None`;
-//!   `HotStuff::view()` returns a `HotStuffView` with the round, leader,
+//! - **R15 Dashboard.** `status().detail` is drawn by `describe` from
+//!   `HotStuff::view()`, which returns a `HotStuffView` with the round, leader,
 //!   high QC, lock, last voted round, commit point, timeout state, the
 //!   recent blocks of the tree (certified, locked, committed) and each
 //!   validator's latest vote round.

@@ -1,6 +1,5 @@
 //! `HotStuffView`: what the dashboard can show of this engine, as plain
-//! data (R15). `EngineStatus.detail` stays `EngineDetail::None` while that
-//! type is redesigned; this is the material for it.
+//! data (R15); `describe` turns it into the status's cells.
 
 use super::engine::HotStuff;
 use crate::chain::Hash32;

@@ -17,8 +17,8 @@
 //!   `epoch` = the view; `head`, `justified` and `finalized` = the last
 //!   committed block (checkpoints' `epoch` is its seq; `BlockRef.slot` and
 //!   `height` are both the seq). `last_attested_slot` = the seq of the
-//!   latest COMMIT seen from the validator. `detail` is `EngineDetail::None`;
-//!   `Pbft::view` gives the PBFT facts (`PbftView`).
+//!   latest COMMIT seen from the validator. `detail` is drawn from
+//!   `Pbft::view` (`PbftView`) by `describe`.
 //! - **R2 Messages.** PRE-PREPARE, PREPARE, COMMIT and CHECKPOINT sign
 //!   {phase, view, seq, digest}: a PRE-PREPARE under `Domain::BlockHeader`
 //!   (it travels with its block, as `MsgKind::Block`), the others under

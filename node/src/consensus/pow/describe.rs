@@ -41,7 +41,7 @@ pub const DESCRIPTION: Description = Description {
         missing: "no new k-deep block",
         probabilistic: true,
         by_epoch: false,
-        justified: false,
+        justified: None,
     },
     headline: Headline::Height,
     trailer: Trailer::DeepestReorg,

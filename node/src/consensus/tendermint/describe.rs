@@ -37,7 +37,7 @@ pub const DESCRIPTION: Description = Description {
         missing: "no commit",
         probabilistic: false,
         by_epoch: false,
-        justified: false,
+        justified: None,
     },
     headline: Headline::Position,
     trailer: Trailer::FailedRounds,

@@ -389,7 +389,11 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<(&BlockView, u8)>) ->
         "orphaned"
     };
     let desc = view.desc();
-    let state = if state == "finalized" { desc.finality.word } else { state };
+    let state = match state {
+        "finalized" => desc.finality.word,
+        "justified" => desc.finality.justified.unwrap_or(state),
+        s => s,
+    };
     let holders: Vec<usize> = b.seen_by.iter().copied().collect();
     let mut lines = vec![
         Line::from(Span::styled("│ selected block", Style::new().add_modifier(Modifier::BOLD))),
