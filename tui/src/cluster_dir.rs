@@ -214,7 +214,7 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         write_key(&root.join("keys").join(format!("{}.key", node_id(i))), &key)?;
         validators.push(ValidatorSpec { pubkey: hex::encode(key.public().0), stake: cfg.stake[i] });
     }
-    let spec = ChainSpec {
+    let mut spec = ChainSpec {
         name: cfg.name.clone(),
         consensus: cfg.consensus.clone(),
         slot_ms: cfg.slot_ms,
@@ -227,8 +227,22 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         hotstuff: None,
         ledger: Some(cfg.ledger.clone()),
     };
+    // pbft and hotstuff read their own tables (checked when the config loaded).
+    devnet_node::consensus::params::apply_table(&mut spec, cfg.engine_table.as_ref())
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     write_json(&root.join("genesis.json"), &spec)?;
     Ok(spec)
+}
+
+/// What `cfg`'s table of an engine that reads its own makes of `spec`'s
+/// engine parameters (`consensus::params`).
+fn engine_tables(
+    spec: &ChainSpec,
+    cfg: &DevnetConfig,
+) -> (Option<devnet_node::consensus::pbft::PbftParams>, Option<devnet_node::consensus::hotstuff::HotStuffParams>) {
+    let mut s = ChainSpec { pbft: None, hotstuff: None, slot_ms: cfg.slot_ms, ..spec.clone() };
+    let _ = devnet_node::consensus::params::apply_table(&mut s, cfg.engine_table.as_ref());
+    (s.pbft, s.hotstuff)
 }
 
 fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow::Result<()> {
@@ -258,6 +272,11 @@ fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow:
             format!("{:?}", tendermint(&cfg.tendermint, cfg.slot_ms)),
         ),
         ("[pow]", format!("{:?}", pow(&spec.pow, spec.slot_ms)), format!("{:?}", pow(&cfg.pow, cfg.slot_ms))),
+        (
+            "[pbft] / [hotstuff]",
+            format!("{:?}", (&spec.pbft, &spec.hotstuff)),
+            format!("{:?}", engine_tables(spec, cfg)),
+        ),
         ("[ledger]", format!("{:?}", spec.ledger()), format!("{:?}", cfg.ledger)),
     ]
     .into_iter()

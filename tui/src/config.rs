@@ -36,6 +36,9 @@ pub struct DevnetConfig {
     /// pow's parameters (only with `consensus = "pow"`): the `[pow]` keys over
     /// `PowParams::from_slot(slot_ms)`, `hashrate` always filled in.
     pub pow: Option<PowParams>,
+    /// The table of an engine that reads its own (`[pbft]`, `[hotstuff]`;
+    /// `devnet_node::consensus::params`), as written, already checked by it.
+    pub engine_table: Option<serde_json::Map<String, serde_json::Value>>,
     /// `[ledger]`: genesis accounts and transaction limits (every engine).
     pub ledger: LedgerParams,
     /// What runs the nodes: local processes, docker containers or
@@ -94,7 +97,16 @@ pub(crate) struct Raw {
     netns: Option<Spanned<netns::RawNetns>>,
     tendermint: Option<Spanned<RawTendermint>>,
     pow: Option<Spanned<RawPow>>,
+    /// Tables the engine reads itself (`devnet_node::consensus::params`).
+    pbft: Option<Spanned<toml::Table>>,
+    hotstuff: Option<Spanned<toml::Table>>,
     ledger: Option<Spanned<RawLedger>>,
+}
+
+/// Two engine tables read by the engine (`consensus::params`), key by key.
+fn merge_tables(top: toml::Table, mut base: toml::Table) -> toml::Table {
+    base.extend(top);
+    base
 }
 
 /// `[ledger]`, each key optional.
@@ -198,6 +210,8 @@ impl Raw {
         {
             base.tendermint = None;
             base.pow = None;
+            base.pbft = None;
+            base.hotstuff = None;
         }
         if self.nodes.is_some()
             && let Some(p) = &mut base.pow
@@ -218,6 +232,8 @@ impl Raw {
             netns: over_table(self.netns, base.netns, netns::RawNetns::over),
             tendermint: over_table(self.tendermint, base.tendermint, RawTendermint::over),
             pow: over_table(self.pow, base.pow, RawPow::over),
+            pbft: over_table(self.pbft, base.pbft, merge_tables),
+            hotstuff: over_table(self.hotstuff, base.hotstuff, merge_tables),
             ledger: over_table(self.ledger, base.ledger, RawLedger::over),
         }
     }
@@ -241,6 +257,12 @@ impl Raw {
         }
         if engine != "pow" {
             self.pow = None;
+        }
+        if engine != "pbft" {
+            self.pbft = None;
+        }
+        if engine != "hotstuff" {
+            self.hotstuff = None;
         }
         self
     }
@@ -270,6 +292,22 @@ fn key_on_line(text: &str, offset: usize) -> Option<String> {
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| key.to_string())
+}
+
+/// Where `key = ...` stands in the table whose span starts at `start`
+/// (the table's own lines, up to the next table header); else `start`.
+fn key_in_table(text: &str, start: usize, key: &str) -> usize {
+    let mut offset = start.min(text.len());
+    for (i, line) in text[offset..].split_inclusive('\n').enumerate() {
+        if i > 0 && line.trim_start().starts_with('[') {
+            break;
+        }
+        if line.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
+            return offset;
+        }
+        offset += line.len();
+    }
+    start
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -441,9 +479,12 @@ impl DevnetConfig {
                 v.iter().map(|x| *x as u64).collect()
             }
         };
-        for (table, present) in
-            [("tendermint", raw.tendermint.as_ref().map(|t| t.span())), ("pow", raw.pow.as_ref().map(|t| t.span()))]
-        {
+        for (table, present) in [
+            ("tendermint", raw.tendermint.as_ref().map(|t| t.span())),
+            ("pow", raw.pow.as_ref().map(|t| t.span())),
+            ("pbft", raw.pbft.as_ref().map(|t| t.span())),
+            ("hotstuff", raw.hotstuff.as_ref().map(|t| t.span())),
+        ] {
             if let Some(span) = present
                 && consensus != table
             {
@@ -547,6 +588,32 @@ impl DevnetConfig {
         } else {
             None
         };
+        // An engine that reads its own table checks it (`consensus::params`).
+        let engine_table = match [&raw.pbft, &raw.hotstuff].into_iter().flatten().next() {
+            Some(t) if devnet_node::consensus::params::TABLE_ENGINES.contains(&consensus.as_str()) => {
+                let json =
+                    serde_json::to_value(t.get_ref()).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
+                let mut probe = devnet_node::chain::ChainSpec {
+                    name: String::new(),
+                    consensus: consensus.clone(),
+                    slot_ms,
+                    epoch_slots,
+                    genesis_time_ms: 0,
+                    validators: vec![],
+                    tendermint: None,
+                    pow: None,
+                    pbft: None,
+                    hotstuff: None,
+                    ledger: None,
+                };
+                if let Err(e) = devnet_node::consensus::params::apply_table(&mut probe, Some(&json)) {
+                    let at = e.key.as_deref().map_or(t.span().start, |k| key_in_table(text, t.span().start, k));
+                    return Err(err(Some(at..at), e.message));
+                }
+                Some(json)
+            }
+            _ => None,
+        };
         let ledger = {
             let empty = RawLedger::default();
             let l = raw.ledger.as_ref().map_or(&empty, |l| l.get_ref());
@@ -590,6 +657,7 @@ impl DevnetConfig {
             genesis_delay_ms,
             tendermint,
             pow,
+            engine_table,
             ledger,
             backend,
             control,

@@ -7,6 +7,7 @@ pub mod describe;
 pub mod engine;
 pub mod gasper;
 pub mod hotstuff;
+pub mod params;
 pub mod pbft;
 pub mod pow;
 pub mod tendermint;

@@ -91,6 +91,21 @@ fn syntax_type_and_unknown_key_errors_name_the_line() {
 }
 
 #[test]
+fn pbft_and_hotstuff_tables_are_read_by_the_engine_and_errors_name_the_line() {
+    let c = parse("consensus = \"hotstuff\"\nslot_ms = 200\n[hotstuff]\ncommit_chain = 2\nmin_round_ms = 0").unwrap();
+    assert_eq!(c.engine_table.as_ref().map(|t| t.len()), Some(2));
+    let e = parse("consensus = \"hotstuff\"\n[hotstuff]\n# the Jolteon rule\ncommit_chain = 4").unwrap_err();
+    assert_eq!(e, "devnet.toml:4: hotstuff.commit_chain: expected 2 or 3, found 4");
+    let e = parse("consensus = \"pbft\"\n[pbft]\npacing = 0").unwrap_err();
+    assert!(e.starts_with("devnet.toml:3: `pbft.pacing` is not a key of [pbft]; expected one of"), "{e}");
+    let e = parse("consensus = \"pbft\"\n[pbft]\npacing_ms = \"fast\"").unwrap_err();
+    assert!(e.starts_with("devnet.toml:3: `pbft.pacing_ms` must be a whole number"), "{e}");
+    let e = parse("[hotstuff]\ncommit_chain = 2").unwrap_err();
+    assert!(e.contains("`[hotstuff]` is only for `consensus = \"hotstuff\"`"), "{e}");
+    assert_eq!(parse("consensus = \"pbft\"").unwrap().engine_table, None);
+}
+
+#[test]
 fn tendermint_table_over_slot_defaults() {
     let c =
         parse("consensus = \"tendermint\"\nslot_ms = 200\n[tendermint]\ntimeout_commit_ms = 0\ntimeout_delta_ms = 50")
