@@ -639,7 +639,10 @@ impl ClusterView {
             }
             Kind::RoundFailed(r) => {
                 if self.failed_rounds.record(r.height, r.round) {
-                    let text = format!("height {} round {} failed, first at {id}", r.height, r.round);
+                    let d = self.desc();
+                    // The event's height is on the time axis where the tree marks failed rounds under it.
+                    let at = if d.tree.failed_rounds { d.axis.word } else { "height" };
+                    let text = format!("{at} {} {} {} failed, first at {id}", r.height, d.round_word, r.round);
                     self.log_repeated(now_ms, Some(node), LogKind::Info, "round failed".into(), text);
                 }
             }

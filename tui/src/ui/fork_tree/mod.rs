@@ -331,8 +331,15 @@ pub fn draw(frame: &mut Frame, area: Rect, view: &ClusterView, ui: &UiState, now
     let mut hidden_rounds = 0;
     if desc.tree.failed_rounds {
         let top = lay.rows.saturating_sub(offset).max(1);
-        let (ms, hidden) =
-            rounds::place(&view.failed_rounds, win.from, win.right, zoom, rows_vis.saturating_sub(top), width);
+        let (ms, hidden) = rounds::place(
+            &view.failed_rounds,
+            win.from,
+            win.right,
+            zoom,
+            rows_vis.saturating_sub(top),
+            width,
+            desc.round_letter,
+        );
         for m in ms {
             canvas.put_str(top + m.row, m.x, &m.label, ui.theme.warn());
         }
@@ -415,7 +422,7 @@ fn details(view: &ClusterView, m: &Marks, selected: Option<(&BlockView, u8)>) ->
         None => {}
     }
     if t.failed_rounds {
-        let failed = rounds::label(&view.failed_rounds.at(b.block.height).collect());
+        let failed = rounds::label(&view.failed_rounds.at(b.block.height).collect(), desc.round_letter);
         let first = format!("{}0 {}", desc.round_letter, desc.finality.word);
         lines.push(Line::raw(format!(
             "│ {:<8} {}",

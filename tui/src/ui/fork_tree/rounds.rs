@@ -22,10 +22,11 @@ pub struct Marker {
     pub label: String,
 }
 
-pub fn label(rounds: &std::collections::BTreeSet<u64>) -> String {
+/// `letter` is the engine's round letter (`r`, or `v` for views).
+pub fn label(rounds: &std::collections::BTreeSet<u64>, letter: &str) -> String {
     match (rounds.first(), rounds.last()) {
-        (Some(a), Some(b)) if a != b => format!("✗r{a}-{b}"),
-        (Some(a), _) => format!("✗r{a}"),
+        (Some(a), Some(b)) if a != b => format!("✗{letter}{a}-{b}"),
+        (Some(a), _) => format!("✗{letter}{a}"),
         _ => String::new(),
     }
 }
@@ -39,13 +40,14 @@ pub fn place(
     zoom: u64,
     rows: usize,
     width: usize,
+    letter: &str,
 ) -> (Vec<Marker>, usize) {
     let mut ends = vec![0usize; rows];
     let mut out = vec![];
     let mut hidden = 0;
     for (height, rounds) in failed.heights(from, right) {
         let x = 2 * ((height - from) / zoom.max(1)) as usize;
-        let label = label(rounds);
+        let label = label(rounds, letter);
         let len = label.chars().count();
         match (0..rows).find(|r| ends[*r] <= x && x + len <= width) {
             Some(row) => {
@@ -70,12 +72,12 @@ mod tests {
         f.record(11, 1);
         f.record(15, 0);
         f.record(40, 0);
-        let (m, hidden) = place(&f, 10, 30, 1, 2, 60);
+        let (m, hidden) = place(&f, 10, 30, 1, 2, 60, "r");
         // h10 at x0 ("✗r0" ends at 3), h11 at x2 overlaps: second row; h15 at x10 fits row 0.
         let got: Vec<(usize, usize, &str)> = m.iter().map(|m| (m.row, m.x, m.label.as_str())).collect();
         assert_eq!(got, vec![(0, 0, "✗r0"), (1, 2, "✗r0-1"), (0, 10, "✗r0")]);
         assert_eq!(hidden, 0);
-        let (m, hidden) = place(&f, 10, 30, 1, 1, 60);
+        let (m, hidden) = place(&f, 10, 30, 1, 1, 60, "r");
         assert_eq!((m.len(), hidden), (2, 1));
     }
 }
