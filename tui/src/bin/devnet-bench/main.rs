@@ -1,7 +1,9 @@
 //! `make bench`: end-to-end figures for real devnets on this machine.
 //!
-//! `devnet-bench` runs every case; `devnet-bench gasper` or `devnet-bench
-//! tendermint` runs the cases of one engine. For each case, several runs of:
+//! `devnet-bench` runs every case; `devnet-bench gasper` (`tendermint`,
+//! `pbft`, `hotstuff`) runs the cases of one engine, and `devnet-bench bft`
+//! the fast cases of the three BFT engines together, so their commits per
+//! second and CPU per height compare on one machine at one minute. For each case, several runs of:
 //! 1. `Devnet::up` on a fresh directory; the clock starts before the cluster
 //!    directory is made and stops at the first `finalized` event above epoch
 //!    (gasper) or height (tendermint) 0 on any node ("time to first finality").
@@ -41,7 +43,15 @@ enum Target {
     FirstFinality,
     /// Fast tendermint: at least 225 heights/s at no more than 4 ms of cluster CPU per height.
     Throughput,
+    /// The other BFT engines in fast mode, beside tendermint in the same
+    /// invocation: at least 300 commits/s, within 1.5x of tendermint's
+    /// cluster CPU per height.
+    BftPeer,
 }
+
+/// The BFT engines' fast cases run together (`devnet-bench bft`), so they
+/// compare on one machine at one minute.
+const BFT_ENGINES: [&str; 3] = ["tendermint", "pbft", "hotstuff"];
 
 struct Case {
     engine: &'static str,
@@ -70,6 +80,15 @@ const FAST_GASPER: &str = "name = \"bench-fast\"\nnodes = 4\nslot_ms = 50\nepoch
 /// to arrive, which on a loaded 2-core machine happens in the tail (an fsync
 /// stalls, a process is descheduled). The failed rounds are counted and
 /// printed so the choice can be checked.
+const FAST_PBFT: &str = "name = \"bench-pbft\"\nconsensus = \"pbft\"\nnodes = 4\n\
+slot_ms = 50\ngenesis_delay_ms = 300\n\n[pbft]\npacing_ms = 0\n";
+
+const FAST_HOTSTUFF_3: &str = "name = \"bench-hotstuff-3\"\nconsensus = \"hotstuff\"\nnodes = 4\n\
+slot_ms = 50\ngenesis_delay_ms = 300\n\n[hotstuff]\ncommit_chain = 3\nmin_round_ms = 0\n";
+
+const FAST_HOTSTUFF_2: &str = "name = \"bench-hotstuff-2\"\nconsensus = \"hotstuff\"\nnodes = 4\n\
+slot_ms = 50\ngenesis_delay_ms = 300\n\n[hotstuff]\ncommit_chain = 2\nmin_round_ms = 0\n";
+
 const FAST_TENDERMINT: &str = "name = \"bench-tendermint\"\nconsensus = \"tendermint\"\nnodes = 4\n\
 slot_ms = 50\ngenesis_delay_ms = 300\n\n[tendermint]\ntimeout_propose_ms = 50\ntimeout_prevote_ms = 25\n\
 timeout_precommit_ms = 25\ntimeout_delta_ms = 25\ntimeout_commit_ms = 0\n";
@@ -178,11 +197,35 @@ fn cases() -> anyhow::Result<Vec<Case>> {
             window: Duration::from_secs(10),
             target: Target::Throughput,
         },
+        Case {
+            engine: "pbft",
+            label: "fast pbft (4 nodes, 50 ms slots, no pacing)",
+            config: FAST_PBFT.to_string(),
+            runs: 3,
+            window: Duration::from_secs(10),
+            target: Target::BftPeer,
+        },
+        Case {
+            engine: "hotstuff",
+            label: "fast hotstuff, 3-chain (4 nodes, 50 ms slots, no pacing)",
+            config: FAST_HOTSTUFF_3.to_string(),
+            runs: 3,
+            window: Duration::from_secs(10),
+            target: Target::BftPeer,
+        },
+        Case {
+            engine: "hotstuff",
+            label: "fast hotstuff, 2-chain (4 nodes, 50 ms slots, no pacing)",
+            config: FAST_HOTSTUFF_2.to_string(),
+            runs: 3,
+            window: Duration::from_secs(10),
+            target: Target::BftPeer,
+        },
     ])
 }
 
 fn print_run(case: &Case, i: usize, r: &Run) {
-    let unit = if case.engine == "tendermint" { "heights" } else { "finalized blocks" };
+    let unit = if case.engine == "gasper" { "finalized blocks" } else { "heights" };
     println!(
         "  {} run {}: first finality {:.0} ms, {:.1} {unit}/s, {:.2} ms node CPU per block, {:.1}% of a core, \
          orchestrator {:.2} ms/block, {} failed rounds in {} blocks",
@@ -198,7 +241,9 @@ fn print_run(case: &Case, i: usize, r: &Run) {
     );
 }
 
-fn summarise(case: &Case, runs: &[Run]) {
+/// `tendermint_cpu`: the fast tendermint case's median CPU per height in
+/// this invocation, for the other BFT engines' target.
+fn summarise(case: &Case, runs: &[Run], tendermint_cpu: Option<f64>) {
     let ff: Vec<f64> = runs.iter().map(|r| r.first_finality.as_secs_f64() * 1000.0).collect();
     let max_ff = ff.iter().cloned().fold(0.0, f64::max);
     let rate = median(runs.iter().map(|r| r.blocks_per_sec).collect());
@@ -206,14 +251,14 @@ fn summarise(case: &Case, runs: &[Run]) {
     let share = median(runs.iter().map(|r| r.cpu_share).collect());
     let orchestrator = median(runs.iter().map(|r| r.orchestrator_cpu_per_block_ms).collect());
     let (failed, blocks) = runs.iter().fold((0, 0), |(f, b), r| (f + r.failed_rounds, b + r.blocks));
-    let what = if case.engine == "tendermint" { "committed heights" } else { "finalized blocks" };
+    let what = if case.engine == "gasper" { "finalized blocks" } else { "committed heights" };
     println!("{} — {} runs, window {} s", case.label, runs.len(), case.window.as_secs());
     println!("  time to first finality:             median {:.0} ms (max {:.0} ms)", median(ff), max_ff);
     println!("  {:<36}median {rate:.1}", format!("{what} per second:"));
     println!("  cluster CPU per block (4 nodes):    median {cpu:.2} ms");
     println!("  cluster CPU (4 nodes together):     median {share:.1}% of one core");
     println!("  orchestrator CPU per block:         median {orchestrator:.2} ms (not part of the cluster figure)");
-    if case.engine == "tendermint" {
+    if case.engine != "gasper" {
         println!("  failed rounds:                      {failed} in {blocks} heights");
     }
     let verdict = match case.target {
@@ -234,6 +279,15 @@ fn summarise(case: &Case, runs: &[Run]) {
             let cpu_ok = if cpu <= 4.0 { "met".to_string() } else { format!("MISSED by {:.2} ms", cpu - 4.0) };
             format!("target >= 225 heights/s: {rate_ok}; target <= 4 ms CPU per height: {cpu_ok}")
         }
+        Target::BftPeer => {
+            let rate_ok = if rate >= 300.0 { "met".to_string() } else { format!("MISSED by {:.1}/s", 300.0 - rate) };
+            let cpu_ok = match tendermint_cpu {
+                Some(t) if cpu <= 1.5 * t => format!("met ({:.2}x tendermint's {t:.2} ms)", cpu / t),
+                Some(t) => format!("MISSED: {:.2}x tendermint's {t:.2} ms", cpu / t),
+                None => "not judged (run with tendermint: `devnet-bench bft`)".to_string(),
+            };
+            format!("target >= 300 commits/s: {rate_ok}; target <= 1.5x tendermint's CPU per height: {cpu_ok}")
+        }
     };
     println!("  {verdict}");
 }
@@ -243,7 +297,7 @@ async fn main() -> anyhow::Result<()> {
     let only = std::env::args().nth(1);
     if only.as_deref().is_some_and(|o| o == "-h" || o == "--help") {
         println!(
-            "usage: devnet-bench [gasper|tendermint|tx|tx-tendermint|tx-gasper|tx-pow|scale|scale-local|scale-docker]"
+            "usage: devnet-bench [gasper|tendermint|pbft|hotstuff|bft|tx|tx-tendermint|tx-gasper|tx-pow|scale|scale-local|scale-docker]"
         );
         println!("  no argument runs every case; `make bench` runs them all after the dashboard bench");
         return Ok(());
@@ -274,9 +328,19 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let cases: Vec<Case> = cases()?.into_iter().filter(|c| only.as_deref().is_none_or(|o| o == c.engine)).collect();
+    let cases: Vec<Case> = cases()?
+        .into_iter()
+        .filter(|c| match only.as_deref() {
+            None => true,
+            Some("bft") => BFT_ENGINES.contains(&c.engine) && c.target != Target::IdleCpu,
+            Some(o) => o == c.engine,
+        })
+        .collect();
     if cases.is_empty() {
-        anyhow::bail!("no bench case for engine {:?}: expected gasper or tendermint", only.unwrap_or_default());
+        anyhow::bail!(
+            "no bench case for engine {:?}: expected gasper, tendermint, pbft, hotstuff or bft",
+            only.unwrap_or_default()
+        );
     }
     println!("devnet bench: real devnet-node processes over gRPC on loopback, release build.");
     println!("method: time to first finality is measured from before `devnet up` creates the cluster");
@@ -295,8 +359,12 @@ async fn main() -> anyhow::Result<()> {
         results.push((case, runs));
     }
     println!();
+    let tendermint_cpu = results
+        .iter()
+        .find(|(c, _)| c.target == Target::Throughput)
+        .map(|(_, runs)| median(runs.iter().map(|r| r.cpu_per_block_ms).collect()));
     for (case, runs) in &results {
-        summarise(case, runs);
+        summarise(case, runs, tendermint_cpu);
     }
     if only.is_none() {
         println!();
