@@ -5,6 +5,7 @@
 //! returns an error instead of panicking, and `Reader::finish` rejects trailing
 //! bytes so one value has exactly one encoding.
 
+use super::{Hash32, Signature};
 use thiserror::Error;
 
 /// Upper bound on any decoded list length; a longer prefix is an error, not an allocation.
@@ -143,6 +144,72 @@ impl<'a> Reader<'a> {
         if trailing == 0 { Ok(()) } else { Err(DecodeError::Trailing { trailing }) }
     }
 }
+
+// ---------------------------------------------------------------- fields every engine encodes
+//
+// Hashes and signatures as fixed bytes, optional values behind a 0/1 flag
+// (any other flag byte is refused), and whole values that must use every byte.
+
+pub fn put_hash(w: &mut Writer, h: &Hash32) {
+    w.fixed(&h.0);
+}
+pub fn get_hash(r: &mut Reader<'_>) -> Result<Hash32, DecodeError> {
+    Ok(Hash32(r.fixed::<32>()?))
+}
+pub fn put_sig(w: &mut Writer, s: &Signature) {
+    w.fixed(&s.0);
+}
+pub fn get_sig(r: &mut Reader<'_>) -> Result<Signature, DecodeError> {
+    Ok(Signature(r.fixed::<64>()?))
+}
+pub fn get_flag(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
+    match r.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        t => Err(DecodeError::Invalid { what: "option flag", detail: t.to_string() }),
+    }
+}
+pub fn put_opt_hash(w: &mut Writer, h: &Option<Hash32>) {
+    match h {
+        Some(h) => {
+            w.u8(1);
+            put_hash(w, h);
+        }
+        None => {
+            w.u8(0);
+        }
+    }
+}
+pub fn get_opt_hash(r: &mut Reader<'_>) -> Result<Option<Hash32>, DecodeError> {
+    Ok(if get_flag(r)? { Some(get_hash(r)?) } else { None })
+}
+pub fn put_opt_u64(w: &mut Writer, v: Option<u64>) {
+    match v {
+        Some(x) => w.u8(1).u64(x),
+        None => w.u8(0),
+    };
+}
+pub fn get_opt_u64(r: &mut Reader<'_>) -> Result<Option<u64>, DecodeError> {
+    Ok(if get_flag(r)? { Some(r.u64()?) } else { None })
+}
+
+/// Decode one whole value: `f` must consume every byte.
+pub fn decode_all<T>(
+    bytes: &[u8],
+    f: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
+) -> Result<T, DecodeError> {
+    let mut r = Reader::new(bytes);
+    let v = f(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}
+
+pub fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
+    let mut w = Writer::new();
+    f(&mut w);
+    w.finish()
+}
+
 
 #[cfg(test)]
 mod tests {

@@ -3,8 +3,8 @@
 //! dashboard draws from this and never names an engine.
 //!
 //! Rules:
-//! - A `Description` is constant for an engine (`Engine::describe` and the
-//!   registry's `consensus::description`, which agree); what changes while
+//! - A `Description` is constant for an engine (`<engine>::describe::
+//!   DESCRIPTION`, found by name with `consensus::description`); what changes while
 //!   the engine runs travels as `Detail` in each status: plain values
 //!   (`Value`) with a tone, never pre-formatted text, so an observer lays
 //!   them out to its own width and colours.

@@ -8,6 +8,8 @@ use crate::chain::Hash32;
 use crate::chain::Signature;
 use crate::chain::codec::{DecodeError, Reader, Writer};
 use crate::ledger::Transfer;
+pub use crate::chain::codec::decode_all;
+pub(super) use crate::chain::codec::{put_hash, get_hash, put_sig, get_sig, encode_with};
 
 /// Most attestations one block may carry (R6).
 pub const MAX_BLOCK_ATTESTATIONS: usize = 256;
@@ -78,35 +80,8 @@ pub struct Block {
 
 // ---------------------------------------------------------------- encoding
 
-pub(super) fn put_hash(w: &mut Writer, h: &Hash32) {
-    w.fixed(&h.0);
-}
-pub(super) fn get_hash(r: &mut Reader<'_>) -> Result<Hash32, DecodeError> {
-    Ok(Hash32(r.fixed::<32>()?))
-}
-fn put_sig(w: &mut Writer, s: &Signature) {
-    w.fixed(&s.0);
-}
-fn get_sig(r: &mut Reader<'_>) -> Result<Signature, DecodeError> {
-    Ok(Signature(r.fixed::<64>()?))
-}
 
-/// Decode one whole value: `f` must consume every byte.
-pub fn decode_all<T>(
-    bytes: &[u8],
-    f: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
-) -> Result<T, DecodeError> {
-    let mut r = Reader::new(bytes);
-    let v = f(&mut r)?;
-    r.finish()?;
-    Ok(v)
-}
 
-pub(super) fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.finish()
-}
 
 impl Checkpoint {
     pub fn write(&self, w: &mut Writer) {

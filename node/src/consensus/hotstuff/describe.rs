@@ -74,7 +74,8 @@ pub const DESCRIPTION: Description = Description {
 pub fn detail(v: &HotStuffView, committed: BlockRef) -> Detail {
     let at = |r: u64| Cell::plain(Value::At(r));
     Detail {
-        at: Some((v.round, v.round)),
+        // The round is the time axis itself: the header shows it as the position.
+        at: None,
         cells: vec![
             Cell::toned(Value::At(v.round), if v.timeout_in_progress { Tone::Warn } else { Tone::Plain }),
             Cell::plain(v.leader.map_or(Value::Empty, Value::Validator)),

@@ -6,6 +6,8 @@
 use crate::chain::codec::{DecodeError, Reader, Writer};
 use crate::chain::{Domain, Hash32, SecretKey, Signature};
 use crate::ledger::Transfer;
+pub use crate::chain::codec::decode_all;
+pub(super) use crate::chain::codec::{put_hash, get_hash, put_sig, get_sig, get_flag, encode_with};
 
 /// Most evidence one block may carry (R10).
 pub const MAX_BLOCK_EVIDENCE: usize = 8;
@@ -115,42 +117,8 @@ pub struct Proposal {
 
 // ---------------------------------------------------------------- encoding
 
-pub(super) fn put_hash(w: &mut Writer, h: &Hash32) {
-    w.fixed(&h.0);
-}
-pub(super) fn get_hash(r: &mut Reader<'_>) -> Result<Hash32, DecodeError> {
-    Ok(Hash32(r.fixed::<32>()?))
-}
-fn put_sig(w: &mut Writer, s: &Signature) {
-    w.fixed(&s.0);
-}
-fn get_sig(r: &mut Reader<'_>) -> Result<Signature, DecodeError> {
-    Ok(Signature(r.fixed::<64>()?))
-}
-pub(super) fn get_flag(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
-    match r.u8()? {
-        0 => Ok(false),
-        1 => Ok(true),
-        t => Err(DecodeError::Invalid { what: "option flag", detail: t.to_string() }),
-    }
-}
 
-/// Decode one whole value: `f` must consume every byte.
-pub fn decode_all<T>(
-    bytes: &[u8],
-    f: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
-) -> Result<T, DecodeError> {
-    let mut r = Reader::new(bytes);
-    let v = f(&mut r)?;
-    r.finish()?;
-    Ok(v)
-}
 
-pub(super) fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.finish()
-}
 
 impl VoteData {
     pub fn write(&self, w: &mut Writer) {

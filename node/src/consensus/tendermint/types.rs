@@ -5,6 +5,8 @@
 use crate::chain::codec::{DecodeError, Reader, Writer};
 use crate::chain::{Domain, Hash32, SecretKey, Signature};
 use crate::ledger::Transfer;
+pub use crate::chain::codec::decode_all;
+pub(super) use crate::chain::codec::{put_hash, get_hash, put_sig, get_sig, get_flag, put_opt_hash, get_opt_hash, put_opt_u64, get_opt_u64, encode_with};
 
 /// Most evidence one block may carry (R11).
 pub const MAX_BLOCK_EVIDENCE: usize = 8;
@@ -91,65 +93,8 @@ pub struct Commit {
 
 // ---------------------------------------------------------------- encoding
 
-pub(super) fn put_hash(w: &mut Writer, h: &Hash32) {
-    w.fixed(&h.0);
-}
-pub(super) fn get_hash(r: &mut Reader<'_>) -> Result<Hash32, DecodeError> {
-    Ok(Hash32(r.fixed::<32>()?))
-}
-fn put_sig(w: &mut Writer, s: &Signature) {
-    w.fixed(&s.0);
-}
-fn get_sig(r: &mut Reader<'_>) -> Result<Signature, DecodeError> {
-    Ok(Signature(r.fixed::<64>()?))
-}
-pub(super) fn get_flag(r: &mut Reader<'_>) -> Result<bool, DecodeError> {
-    match r.u8()? {
-        0 => Ok(false),
-        1 => Ok(true),
-        t => Err(DecodeError::Invalid { what: "option flag", detail: t.to_string() }),
-    }
-}
-pub(super) fn put_opt_hash(w: &mut Writer, h: &Option<Hash32>) {
-    match h {
-        Some(h) => {
-            w.u8(1);
-            put_hash(w, h);
-        }
-        None => {
-            w.u8(0);
-        }
-    }
-}
-pub(super) fn get_opt_hash(r: &mut Reader<'_>) -> Result<Option<Hash32>, DecodeError> {
-    Ok(if get_flag(r)? { Some(get_hash(r)?) } else { None })
-}
-pub(super) fn put_opt_u64(w: &mut Writer, v: Option<u64>) {
-    match v {
-        Some(x) => w.u8(1).u64(x),
-        None => w.u8(0),
-    };
-}
-pub(super) fn get_opt_u64(r: &mut Reader<'_>) -> Result<Option<u64>, DecodeError> {
-    Ok(if get_flag(r)? { Some(r.u64()?) } else { None })
-}
 
-/// Decode one whole value: `f` must consume every byte.
-pub fn decode_all<T>(
-    bytes: &[u8],
-    f: impl FnOnce(&mut Reader<'_>) -> Result<T, DecodeError>,
-) -> Result<T, DecodeError> {
-    let mut r = Reader::new(bytes);
-    let v = f(&mut r)?;
-    r.finish()?;
-    Ok(v)
-}
 
-pub(super) fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
-    let mut w = Writer::new();
-    f(&mut w);
-    w.finish()
-}
 
 impl VoteType {
     pub(super) fn code(self) -> u8 {
