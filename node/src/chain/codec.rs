@@ -210,7 +210,6 @@ pub fn encode_with(f: impl FnOnce(&mut Writer)) -> Vec<u8> {
     w.finish()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,10 +6,10 @@
 
 use crate::chain::Hash32;
 use crate::chain::Signature;
-use crate::chain::codec::{DecodeError, Reader, Writer};
-use crate::ledger::Transfer;
 pub use crate::chain::codec::decode_all;
-pub(super) use crate::chain::codec::{put_hash, get_hash, put_sig, get_sig, encode_with};
+use crate::chain::codec::{DecodeError, Reader, Writer};
+pub(super) use crate::chain::codec::{encode_with, get_hash, get_sig, put_hash, put_sig};
+use crate::ledger::Transfer;
 
 /// Most attestations one block may carry (R6).
 pub const MAX_BLOCK_ATTESTATIONS: usize = 256;
@@ -79,9 +79,6 @@ pub struct Block {
 }
 
 // ---------------------------------------------------------------- encoding
-
-
-
 
 impl Checkpoint {
     pub fn write(&self, w: &mut Writer) {

@@ -3,11 +3,11 @@
 //! changes (R10, R11) and evidence (R14). Every decoder is total and rejects
 //! trailing bytes.
 
+pub use crate::chain::codec::decode_all;
 use crate::chain::codec::{DecodeError, Reader, Writer};
+pub(super) use crate::chain::codec::{encode_with, get_flag, get_hash, get_sig, put_hash, put_sig};
 use crate::chain::{Domain, Hash32, SecretKey, Signature};
 use crate::ledger::Transfer;
-pub use crate::chain::codec::decode_all;
-pub(super) use crate::chain::codec::{put_hash, get_hash, put_sig, get_sig, get_flag, encode_with};
 
 /// Most evidence one block may carry (R14).
 pub const MAX_BLOCK_EVIDENCE: usize = 8;
@@ -129,9 +129,6 @@ pub struct NewView {
 }
 
 // ---------------------------------------------------------------- encoding
-
-
-
 
 impl VoteData {
     pub fn write(&self, w: &mut Writer) {

@@ -2,11 +2,13 @@
 //! blocks, signed proposals and votes, commit certificates and duplicate-vote
 //! evidence. Every decoder is total and rejects trailing bytes.
 
+pub use crate::chain::codec::decode_all;
 use crate::chain::codec::{DecodeError, Reader, Writer};
+pub(super) use crate::chain::codec::{
+    encode_with, get_flag, get_hash, get_opt_hash, get_opt_u64, get_sig, put_hash, put_opt_hash, put_opt_u64, put_sig,
+};
 use crate::chain::{Domain, Hash32, SecretKey, Signature};
 use crate::ledger::Transfer;
-pub use crate::chain::codec::decode_all;
-pub(super) use crate::chain::codec::{put_hash, get_hash, put_sig, get_sig, get_flag, put_opt_hash, get_opt_hash, put_opt_u64, get_opt_u64, encode_with};
 
 /// Most evidence one block may carry (R11).
 pub const MAX_BLOCK_EVIDENCE: usize = 8;
@@ -92,9 +94,6 @@ pub struct Commit {
 }
 
 // ---------------------------------------------------------------- encoding
-
-
-
 
 impl VoteType {
     pub(super) fn code(self) -> u8 {
