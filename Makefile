@@ -76,7 +76,7 @@ chaos-mutant: build
 ## The deterministic simulations over many seeds per engine (SOAK_SEEDS, default 10000).
 SOAK_SEEDS ?= 10000
 soak:
-	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test --profile soak -p devnet-node --test it -- --nocapture --test-threads 2 sim_soak tendermint_soak pow_soak
+	SIM_SEEDS=$(SOAK_SEEDS) $(CARGO) test --profile soak -p devnet-node --test it -- --nocapture --test-threads 2 sim_soak tendermint_soak pow_soak pbft_soak hotstuff_soak
 
 fmt:
 	$(CARGO) fmt --all
