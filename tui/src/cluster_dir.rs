@@ -245,6 +245,18 @@ fn engine_tables(
     (s.pbft, s.hotstuff)
 }
 
+/// `spec`'s pbft and hotstuff parameters, a spec without them read as the
+/// engine reads it: its defaults for the spec's `slot_ms`.
+fn written_engine_params(
+    spec: &ChainSpec,
+) -> (Option<devnet_node::consensus::pbft::PbftParams>, Option<devnet_node::consensus::hotstuff::HotStuffParams>) {
+    let mut s = spec.clone();
+    if s.pbft.is_none() && s.hotstuff.is_none() {
+        let _ = devnet_node::consensus::params::apply_table(&mut s, None);
+    }
+    (s.pbft, s.hotstuff)
+}
+
 fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow::Result<()> {
     let stakes: Vec<u64> = spec.validators.iter().map(|v| v.stake).collect();
     // A spec written without engine parameters ran on the engine's defaults.
@@ -274,7 +286,7 @@ fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow:
         ("[pow]", format!("{:?}", pow(&spec.pow, spec.slot_ms)), format!("{:?}", pow(&cfg.pow, cfg.slot_ms))),
         (
             "[pbft] / [hotstuff]",
-            format!("{:?}", (&spec.pbft, &spec.hotstuff)),
+            format!("{:?}", written_engine_params(spec)),
             format!("{:?}", engine_tables(spec, cfg)),
         ),
         ("[ledger]", format!("{:?}", spec.ledger()), format!("{:?}", cfg.ledger)),

@@ -296,18 +296,21 @@ fn key_on_line(text: &str, offset: usize) -> Option<String> {
 
 /// Where `key = ...` stands in the table whose span starts at `start`
 /// (the table's own lines, up to the next table header); else `start`.
-fn key_in_table(text: &str, start: usize, key: &str) -> usize {
-    let mut offset = start.min(text.len());
-    for (i, line) in text[offset..].split_inclusive('\n').enumerate() {
+/// `None` when `start` is not a place in `text` (a table merged in from
+/// another file, whose span points into that one).
+fn key_in_table(text: &str, start: usize, key: &str) -> Option<usize> {
+    let mut offset = start;
+    let rest = text.get(start..)?;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
         if i > 0 && line.trim_start().starts_with('[') {
             break;
         }
         if line.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
-            return offset;
+            return Some(offset);
         }
         offset += line.len();
     }
-    start
+    Some(start)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -607,8 +610,12 @@ impl DevnetConfig {
                     ledger: None,
                 };
                 if let Err(e) = devnet_node::consensus::params::apply_table(&mut probe, Some(&json)) {
-                    let at = e.key.as_deref().map_or(t.span().start, |k| key_in_table(text, t.span().start, k));
-                    return Err(err(Some(at..at), e.message));
+                    let start = t.span().start;
+                    let at = match e.key.as_deref() {
+                        Some(k) => key_in_table(text, start, k),
+                        None => text.get(start..).map(|_| start),
+                    };
+                    return Err(err(at.map(|a| a..a), e.message));
                 }
                 Some(json)
             }

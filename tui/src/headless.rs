@@ -125,7 +125,7 @@ pub fn event_line(view: &ClusterView, ev: &ClusterEvent) -> Option<String> {
 }
 
 /// `slot 42 epoch 10 | up 4/4 | finalized e8 h32 (lag 10) | n0 h42 f32 p3 | ...` (gasper);
-/// tendermint and pow count heights: `height 42 | up 4/4 | committed h41 (lag 1) | ...`,
+/// the other engines count in their own axis's word (their description): `height 42 | up 4/4 | committed h41 (lag 1) | ...`,
 /// `height 42 | up 4/4 | k-deep h37 (lag 5) | ...`.
 pub fn status_line(view: &ClusterView, now: u64) -> String {
     let slot = view.current_slot(now);
@@ -169,13 +169,9 @@ pub fn status_line(view: &ClusterView, now: u64) -> String {
 /// A human rendering of a summary object (for `devnet status` without --json).
 pub fn status_from_summary(v: &serde_json::Value) -> String {
     let engine = v["engine"].as_str().unwrap_or("?");
-    let heights = !crate::cluster::engine::description(engine).axis.clock;
-    let mut out = format!(
-        "{} ({engine}) {} {}\n",
-        v["cluster"].as_str().unwrap_or("?"),
-        if heights { "height" } else { "slot" },
-        v["slot"]
-    );
+    let d = crate::cluster::engine::description(engine);
+    let heights = !d.axis.clock;
+    let mut out = format!("{} ({engine}) {} {}\n", v["cluster"].as_str().unwrap_or("?"), d.axis.word, v["slot"]);
     out.push_str(&format!("{:<10} {:<9} {:<16} {:<16} {:<6} faults\n", "node", "state", "head", "finalized", "peers"));
     for n in v["nodes"].as_array().into_iter().flatten() {
         let faults = n["faults"].as_array().map(|f| f.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>());
@@ -188,10 +184,10 @@ pub fn status_from_summary(v: &serde_json::Value) -> String {
             } else {
                 format!("s{} h{}", n["head_slot"], n["head_height"])
             },
-            if heights {
-                format!("h{}", n["finalized_height"])
-            } else {
+            if d.finality.by_epoch {
                 format!("e{} h{}", n["finalized_epoch"], n["finalized_height"])
+            } else {
+                format!("h{}", n["finalized_height"])
             },
             n["peers"].to_string(),
             faults.unwrap_or_default().join(", "),

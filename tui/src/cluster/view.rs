@@ -28,9 +28,10 @@
 //! - Validator statistics (`validators`), the lag history (`history`) and
 //!   the engine-specific state (`engine`) are fed from `apply`; their rules
 //!   are in those modules.
-//! - Time: gasper's current slot comes from the orchestrator's clock; for
-//!   engines whose `slot` is a height (tendermint, pow) it is the highest
-//!   height any node is deciding or mining.
+//! - Time: on a clock axis (gasper's slots, as the engine's description
+//!   says) the current slot comes from the orchestrator's clock; otherwise
+//!   it is the highest position any node is deciding, mining or in (a
+//!   height, a sequence number, a round).
 
 use super::blocks::Blocks;
 use super::engine::{self, FailedRounds};
@@ -268,8 +269,8 @@ impl ClusterView {
         engine::description(&self.engine)
     }
 
-    /// The cluster's slot by the orchestrator's clock (gasper), or the highest
-    /// height being decided or mined (engines whose slots are heights).
+    /// The cluster's slot by the orchestrator's clock (a clock axis), or the
+    /// highest position any node is at (engines whose slots are not time).
     pub fn current_slot(&self, now_ms: u64) -> u64 {
         if !self.desc().axis.clock {
             return self.nodes.iter().map(|n| n.slot.max(n.head.slot + 1)).max().unwrap_or(0);

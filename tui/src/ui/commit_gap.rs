@@ -1,4 +1,5 @@
-//! The lag pane for engines that commit heights one by one (tendermint):
+//! The lag pane for engines that commit heights one by one (the
+//! description's `LagChart::SinceCommit`: tendermint, pbft):
 //! seconds since each node's last commit, over time. A lag in heights stays
 //! at 0 there even through a total stall (nothing is proposed, so nothing is
 //! left behind); time since the last commit climbs, which is what a stall

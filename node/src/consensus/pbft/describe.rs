@@ -93,10 +93,7 @@ pub fn detail(v: &PbftView, committed: BlockRef) -> Detail {
     Detail {
         at: Some((v.seq, v.view)),
         cells: vec![
-            Cell::toned(
-                Value::Position { at: v.seq, round: v.view },
-                if changing || v.view > 0 { Tone::Warn } else { Tone::Plain },
-            ),
+            Cell::toned(Value::Position { at: v.seq, round: v.view }, if changing { Tone::Warn } else { Tone::Plain }),
             Cell::toned(Value::Word(phase(v)), if changing { Tone::Warn } else { Tone::Plain }),
             match v.view_change {
                 Some(c) => Cell::toned(Value::Count(c.messages as u64), Tone::Warn),

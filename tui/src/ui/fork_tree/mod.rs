@@ -21,10 +21,12 @@
 //!   trunk's newest without a cursor. `selected_block` computes it from the
 //!   view, the UI state and the pane's area, as drawing does: drawing
 //!   records nothing.
-//! - Engines whose slots are heights (tendermint, pow) read the same tree
-//!   with heights on the axis (`h17`). Tendermint's pane is the committed
-//!   chain, with failed rounds marked under their height (`rounds`); pow's
-//!   finalized shading is the k-deep part of the chain.
+//! - The axis, the pane's title, its legend and the selected block's
+//!   details are in the engine's words (its description): slots (`s17`) on
+//!   gasper's clock, heights (`h17`), sequence numbers (`#17`) or rounds
+//!   (`r17`) elsewhere. Where the description says so, failed rounds (or
+//!   views) are marked under their height (`rounds`); finalized shading is
+//!   whatever the engine calls final (pow: the k-deep part of the chain).
 
 mod layout;
 #[cfg(test)]

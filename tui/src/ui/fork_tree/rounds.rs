@@ -1,5 +1,5 @@
-//! Failed-round markers under tendermint's committed chain. Pure; drawing
-//! is `super`'s job.
+//! Failed-round (or view) markers under a BFT engine's committed chain, in
+//! the engine's round letter. Pure; drawing is `super`'s job.
 //!
 //! Rules:
 //! - A height in the window with failed rounds gets a label in its column:

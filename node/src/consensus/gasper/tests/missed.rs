@@ -34,3 +34,26 @@ fn empty_slots_are_charged_to_their_drawn_proposer() {
     assert_eq!(seen, want.to_vec());
     assert!(want.iter().sum::<u64>() > 0, "some slot was another's: the test checks something");
 }
+
+#[test]
+fn slots_a_paused_node_did_not_tick_through_are_not_charged() {
+    let mut g = engine(0);
+    let _ = g.handle(0, Input::Start);
+    // Paused from slot 1 to slot 40: the next tick comes at slot 40.
+    let _ = g.handle(40 * SLOT_MS, Input::Tick);
+    for slot in 41..=44 {
+        let _ = g.handle(slot * SLOT_MS, Input::Tick);
+    }
+    let total: u64 = g
+        .status(44 * SLOT_MS)
+        .detail
+        .validators
+        .iter()
+        .map(|row| match row[0].value {
+            Value::Count(n) => n,
+            other => panic!("{other:?}"),
+        })
+        .sum();
+    // Only slots 41 and 42 (44 - GRACE) can be judged, not the 39 slots of the pause.
+    assert!(total <= 2, "charged {total} misses");
+}
