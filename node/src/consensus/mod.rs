@@ -14,7 +14,7 @@ pub mod tendermint;
 
 pub use engine::*;
 
-use crate::chain::{ChainSpec, SecretKey};
+use crate::chain::{ChainSpec, PublicKey, SecretKey};
 
 /// Who this node is: the peers it can address and the validator key it signs with.
 pub struct Identity {
@@ -22,6 +22,19 @@ pub struct Identity {
     pub peers: Vec<PeerId>,
     /// `None` for a non-validating observer node.
     pub validator: Option<(u32, SecretKey)>,
+}
+
+impl Identity {
+    /// Refuses a validator key that is not the spec's key for its index
+    /// (`key_of`); `who` names the signer in the error (`validator`, `miner`).
+    pub fn check_key<'a>(&self, who: &str, key_of: impl Fn(u32) -> Option<&'a PublicKey>) -> Result<(), String> {
+        let Some((v, k)) = &self.validator else { return Ok(()) };
+        match key_of(*v) {
+            Some(pk) if *pk == k.public() => Ok(()),
+            Some(_) => Err(format!("{who} {v}: key does not match the spec")),
+            None => Err(format!("{who} {v} is not in the spec")),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -99,13 +99,7 @@ impl Gasper {
             return Err("epoch_slots must be positive".into());
         }
         let vals = Validators::from_spec(spec)?;
-        if let Some((v, k)) = &identity.validator {
-            match vals.key(*v) {
-                Some(pk) if *pk == k.public() => {}
-                Some(_) => return Err(format!("validator {v}: key does not match the spec")),
-                None => return Err(format!("validator {v} is not in the spec")),
-            }
-        }
+        identity.check_key("validator", |v| vals.key(v))?;
         let seed = spec.genesis_seed();
         let genesis = genesis_hash(&seed);
         let cp = Checkpoint { epoch: 0, root: genesis };

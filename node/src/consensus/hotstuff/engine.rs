@@ -108,13 +108,7 @@ impl HotStuff {
         let params = spec.hotstuff.clone().unwrap_or_else(|| HotStuffParams::from_slot(spec.slot_ms));
         params.validate()?;
         let vals = ValidatorSet::from_spec(spec)?;
-        if let Some((v, k)) = &identity.validator {
-            match vals.key(*v) {
-                Some(pk) if *pk == k.public() => {}
-                Some(_) => return Err(format!("validator {v}: key does not match the spec")),
-                None => return Err(format!("validator {v} is not in the spec")),
-            }
-        }
+        identity.check_key("validator", |v| vals.key(v))?;
         let genesis = genesis_hash(&spec.genesis_seed());
         let ledger = ForkLedger::new(TxLayer::new(spec)?, genesis);
         let head = BlockRef { hash: genesis, slot: 0, height: 0 };

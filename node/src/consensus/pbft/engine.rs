@@ -101,13 +101,7 @@ impl Pbft {
         let params = spec.pbft.clone().unwrap_or_else(|| PbftParams::from_slot(spec.slot_ms));
         params.validate()?;
         let vals = Validators::from_spec(spec)?;
-        if let Some((v, k)) = &identity.validator {
-            match vals.key(*v) {
-                Some(pk) if *pk == k.public() => {}
-                Some(_) => return Err(format!("validator {v}: key does not match the spec")),
-                None => return Err(format!("validator {v} is not in the spec")),
-            }
-        }
+        identity.check_key("validator", |v| vals.key(v))?;
         let genesis = genesis_hash(&spec.genesis_seed());
         let ledger = TxLayer::new(spec)?;
         Ok(Pbft {

@@ -137,13 +137,7 @@ impl Pow {
             return Err(format!("pow.puzzle_bits {} is above 20: mining would burn the CPU", params.puzzle_bits));
         }
         let keys = spec.validator_keys()?;
-        if let Some((v, k)) = &identity.validator {
-            match keys.get(*v as usize) {
-                Some((pk, _)) if *pk == k.public() => {}
-                Some(_) => return Err(format!("miner {v}: key does not match the spec")),
-                None => return Err(format!("miner {v} is not in the spec")),
-            }
-        }
+        identity.check_key("miner", |v| keys.get(v as usize).map(|(pk, _)| pk))?;
         let shares = genesis_shares(&params, keys.len())?;
         let miner = identity.validator.as_ref().map(|(v, _)| *v);
         let genesis_block = genesis_block(spec, &params);

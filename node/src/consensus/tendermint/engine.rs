@@ -127,13 +127,7 @@ impl Tendermint {
             return Err("tendermint timeouts must be positive".into());
         }
         let vals = ValidatorSet::from_spec(spec)?;
-        if let Some((v, k)) = &identity.validator {
-            match vals.key(*v) {
-                Some(pk) if *pk == k.public() => {}
-                Some(_) => return Err(format!("validator {v}: key does not match the spec")),
-                None => return Err(format!("validator {v} is not in the spec")),
-            }
-        }
+        identity.check_key("validator", |v| vals.key(v))?;
         let genesis = genesis_hash(&spec.genesis_seed());
         let ledger = TxLayer::new(spec)?;
         Ok(Tendermint {
