@@ -29,10 +29,7 @@ fn spec_of(cfg: &DevnetConfig) -> (ChainSpec, SecretKey) {
         epoch_slots: cfg.epoch_slots,
         genesis_time_ms: 0,
         validators,
-        tendermint: cfg.tendermint.clone(),
-        pow: cfg.pow.clone(),
-        hotstuff: None,
-        pbft: None,
+        params: cfg.engine_params.iter().map(|p| (cfg.consensus.clone(), p.clone())).collect(),
         ledger: Some(cfg.ledger.clone()),
     };
     (spec, keys[0].clone())

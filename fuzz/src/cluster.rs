@@ -6,7 +6,7 @@
 
 use devnet_node::chain::spec::{ForkChoiceRule, PowParams, TendermintParams};
 use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
-use devnet_node::consensus::{self, Behaviour, Dest, Effect, Engine, Identity, Input, Millis, MsgKind, PeerId, Record};
+use devnet_node::consensus::{self, Behaviour, params, Dest, Effect, Engine, Identity, Input, Millis, MsgKind, PeerId, Record};
 use devnet_node::ledger::Transfer;
 use devnet_node::ledger::accounts::account_key;
 use std::collections::{BTreeSet, VecDeque};
@@ -29,23 +29,24 @@ pub fn spec(engine: &str) -> ChainSpec {
         epoch_slots: if engine == "gasper" { 4 } else { 1 },
         genesis_time_ms: 0,
         validators: (0..NODES).map(|i| ValidatorSpec { pubkey: hex(&key(i).public().0), stake: 25 }).collect(),
-        tendermint: (engine == "tendermint").then_some(TendermintParams {
-            timeout_propose_ms: 100,
-            timeout_prevote_ms: 50,
-            timeout_precommit_ms: 50,
-            timeout_delta_ms: 10,
-            timeout_commit_ms: 0,
-        }),
-        pow: (engine == "pow").then_some(PowParams {
-            block_ms: 100,
-            k: 3,
-            fork_choice: ForkChoiceRule::Heaviest,
-            hashrate: vec![25; NODES as usize],
-            retarget_window: 8,
-            puzzle_bits: 4,
-        }),
-        pbft: None,
-        hotstuff: None,
+        params: match engine {
+            "tendermint" => params::of(&TendermintParams {
+                timeout_propose_ms: 100,
+                timeout_prevote_ms: 50,
+                timeout_precommit_ms: 50,
+                timeout_delta_ms: 10,
+                timeout_commit_ms: 0,
+            }),
+            "pow" => params::of(&PowParams {
+                block_ms: 100,
+                k: 3,
+                fork_choice: ForkChoiceRule::Heaviest,
+                hashrate: vec![25; NODES as usize],
+                retarget_window: 8,
+                puzzle_bits: 4,
+            }),
+            _ => Default::default(),
+        },
         ledger: None,
     }
 }

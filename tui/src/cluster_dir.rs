@@ -25,10 +25,9 @@
 //! (`run_record`), which a new cluster does not erase.
 
 use crate::cluster_lock::{ClusterLock, LOCK_FILE};
-use crate::config::{DevnetConfig, equal_shares};
+use crate::config::DevnetConfig;
 use crate::supervisor::NodeAddrs;
 use anyhow::{Context, bail};
-use devnet_node::chain::spec::{PowParams, TendermintParams};
 use devnet_node::chain::{ChainSpec, SecretKey, ValidatorSpec};
 use devnet_node::config::{ClusterNodes, NodeEntry, read_json, write_key, write_secret};
 use rand::RngCore;
@@ -214,87 +213,67 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
         write_key(&root.join("keys").join(format!("{}.key", node_id(i))), &key)?;
         validators.push(ValidatorSpec { pubkey: hex::encode(key.public().0), stake: cfg.stake[i] });
     }
-    let mut spec = ChainSpec {
+    let spec = ChainSpec {
         name: cfg.name.clone(),
         consensus: cfg.consensus.clone(),
         slot_ms: cfg.slot_ms,
         epoch_slots: cfg.epoch_slots,
         genesis_time_ms: unix_ms() + cfg.genesis_delay_ms,
         validators,
-        tendermint: cfg.tendermint.clone(),
-        pow: cfg.pow.clone(),
-        pbft: None,
-        hotstuff: None,
+        params: cfg.engine_params.iter().map(|p| (cfg.consensus.clone(), p.clone())).collect(),
         ledger: Some(cfg.ledger.clone()),
     };
-    // pbft and hotstuff read their own tables (checked when the config loaded).
-    devnet_node::consensus::params::apply_table(&mut spec, cfg.engine_table.as_ref())
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     write_json(&root.join("genesis.json"), &spec)?;
     Ok(spec)
 }
 
-/// What `cfg`'s table of an engine that reads its own makes of `spec`'s
-/// engine parameters (`consensus::params`).
-fn engine_tables(
-    spec: &ChainSpec,
-    cfg: &DevnetConfig,
-) -> (Option<devnet_node::consensus::pbft::PbftParams>, Option<devnet_node::consensus::hotstuff::HotStuffParams>) {
-    let mut s = ChainSpec { pbft: None, hotstuff: None, slot_ms: cfg.slot_ms, ..spec.clone() };
-    let _ = devnet_node::consensus::params::apply_table(&mut s, cfg.engine_table.as_ref());
-    (s.pbft, s.hotstuff)
+/// The engine parameters `spec` ran on: what it stores over the engine's
+/// defaults for its `slot_ms` (all of them when it stores none), as the
+/// engine reads them (`ChainSpec::params`).
+fn params_in_force(spec: &ChainSpec) -> Option<serde_json::Value> {
+    let stored = spec.params.get(&spec.consensus).and_then(|v| v.as_object());
+    devnet_node::consensus::params::read_table(&spec.consensus, spec.slot_ms, spec.validators.len(), stored)
+        .ok()
+        .flatten()
 }
 
-/// `spec`'s pbft and hotstuff parameters, a spec without them read as the
-/// engine reads it: its defaults for the spec's `slot_ms`.
-fn written_engine_params(
-    spec: &ChainSpec,
-) -> (Option<devnet_node::consensus::pbft::PbftParams>, Option<devnet_node::consensus::hotstuff::HotStuffParams>) {
-    let mut s = spec.clone();
-    if s.pbft.is_none() && s.hotstuff.is_none() {
-        let _ = devnet_node::consensus::params::apply_table(&mut s, None);
+/// The engine parameters that differ, key by key (`pbft.pacing_ms`).
+fn param_diffs(
+    engine: &str,
+    was: Option<serde_json::Value>,
+    now: Option<serde_json::Value>,
+) -> Vec<(String, String, String)> {
+    let show = |v: Option<&serde_json::Value>| v.map_or_else(|| "unset".to_string(), |v| v.to_string());
+    match (was, now) {
+        (Some(serde_json::Value::Object(was)), Some(serde_json::Value::Object(now))) => {
+            let keys: std::collections::BTreeSet<&String> = was.keys().chain(now.keys()).collect();
+            keys.into_iter().map(|k| (format!("{engine}.{k}"), show(was.get(k)), show(now.get(k)))).collect()
+        }
+        (was, now) => vec![(format!("[{engine}]"), show(was.as_ref()), show(now.as_ref()))],
     }
-    (s.pbft, s.hotstuff)
 }
 
 fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow::Result<()> {
     let stakes: Vec<u64> = spec.validators.iter().map(|v| v.stake).collect();
-    // A spec written without engine parameters ran on the engine's defaults.
-    let tendermint = |t: &Option<TendermintParams>, slot_ms| {
-        (spec.consensus == "tendermint").then(|| t.clone().unwrap_or_else(|| TendermintParams::from_slot(slot_ms)))
-    };
-    let pow = |p: &Option<PowParams>, slot_ms| {
-        (spec.consensus == "pow").then(|| {
-            let mut p = p.clone().unwrap_or_else(|| PowParams::from_slot(slot_ms));
-            if p.hashrate.is_empty() {
-                p.hashrate = equal_shares(spec.validators.len());
-            }
-            p
-        })
-    };
-    let diffs: Vec<String> = [
+    let mut diffs: Vec<(String, String, String)> = [
         ("consensus", spec.consensus.clone(), cfg.consensus.clone()),
         ("nodes", spec.validators.len().to_string(), cfg.nodes.to_string()),
         ("slot_ms", spec.slot_ms.to_string(), cfg.slot_ms.to_string()),
         ("epoch_slots", spec.epoch_slots.to_string(), cfg.epoch_slots.to_string()),
         ("stake", format!("{stakes:?}"), format!("{:?}", cfg.stake)),
-        (
-            "[tendermint]",
-            format!("{:?}", tendermint(&spec.tendermint, spec.slot_ms)),
-            format!("{:?}", tendermint(&cfg.tendermint, cfg.slot_ms)),
-        ),
-        ("[pow]", format!("{:?}", pow(&spec.pow, spec.slot_ms)), format!("{:?}", pow(&cfg.pow, cfg.slot_ms))),
-        (
-            "[pbft] / [hotstuff]",
-            format!("{:?}", written_engine_params(spec)),
-            format!("{:?}", engine_tables(spec, cfg)),
-        ),
         ("[ledger]", format!("{:?}", spec.ledger()), format!("{:?}", cfg.ledger)),
     ]
     .into_iter()
-    .filter(|(_, was, now)| was != now)
-    .map(|(k, was, now)| format!("{k} was {was}, config says {now}"))
+    .map(|(k, was, now)| (k.to_string(), was, now))
     .collect();
+    if spec.consensus == cfg.consensus {
+        diffs.extend(param_diffs(&spec.consensus, params_in_force(spec), cfg.engine_params.clone()));
+    }
+    let diffs: Vec<String> = diffs
+        .into_iter()
+        .filter(|(_, was, now)| was != now)
+        .map(|(k, was, now)| format!("{k} was {was}, config says {now}"))
+        .collect();
     if !diffs.is_empty() {
         bail!(
             "cluster directory {} was created with different settings ({}); pass --fresh to start a new cluster",

@@ -4,11 +4,13 @@
 //! devnet. Errors name the file, the line and the key, and say what was
 //! expected; unknown keys are errors too (a typo must not be silently ignored).
 
+mod engine_tables;
 mod netns;
 pub use netns::Netns;
 
 use crate::supervisor::BackendKind;
-use devnet_node::chain::spec::{ForkChoiceRule, LedgerParams, PowParams, TendermintParams};
+use devnet_node::chain::spec::LedgerParams;
+use devnet_node::consensus::params::EngineParams;
 use serde::Deserialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -30,15 +32,11 @@ pub struct DevnetConfig {
     pub base_port: u16,
     /// Time from `devnet up` to slot 0, so every node is listening when slot 0 starts.
     pub genesis_delay_ms: u64,
-    /// tendermint's timeouts (only with `consensus = "tendermint"`): the
-    /// `[tendermint]` keys over `TendermintParams::from_slot(slot_ms)`.
-    pub tendermint: Option<TendermintParams>,
-    /// pow's parameters (only with `consensus = "pow"`): the `[pow]` keys over
-    /// `PowParams::from_slot(slot_ms)`, `hashrate` always filled in.
-    pub pow: Option<PowParams>,
-    /// The table of an engine that reads its own (`[pbft]`, `[hotstuff]`;
-    /// `devnet_node::consensus::params`), as written, already checked by it.
-    pub engine_table: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The engine's parameters (`[tendermint]`, `[pow]`, ...), read and
+    /// checked by the engine (`devnet_node::consensus::params`): every key
+    /// filled in, as the chain spec carries them. `None` for an engine
+    /// without parameters (gasper).
+    pub engine_params: Option<serde_json::Value>,
     /// `[ledger]`: genesis accounts and transaction limits (every engine).
     pub ledger: LedgerParams,
     /// What runs the nodes: local processes, docker containers or
@@ -81,8 +79,11 @@ impl std::error::Error for ConfigError {}
 
 /// The file as written, every key optional and remembering where it stood.
 /// Scenario files embed one as their `[devnet]` table.
+///
+/// Unknown keys are not refused by serde (`deny_unknown_fields` cannot go
+/// with `flatten`): they land in `tables`, where `engine_tables::check`
+/// takes those named after an engine and refuses the rest.
 #[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Raw {
     pub(crate) name: Option<Spanned<String>>,
     consensus: Option<Spanned<String>>,
@@ -95,19 +96,27 @@ pub(crate) struct Raw {
     backend: Option<Spanned<String>>,
     control: Option<Spanned<String>>,
     netns: Option<Spanned<netns::RawNetns>>,
-    tendermint: Option<Spanned<RawTendermint>>,
-    pow: Option<Spanned<RawPow>>,
-    /// Tables the engine reads itself (`devnet_node::consensus::params`).
-    pbft: Option<Spanned<toml::Table>>,
-    hotstuff: Option<Spanned<toml::Table>>,
     ledger: Option<Spanned<RawLedger>>,
+    /// Engine tables, by engine name (`engine_tables`).
+    #[serde(flatten)]
+    tables: engine_tables::Tables,
 }
 
-/// Two engine tables read by the engine (`consensus::params`), key by key.
-fn merge_tables(top: toml::Table, mut base: toml::Table) -> toml::Table {
-    base.extend(top);
-    base
-}
+/// `Raw`'s own keys, for the unknown-key error.
+const RAW_KEYS: &[&str] = &[
+    "name",
+    "consensus",
+    "nodes",
+    "slot_ms",
+    "epoch_slots",
+    "stake",
+    "base_port",
+    "genesis_delay_ms",
+    "backend",
+    "control",
+    "netns",
+    "ledger",
+];
 
 /// `[ledger]`, each key optional.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -134,54 +143,6 @@ impl RawLedger {
     }
 }
 
-/// `[tendermint]`: timeouts in ms, each optional.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawTendermint {
-    timeout_propose_ms: Option<Spanned<i64>>,
-    timeout_prevote_ms: Option<Spanned<i64>>,
-    timeout_precommit_ms: Option<Spanned<i64>>,
-    timeout_delta_ms: Option<Spanned<i64>>,
-    timeout_commit_ms: Option<Spanned<i64>>,
-}
-
-impl RawTendermint {
-    fn over(self, base: RawTendermint) -> RawTendermint {
-        RawTendermint {
-            timeout_propose_ms: self.timeout_propose_ms.or(base.timeout_propose_ms),
-            timeout_prevote_ms: self.timeout_prevote_ms.or(base.timeout_prevote_ms),
-            timeout_precommit_ms: self.timeout_precommit_ms.or(base.timeout_precommit_ms),
-            timeout_delta_ms: self.timeout_delta_ms.or(base.timeout_delta_ms),
-            timeout_commit_ms: self.timeout_commit_ms.or(base.timeout_commit_ms),
-        }
-    }
-}
-
-/// `[pow]`, each key optional.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawPow {
-    block_ms: Option<Spanned<i64>>,
-    k: Option<Spanned<i64>>,
-    fork_choice: Option<Spanned<String>>,
-    hashrate: Option<Spanned<Vec<i64>>>,
-    retarget_window: Option<Spanned<i64>>,
-    puzzle_bits: Option<Spanned<i64>>,
-}
-
-impl RawPow {
-    fn over(self, base: RawPow) -> RawPow {
-        RawPow {
-            block_ms: self.block_ms.or(base.block_ms),
-            k: self.k.or(base.k),
-            fork_choice: self.fork_choice.or(base.fork_choice),
-            hashrate: self.hashrate.or(base.hashrate),
-            retarget_window: self.retarget_window.or(base.retarget_window),
-            puzzle_bits: self.puzzle_bits.or(base.puzzle_bits),
-        }
-    }
-}
-
 /// Merges two optional engine tables key by key; the span is the overriding table's.
 fn over_table<T>(top: Option<Spanned<T>>, base: Option<Spanned<T>>, merge: fn(T, T) -> T) -> Option<Spanned<T>> {
     match (top, base) {
@@ -196,28 +157,18 @@ fn over_table<T>(top: Option<Spanned<T>>, base: Option<Spanned<T>>, merge: fn(T,
 impl Raw {
     /// `self`'s keys over `base`'s. A `nodes` override without `stake` drops
     /// the base's stakes (equal stakes for the new count), and likewise the
-    /// base's pow `hashrate`. Engine tables merge key by key; when `self`
-    /// picks a different engine than `base`, the base's tables (written for
-    /// its engine) are dropped.
-    pub(crate) fn over(self, mut base: Raw) -> Raw {
+    /// base's per-node engine keys (pow's `hashrate`). Engine tables merge
+    /// key by key; when `self` picks a different engine than `base`, the
+    /// base's tables (written for its engine) are dropped.
+    pub(crate) fn over(self, base: Raw) -> Raw {
         let stake = match (&self.stake, &self.nodes) {
             (Some(_), _) => self.stake,
             (None, Some(_)) => None,
             (None, None) => base.stake,
         };
-        if let Some(c) = &self.consensus
-            && base.consensus.as_ref().map(|b| b.get_ref()) != Some(c.get_ref())
-        {
-            base.tendermint = None;
-            base.pow = None;
-            base.pbft = None;
-            base.hotstuff = None;
-        }
-        if self.nodes.is_some()
-            && let Some(p) = &mut base.pow
-        {
-            p.get_mut().hashrate = None;
-        }
+        let engine_changed =
+            self.consensus.as_ref().is_some_and(|c| Some(c.get_ref()) != base.consensus.as_ref().map(|b| b.get_ref()));
+        let tables = engine_tables::merge(self.tables, base.tables, engine_changed, self.nodes.is_some());
         Raw {
             name: self.name.or(base.name),
             consensus: self.consensus.or(base.consensus),
@@ -230,11 +181,8 @@ impl Raw {
             backend: self.backend.or(base.backend),
             control: self.control.or(base.control),
             netns: over_table(self.netns, base.netns, netns::RawNetns::over),
-            tendermint: over_table(self.tendermint, base.tendermint, RawTendermint::over),
-            pow: over_table(self.pow, base.pow, RawPow::over),
-            pbft: over_table(self.pbft, base.pbft, merge_tables),
-            hotstuff: over_table(self.hotstuff, base.hotstuff, merge_tables),
             ledger: over_table(self.ledger, base.ledger, RawLedger::over),
+            tables,
         }
     }
 
@@ -252,18 +200,7 @@ impl Raw {
 
     /// Drops the engine tables of engines other than `engine`.
     pub(crate) fn keep_tables_for(mut self, engine: &str) -> Raw {
-        if engine != "tendermint" {
-            self.tendermint = None;
-        }
-        if engine != "pow" {
-            self.pow = None;
-        }
-        if engine != "pbft" {
-            self.pbft = None;
-        }
-        if engine != "hotstuff" {
-            self.hotstuff = None;
-        }
+        self.tables.retain(|name, _| name == engine || devnet_node::consensus::params::table(name).is_none());
         self
     }
 }
@@ -292,25 +229,6 @@ fn key_on_line(text: &str, offset: usize) -> Option<String> {
     let (key, _) = line.split_once('=')?;
     let key = key.trim();
     (!key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| key.to_string())
-}
-
-/// Where `key = ...` stands in the table whose span starts at `start`
-/// (the table's own lines, up to the next table header); else `start`.
-/// `None` when `start` is not a place in `text` (a table merged in from
-/// another file, whose span points into that one).
-fn key_in_table(text: &str, start: usize, key: &str) -> Option<usize> {
-    let mut offset = start;
-    let rest = text.get(start..)?;
-    for (i, line) in rest.split_inclusive('\n').enumerate() {
-        if i > 0 && line.trim_start().starts_with('[') {
-            break;
-        }
-        if line.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
-            return Some(offset);
-        }
-        offset += line.len();
-    }
-    Some(start)
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -482,145 +400,8 @@ impl DevnetConfig {
                 v.iter().map(|x| *x as u64).collect()
             }
         };
-        for (table, present) in [
-            ("tendermint", raw.tendermint.as_ref().map(|t| t.span())),
-            ("pow", raw.pow.as_ref().map(|t| t.span())),
-            ("pbft", raw.pbft.as_ref().map(|t| t.span())),
-            ("hotstuff", raw.hotstuff.as_ref().map(|t| t.span())),
-        ] {
-            if let Some(span) = present
-                && consensus != table
-            {
-                return Err(err(
-                    Some(span),
-                    format!("`[{table}]` is only for `consensus = \"{table}\"`, but this devnet runs {consensus:?}"),
-                ));
-            }
-        }
-        let tendermint = match &raw.tendermint {
-            _ if consensus != "tendermint" => None,
-            None => Some(TendermintParams::from_slot(slot_ms)),
-            Some(t) => {
-                let t = t.get_ref();
-                let d = TendermintParams::from_slot(slot_ms);
-                let ms = |v: &Option<Spanned<i64>>, key: &str, default: u64| {
-                    int(v, &format!("tendermint.{key}"), 1, 600_000, default as i64, " ms").map(|v| v as u64)
-                };
-                Some(TendermintParams {
-                    timeout_propose_ms: ms(&t.timeout_propose_ms, "timeout_propose_ms", d.timeout_propose_ms)?,
-                    timeout_prevote_ms: ms(&t.timeout_prevote_ms, "timeout_prevote_ms", d.timeout_prevote_ms)?,
-                    timeout_precommit_ms: ms(&t.timeout_precommit_ms, "timeout_precommit_ms", d.timeout_precommit_ms)?,
-                    timeout_delta_ms: ms(&t.timeout_delta_ms, "timeout_delta_ms", d.timeout_delta_ms)?,
-                    timeout_commit_ms: int(
-                        &t.timeout_commit_ms,
-                        "tendermint.timeout_commit_ms",
-                        0,
-                        600_000,
-                        d.timeout_commit_ms as i64,
-                        " ms",
-                    )? as u64,
-                })
-            }
-        };
-        let pow = if consensus == "pow" {
-            let empty = RawPow::default();
-            let p = raw.pow.as_ref().map_or(&empty, |p| p.get_ref());
-            let d = PowParams::from_slot(slot_ms);
-            let fork_choice = match &p.fork_choice {
-                None => d.fork_choice,
-                Some(s) => match s.get_ref().as_str() {
-                    "longest" => ForkChoiceRule::Longest,
-                    "heaviest" => ForkChoiceRule::Heaviest,
-                    "ghost" => ForkChoiceRule::Ghost,
-                    other => {
-                        return Err(err(
-                            Some(s.span()),
-                            format!(
-                                "`pow.fork_choice` must be \"longest\", \"heaviest\" or \"ghost\", found {other:?}"
-                            ),
-                        ));
-                    }
-                },
-            };
-            let hashrate = match &p.hashrate {
-                None => equal_shares(nodes),
-                Some(s) => {
-                    let v = s.get_ref();
-                    if v.len() != nodes {
-                        return Err(err(
-                            Some(s.span()),
-                            format!(
-                                "`pow.hashrate` must list one percentage per node ({nodes}), found {} entries",
-                                v.len()
-                            ),
-                        ));
-                    }
-                    if let Some(bad) = v.iter().find(|x| !(0..=100).contains(*x)) {
-                        return Err(err(
-                            Some(s.span()),
-                            format!("`pow.hashrate` entries are percentages from 0 to 100, found {bad}"),
-                        ));
-                    }
-                    let sum: i64 = v.iter().sum();
-                    if sum != 100 {
-                        return Err(err(
-                            Some(s.span()),
-                            format!(
-                                "`pow.hashrate` must add up to 100 (percent of the cluster's hashrate), found {v:?} = {sum}"
-                            ),
-                        ));
-                    }
-                    v.iter().map(|x| *x as u32).collect()
-                }
-            };
-            Some(PowParams {
-                block_ms: int(&p.block_ms, "pow.block_ms", 10, 600_000, d.block_ms as i64, " ms")? as u64,
-                k: int(&p.k, "pow.k", 1, 1000, d.k as i64, "")? as u64,
-                fork_choice,
-                hashrate,
-                retarget_window: int(
-                    &p.retarget_window,
-                    "pow.retarget_window",
-                    1,
-                    100_000,
-                    d.retarget_window as i64,
-                    "",
-                )? as u64,
-                puzzle_bits: int(&p.puzzle_bits, "pow.puzzle_bits", 0, 24, d.puzzle_bits as i64, "")? as u32,
-            })
-        } else {
-            None
-        };
-        // An engine that reads its own table checks it (`consensus::params`).
-        let engine_table = match [&raw.pbft, &raw.hotstuff].into_iter().flatten().next() {
-            Some(t) if devnet_node::consensus::params::TABLE_ENGINES.contains(&consensus.as_str()) => {
-                let json =
-                    serde_json::to_value(t.get_ref()).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default();
-                let mut probe = devnet_node::chain::ChainSpec {
-                    name: String::new(),
-                    consensus: consensus.clone(),
-                    slot_ms,
-                    epoch_slots,
-                    genesis_time_ms: 0,
-                    validators: vec![],
-                    tendermint: None,
-                    pow: None,
-                    pbft: None,
-                    hotstuff: None,
-                    ledger: None,
-                };
-                if let Err(e) = devnet_node::consensus::params::apply_table(&mut probe, Some(&json)) {
-                    let start = t.span().start;
-                    let at = match e.key.as_deref() {
-                        Some(k) => key_in_table(text, start, k),
-                        None => text.get(start..).map(|_| start),
-                    };
-                    return Err(err(at.map(|a| a..a), e.message));
-                }
-                Some(json)
-            }
-            _ => None,
-        };
+        // The engine reads its own table (`consensus::params`).
+        let engine_params = engine_tables::check(&raw.tables, &consensus, slot_ms, nodes, text, file)?;
         let ledger = {
             let empty = RawLedger::default();
             let l = raw.ledger.as_ref().map_or(&empty, |l| l.get_ref());
@@ -662,9 +443,7 @@ impl DevnetConfig {
             stake,
             base_port,
             genesis_delay_ms,
-            tendermint,
-            pow,
-            engine_table,
+            engine_params,
             ledger,
             backend,
             control,
@@ -673,11 +452,12 @@ impl DevnetConfig {
     }
 }
 
-/// `n` integer percentages as equal as they go, adding up to 100 (the first
-/// nodes take the remainder): 4 -> [25, 25, 25, 25], 3 -> [34, 33, 33].
-pub fn equal_shares(n: usize) -> Vec<u32> {
-    let n32 = n.max(1) as u32;
-    (0..n as u32).map(|i| 100 / n32 + u32::from(i < 100 % n32)).collect()
+impl DevnetConfig {
+    /// The engine's parameters, when it is `T`'s engine.
+    pub fn params<T: EngineParams>(&self) -> Option<T> {
+        let v = self.engine_params.as_ref().filter(|_| self.consensus == T::ENGINE)?;
+        serde_json::from_value(v.clone()).ok()
+    }
 }
 
 #[cfg(test)]

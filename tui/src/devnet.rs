@@ -17,6 +17,7 @@ use crate::run_record::{self, RunRecord, RunSetup};
 use crate::supervisor::{
     Backend, BackendKind, DockerBackend, KubeBackend, NodeAddrs, NodeCommand, Supervisor, node_binary,
 };
+use devnet_node::consensus::pow::{PowParams, equal_shares};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -159,8 +160,8 @@ impl Devnet {
         let view = initial_view(s, &dir.nodes.nodes);
         let mut faults = FaultState::new(dir.nodes.nodes.len());
         if crate::cluster::engine::description(&s.consensus).mined {
-            let shares = s.pow.as_ref().map(|p| p.hashrate.clone()).filter(|h| !h.is_empty());
-            faults = faults.with_hashrate(shares.unwrap_or_else(|| crate::config::equal_shares(s.validators.len())));
+            let shares = s.params::<PowParams>().ok().map(|p| p.hashrate).filter(|h| !h.is_empty());
+            faults = faults.with_hashrate(shares.unwrap_or_else(|| equal_shares(s.validators.len())));
         }
         Ok(Devnet {
             dir,

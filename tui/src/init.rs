@@ -1,27 +1,29 @@
 //! `devnet init [PATH]`: writes a commented `devnet.toml` to start from.
 //!
 //! Rules: every key appears with its default value and a one-line comment;
-//! the engine tables (`[tendermint]`, `[pow]`) are commented out, since each
-//! is only valid under its own `consensus`. The values are formatted from the
-//! same defaults `config` applies, so the file parses back to exactly the
-//! built-in defaults (tested). An existing file is never overwritten without
-//! `--force`.
+//! the engine tables (`[tendermint]`, `[pow]`, `[pbft]`, `[hotstuff]`: every
+//! engine with parameters, in the registry's order) are commented out, since
+//! each is only valid under its own `consensus`. Their keys, comments and
+//! values come from the engine (`devnet_node::consensus::params`: its `DOCS`
+//! and its defaults for the built-in cluster), so a new engine's table
+//! appears here without this file changing. The values are those `config`
+//! applies, so the file parses back to exactly the built-in defaults, and
+//! each table uncommented under its engine changes nothing (tested). An
+//! existing file is never overwritten without `--force`.
 
 use crate::config::{DEFAULT_STAKE, DevnetConfig};
 use anyhow::{Context, bail};
-use devnet_node::chain::spec::{LedgerParams, PowParams, TendermintParams};
+use devnet_node::chain::spec::LedgerParams;
+use devnet_node::consensus::{ENGINES, params};
 use std::path::Path;
 
 /// The commented file, for a cluster of the built-in defaults.
 pub fn template() -> String {
     let d = DevnetConfig::defaults_as(None).unwrap_or_else(|e| unreachable!("the defaults are valid: {e}"));
     let l = LedgerParams::default();
-    let t = TendermintParams::from_slot(d.slot_ms);
-    let p = PowParams::from_slot(d.slot_ms);
-    let shares = crate::config::equal_shares(d.nodes);
     let list = |v: &[String]| format!("[{}]", v.join(", "));
     let stake = list(&vec![DEFAULT_STAKE.to_string(); d.nodes]);
-    let hashrate = list(&shares.iter().map(u32::to_string).collect::<Vec<_>>());
+    let engine_tables: String = ENGINES.iter().filter_map(|e| engine_table(e, d.slot_ms, d.nodes)).collect();
     format!(
         r#"# devnet.toml: the cluster `devnet up` starts. Every key is optional and shown
 # here with its default; README.md ("devnet.toml") has their ranges.
@@ -63,35 +65,7 @@ mempool_bytes = {mempool_bytes}
 # A pending transfer not included within this long (ms) expires.
 tx_ttl_ms = {tx_ttl_ms}
 
-# Only with consensus = "tendermint" (defaults derive from slot_ms):
-# [tendermint]
-# Round 0's wait for a proposal, ms.
-# timeout_propose_ms = {propose}
-# Wait after 2/3 of prevotes for anything, ms.
-# timeout_prevote_ms = {prevote}
-# Wait after 2/3 of precommits for anything, ms.
-# timeout_precommit_ms = {precommit}
-# Added to each timeout per round, ms.
-# timeout_delta_ms = {delta}
-# Pause after a commit before the next height, ms (0: at once).
-# timeout_commit_ms = {commit}
-
-# Only with consensus = "pow" (defaults derive from slot_ms):
-# [pow]
-# Target block interval of the whole cluster, ms.
-# block_ms = {block_ms}
-# Confirmations after which a block counts as final.
-# k = {k}
-# "longest" (most blocks), "heaviest" (most work) or "ghost" (heaviest subtree).
-# fork_choice = "{fork_choice}"
-# Percent of the cluster's hashrate per node, adding up to 100.
-# hashrate = {hashrate}
-# Blocks per difficulty retarget.
-# retarget_window = {retarget_window}
-# Leading zero bits of the sha256 puzzle per block.
-# puzzle_bits = {puzzle_bits}
-
-# Only with backend = "local", as root: node i runs in network namespace names[i]
+{engine_tables}# Only with backend = "local", as root: node i runs in network namespace names[i]
 # (made with `ip netns add`), reached at ips[i], an address it has there.
 # [netns]
 # names = ["dn0", "dn1", "dn2", "dn3"]
@@ -113,17 +87,22 @@ tx_ttl_ms = {tx_ttl_ms}
         mempool_txs = l.mempool_txs,
         mempool_bytes = l.mempool_bytes,
         tx_ttl_ms = l.tx_ttl_ms,
-        propose = t.timeout_propose_ms,
-        prevote = t.timeout_prevote_ms,
-        precommit = t.timeout_precommit_ms,
-        delta = t.timeout_delta_ms,
-        commit = t.timeout_commit_ms,
-        block_ms = p.block_ms,
-        k = p.k,
-        fork_choice = p.fork_choice.as_str(),
-        retarget_window = p.retarget_window,
-        puzzle_bits = p.puzzle_bits,
     )
+}
+
+/// `engine`'s table, commented out: each key with the engine's line about
+/// it and its default for `nodes` nodes at `slot_ms`; `None` for an engine
+/// without parameters.
+fn engine_table(engine: &str, slot_ms: u64, nodes: usize) -> Option<String> {
+    let table = params::table(engine)?;
+    let defaults = table.read(slot_ms, nodes, None).ok()?;
+    let mut out = format!("# Only with consensus = \"{engine}\" (defaults derive from slot_ms):\n# [{engine}]\n");
+    for (key, doc) in table.docs {
+        let value = toml::Value::try_from(defaults.get(key)?).ok()?;
+        out.push_str(&format!("# {doc}\n# {key} = {value}\n"));
+    }
+    out.push('\n');
+    Some(out)
 }
 
 /// Writes the template to `path`; refuses an existing file unless `force`.
@@ -159,7 +138,9 @@ mod tests {
     /// the commented values are that engine's defaults.
     #[test]
     fn the_commented_engine_tables_hold_their_defaults() {
-        for engine in ["tendermint", "pow"] {
+        let with_tables: Vec<&str> = ENGINES.iter().copied().filter(|e| params::table(e).is_some()).collect();
+        assert_eq!(with_tables, ["tendermint", "pow", "pbft", "hotstuff"]);
+        for engine in with_tables {
             let text = template().replace("consensus = \"gasper\"", &format!("consensus = \"{engine}\""));
             let table = format!("# [{engine}]\n");
             let at = text.find(&table).unwrap();
@@ -174,13 +155,10 @@ mod tests {
             let mut want = DevnetConfig::defaults_as(None).unwrap();
             let got = DevnetConfig::parse(&text, &file()).unwrap();
             want.consensus = engine.to_string();
-            want.tendermint = (engine == "tendermint").then(|| TendermintParams::from_slot(want.slot_ms));
-            want.pow = (engine == "pow").then(|| {
-                let mut p = PowParams::from_slot(want.slot_ms);
-                p.hashrate = crate::config::equal_shares(want.nodes);
-                p
-            });
+            want.engine_params = params::read_table(engine, want.slot_ms, want.nodes, None).unwrap();
             assert_eq!(got, want, "{engine}");
+            let keys = text[at..].split("\n\n").next().unwrap().lines().filter(|l| l.contains(" = ")).count();
+            assert_eq!(keys, params::table(engine).unwrap().docs.len(), "{engine}: every key is in the file");
         }
     }
 

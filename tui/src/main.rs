@@ -85,7 +85,7 @@ enum Command {
     /// fails as a scenario file `devnet run` replays. Exit 0 when every check held, 1 when one
     /// failed, 2 for bad input.
     Chaos {
-        /// gasper, tendermint or pow (default: the config's `consensus`, else gasper).
+        /// gasper, tendermint, pow, pbft or hotstuff (default: the config's `consensus`, else gasper).
         #[arg(long)]
         engine: Option<String>,
         /// The schedule's seed (default: drawn at random, and printed).
@@ -197,8 +197,8 @@ enum Command {
         /// Where cluster directories live (default: the user's data dir + /devnet).
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        /// Run another engine than the config's `consensus` (gasper, tendermint
-        /// or pow) on the same file; the cluster is then named NAME-ENGINE.
+        /// Run another engine than the config's `consensus` (gasper, tendermint,
+        /// pow, pbft or hotstuff) on the same file; the cluster is then named NAME-ENGINE.
         #[arg(long)]
         engine: Option<String>,
         /// Wipe the cluster directory first: new keys, new genesis.

@@ -8,7 +8,11 @@
 use super::hash::Hash32;
 use super::keys::PublicKey;
 pub use crate::consensus::hotstuff::HotStuffParams;
+use crate::consensus::params::{self, EngineParams};
+pub use crate::consensus::pow::{ForkChoiceRule, PowParams};
+pub use crate::consensus::tendermint::TendermintParams;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ValidatorSpec {
@@ -28,22 +32,15 @@ pub struct ChainSpec {
     /// Unix time in ms of slot 0's start.
     pub genesis_time_ms: u64,
     pub validators: Vec<ValidatorSpec>,
-    /// tendermint's timeouts; `None` derives them from `slot_ms` (see `TendermintParams::from_slot`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tendermint: Option<TendermintParams>,
-    /// pow's parameters; `None` uses `PowParams::from_slot`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pow: Option<PowParams>,
-    /// pbft's parameters; `None` uses `PbftParams::from_slot`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pbft: Option<crate::consensus::pbft::PbftParams>,
     /// Genesis accounts and the transaction limits (`ledger`); `None` is
     /// `LedgerParams::default()`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ledger: Option<LedgerParams>,
-    /// hotstuff's parameters; `None` uses `HotStuffParams::from_slot`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hotstuff: Option<HotStuffParams>,
+    /// The engine's parameters under its name (`"pow": {...}`), as
+    /// `consensus::params` reads its table: the whole table, every key filled
+    /// in. Absent: the engine's defaults for `slot_ms` and the validator count.
+    #[serde(flatten)]
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// The test accounts genesis funds and the limits on transactions. `accounts`,
@@ -100,94 +97,6 @@ impl LedgerParams {
     }
 }
 
-/// Tendermint timeouts (ms). Round `r` waits `base + r * timeout_delta_ms`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default)]
-pub struct TendermintParams {
-    pub timeout_propose_ms: u64,
-    pub timeout_prevote_ms: u64,
-    pub timeout_precommit_ms: u64,
-    pub timeout_delta_ms: u64,
-    /// Pause after a commit before the next height starts: paces blocks for
-    /// people watching (the paper starts the next height at once).
-    pub timeout_commit_ms: u64,
-}
-
-impl TendermintParams {
-    /// Defaults for a cluster whose `slot_ms` is the intended block time.
-    pub fn from_slot(slot_ms: u64) -> Self {
-        TendermintParams {
-            timeout_propose_ms: slot_ms,
-            timeout_prevote_ms: slot_ms / 2,
-            timeout_precommit_ms: slot_ms / 2,
-            timeout_delta_ms: slot_ms / 2,
-            timeout_commit_ms: slot_ms,
-        }
-    }
-}
-
-impl Default for TendermintParams {
-    fn default() -> Self {
-        Self::from_slot(1000)
-    }
-}
-
-/// pow fork choice: most blocks, most work, or GHOST (heaviest subtree).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ForkChoiceRule {
-    Longest,
-    #[default]
-    Heaviest,
-    Ghost,
-}
-
-impl ForkChoiceRule {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ForkChoiceRule::Longest => "longest",
-            ForkChoiceRule::Heaviest => "heaviest",
-            ForkChoiceRule::Ghost => "ghost",
-        }
-    }
-}
-
-/// pow parameters. `hashrate` is per validator (miner) index, in percent of
-/// the cluster total; empty means equal shares.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(default)]
-pub struct PowParams {
-    /// Target block interval for the whole cluster.
-    pub block_ms: u64,
-    /// Confirmations after which a block counts as final.
-    pub k: u64,
-    pub fork_choice: ForkChoiceRule,
-    pub hashrate: Vec<u32>,
-    /// Blocks per difficulty retarget window.
-    pub retarget_window: u64,
-    /// Leading zero bits of the real sha256 puzzle per block (kept tiny).
-    pub puzzle_bits: u32,
-}
-
-impl PowParams {
-    pub fn from_slot(slot_ms: u64) -> Self {
-        PowParams {
-            block_ms: slot_ms,
-            k: 6,
-            fork_choice: ForkChoiceRule::Heaviest,
-            hashrate: Vec::new(),
-            retarget_window: 16,
-            puzzle_bits: 8,
-        }
-    }
-}
-
-impl Default for PowParams {
-    fn default() -> Self {
-        Self::from_slot(1000)
-    }
-}
-
 impl ChainSpec {
     /// Seed for everything derived from genesis (genesis block hash, proposer draws).
     /// Excludes `genesis_time_ms` on purpose: the simulation replays any seed
@@ -204,19 +113,9 @@ impl ChainSpec {
             parts.push(v.pubkey.as_bytes().to_vec());
             parts.push(v.stake.to_be_bytes().to_vec());
         }
-        // Only the consensus-critical pow parameters; absent params add nothing,
-        // so specs written before they existed keep their genesis.
-        if let Some(p) = &self.pow {
-            parts.push(b"pow".to_vec());
-            parts.push(p.block_ms.to_be_bytes().to_vec());
-            parts.push(p.retarget_window.to_be_bytes().to_vec());
-            parts.push(p.puzzle_bits.to_be_bytes().to_vec());
-        }
-        // hotstuff's commit rule decides which blocks are final; its timeouts do not.
-        if let Some(h) = &self.hotstuff {
-            parts.push(b"hotstuff".to_vec());
-            parts.push(vec![h.commit_chain]);
-        }
+        // The engine's consensus-critical parameters; an absent table adds
+        // nothing, so specs written before it existed keep their genesis.
+        parts.extend(params::genesis_parts(self));
         let ledger = self.ledger();
         parts.push(b"ledger".to_vec());
         parts.push(ledger.accounts.to_be_bytes().to_vec());
@@ -224,6 +123,17 @@ impl ChainSpec {
         parts.push(ledger.max_block_txs.to_be_bytes().to_vec());
         let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
         Hash32::digest(&refs)
+    }
+
+    /// The engine's parameters in force: the stored table over `T`'s
+    /// defaults, checked; the error names the key.
+    pub fn params<T: EngineParams>(&self) -> Result<T, String> {
+        params::of_spec(self)
+    }
+
+    /// Stores `p` as the parameters of `T`'s engine.
+    pub fn set_params<T: EngineParams>(&mut self, p: &T) {
+        self.params.extend(params::of(p));
     }
 
     /// The ledger parameters in force (`LedgerParams::default()` when absent).
@@ -252,16 +162,19 @@ mod tests {
 
     #[test]
     fn specs_without_engine_params_still_parse_and_keep_their_genesis() {
-        let json = r#"{"name":"c","consensus":"gasper","slot_ms":100,"epoch_slots":4,"genesis_time_ms":0,
+        let json = r#"{"name":"c","consensus":"tendermint","slot_ms":100,"epoch_slots":4,"genesis_time_ms":0,
             "validators":[{"pubkey":"00","stake":1}]}"#;
         let spec: ChainSpec = serde_json::from_str(json).expect("parse");
-        assert_eq!((spec.tendermint.clone(), spec.pow.clone()), (None, None));
-        let with = ChainSpec { tendermint: Some(TendermintParams::from_slot(100)), ..spec.clone() };
+        assert!(spec.params.is_empty());
+        assert_eq!(spec.params::<TendermintParams>(), Ok(TendermintParams::from_slot(100)));
+        let mut with = spec.clone();
+        with.set_params(&TendermintParams::from_slot(100));
         assert_eq!(with.genesis_seed(), spec.genesis_seed(), "tendermint timeouts are not consensus-critical");
         let json = r#"{"name":"c","consensus":"tendermint","slot_ms":100,"epoch_slots":1,"genesis_time_ms":0,
             "validators":[],"tendermint":{"timeout_commit_ms":5}}"#;
         let spec: ChainSpec = serde_json::from_str(json).expect("parse");
-        assert_eq!(spec.tendermint.map(|t| (t.timeout_commit_ms, t.timeout_propose_ms)), Some((5, 1000)));
+        let t = spec.params::<TendermintParams>().expect("params");
+        assert_eq!((t.timeout_commit_ms, t.timeout_propose_ms), (5, 100), "missing keys are the slot's defaults");
     }
 
     #[test]
@@ -270,10 +183,27 @@ mod tests {
         let json = r#"{"name":"c","consensus":"pbft","slot_ms":100,"epoch_slots":1,"genesis_time_ms":0,
             "validators":[],"pbft":{"checkpoint_interval":5}}"#;
         let spec: ChainSpec = serde_json::from_str(json).expect("parse");
-        let p = spec.pbft.clone().expect("pbft params");
-        assert_eq!((p.checkpoint_interval, p.watermark_window), (5, PbftParams::default().watermark_window));
-        assert_eq!(ChainSpec { pbft: None, ..spec.clone() }.genesis_seed(), spec.genesis_seed());
+        let p = spec.params::<PbftParams>().expect("pbft params");
+        assert_eq!((p.checkpoint_interval, p.watermark_window), (5, PbftParams::from_slot(100).watermark_window));
+        let mut without = spec.clone();
+        without.params.clear();
+        assert_eq!(without.genesis_seed(), spec.genesis_seed());
         let back: ChainSpec = serde_json::from_str(&serde_json::to_string(&spec).expect("json")).expect("parse");
         assert_eq!(back, spec);
+    }
+
+    #[test]
+    fn consensus_critical_params_enter_the_genesis_and_bad_ones_are_refused() {
+        let json = r#"{"name":"c","consensus":"hotstuff","slot_ms":100,"epoch_slots":1,"genesis_time_ms":0,
+            "validators":[]}"#;
+        let three: ChainSpec = serde_json::from_str(json).expect("parse");
+        let mut two = three.clone();
+        two.set_params(&HotStuffParams { commit_chain: 2, ..HotStuffParams::from_slot(100) });
+        assert_ne!(two.genesis_seed(), three.genesis_seed());
+        two.params.insert("hotstuff".into(), serde_json::json!({"commit_chain": 5}));
+        assert_eq!(
+            two.params::<HotStuffParams>(),
+            Err("chain spec: hotstuff.commit_chain: expected 2 or 3, found 5".into())
+        );
     }
 }

@@ -23,12 +23,9 @@ fn four_accounts_of_100() -> TxLayer {
         slot_ms: 100,
         epoch_slots: 1,
         genesis_time_ms: 0,
+        params: Default::default(),
         validators: vec![],
-        tendermint: None,
-        pow: None,
-        pbft: None,
         ledger: Some(crate::chain::spec::LedgerParams { accounts: 4, balance: 100, ..Default::default() }),
-        hotstuff: None,
     };
     TxLayer::new(&spec).expect("layer")
 }

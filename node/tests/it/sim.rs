@@ -37,11 +37,8 @@ pub fn spec() -> ChainSpec {
         slot_ms: SLOT_MS,
         epoch_slots: EPOCH_SLOTS,
         genesis_time_ms: 0,
-        tendermint: None,
-        pow: None,
-        pbft: None,
+        params: Default::default(),
         ledger: None,
-        hotstuff: None,
         validators: STAKES
             .iter()
             .enumerate()

@@ -58,12 +58,9 @@ pub fn spec(chain: u8, stakes: &[u64]) -> ChainSpec {
             .enumerate()
             .map(|(i, s)| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: *s })
             .collect(),
-        tendermint: None,
-        pow: None,
-        pbft: None,
         // Few accounts: the end-of-run ledger check derives every account's key.
         ledger: Some(LedgerParams { accounts: 32, ..LedgerParams::default() }),
-        hotstuff: Some(HotStuffParams {
+        params: devnet_node::consensus::params::of(&HotStuffParams {
             commit_chain: chain,
             base_timeout_ms: 100,
             max_timeout_ms: 300,

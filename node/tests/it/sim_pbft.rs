@@ -51,10 +51,7 @@ pub fn spec() -> ChainSpec {
             .enumerate()
             .map(|(i, s)| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: *s })
             .collect(),
-        tendermint: None,
-        pow: None,
-        hotstuff: None,
-        pbft: Some(PbftParams {
+        params: devnet_node::consensus::params::of(&PbftParams {
             checkpoint_interval: 4,
             watermark_window: 16,
             view_change_timeout_ms: 150,

@@ -49,8 +49,7 @@ pub fn spec(rule: ForkChoiceRule) -> ChainSpec {
             .enumerate()
             .map(|(i, _)| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: 1 })
             .collect(),
-        tendermint: None,
-        pow: Some(PowParams {
+        params: devnet_node::consensus::params::of(&PowParams {
             block_ms: 100,
             k: 6,
             fork_choice: rule,
@@ -58,9 +57,7 @@ pub fn spec(rule: ForkChoiceRule) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 6,
         }),
-        pbft: None,
         ledger: None,
-        hotstuff: None,
     }
 }
 
@@ -98,7 +95,7 @@ pub fn run_seed(seed: u64) -> Result<Outcome, String> {
         };
         let at_heal = (0..SHARES.len()).filter_map(|i| status(0, i)).map(|s| difficulty(&s)).max().unwrap_or(0);
         let genesis =
-            devnet_node::consensus::pow::genesis_difficulty(spec(rule).pow.as_ref().map_or(0, |p| p.block_ms));
+            devnet_node::consensus::pow::genesis_difficulty(spec(rule).params::<PowParams>().map_or(0, |p| p.block_ms));
         let live_heights = (LIVE_HEIGHTS * genesis).div_ceil(at_heal.max(genesis)).clamp(1, LIVE_HEIGHTS);
         let mut finals = Vec::new();
         for i in 0..SHARES.len() {
@@ -180,10 +177,9 @@ fn attack(shares: &[u32], behaviour: Behaviour, end_ms: u64) -> Scenario {
     // Attacks revert k-deep blocks on purpose; the tests below look at what happened.
     checker.finality_grace = Some(u64::MAX);
     let mut spec = spec(ForkChoiceRule::Heaviest);
+    let p = spec.params::<PowParams>().expect("pow params");
+    spec.set_params(&PowParams { hashrate: shares.to_vec(), ..p });
     spec.validators.truncate(shares.len());
-    if let Some(p) = spec.pow.as_mut() {
-        p.hashrate = shares.to_vec();
-    }
     Scenario {
         spec,
         nodes: shares.len(),
@@ -247,7 +243,7 @@ fn selfish_mining_pays_above_a_third_of_the_hashrate() {
 /// the payment it made on the public chain is gone on every honest node.
 #[test]
 fn a_majority_attacker_reverts_k_deep_blocks() {
-    let k = spec(ForkChoiceRule::Heaviest).pow.map(|p| p.k).unwrap_or(0);
+    let k = spec(ForkChoiceRule::Heaviest).params::<PowParams>().map_or(0, |p| p.k);
     let sc = || attack(&[60, 14, 13, 13], Behaviour::Withhold { slots: 4 }, 20_000);
     let deepest = run(1, sc(), |sim| {
         let d = (1..4).map(|i| sim.check.max_reorg[i]).max().unwrap_or(0);

@@ -39,17 +39,14 @@ pub fn spec() -> ChainSpec {
             .enumerate()
             .map(|(i, s)| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: *s })
             .collect(),
-        tendermint: Some(TendermintParams {
+        params: devnet_node::consensus::params::of(&TendermintParams {
             timeout_propose_ms: 60,
             timeout_prevote_ms: 30,
             timeout_precommit_ms: 30,
             timeout_delta_ms: 20,
             timeout_commit_ms: 20,
         }),
-        pow: None,
-        pbft: None,
         ledger: None,
-        hotstuff: None,
     }
 }
 

@@ -77,12 +77,9 @@ fn cluster_files() -> tempfile::TempDir {
         slot_ms: 100,
         epoch_slots: 4,
         genesis_time_ms: now,
+        params: Default::default(),
         validators: vec![ValidatorSpec { pubkey: hex::encode(key.public().0), stake: 100 }],
-        tendermint: None,
-        pow: None,
-        pbft: None,
         ledger: None,
-        hotstuff: None,
     };
     let nodes = ClusterNodes {
         nodes: vec![NodeEntry {

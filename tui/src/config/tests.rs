@@ -1,4 +1,8 @@
 use super::*;
+use devnet_node::consensus::hotstuff::HotStuffParams;
+use devnet_node::consensus::pbft::PbftParams;
+use devnet_node::consensus::pow::{ForkChoiceRule, PowParams};
+use devnet_node::consensus::tendermint::TendermintParams;
 
 fn parse(text: &str) -> Result<DevnetConfig, String> {
     DevnetConfig::parse(text, Path::new("devnet.toml")).map_err(|e| e.to_string())
@@ -93,16 +97,22 @@ fn syntax_type_and_unknown_key_errors_name_the_line() {
 #[test]
 fn pbft_and_hotstuff_tables_are_read_by_the_engine_and_errors_name_the_line() {
     let c = parse("consensus = \"hotstuff\"\nslot_ms = 200\n[hotstuff]\ncommit_chain = 2\nmin_round_ms = 0").unwrap();
-    assert_eq!(c.engine_table.as_ref().map(|t| t.len()), Some(2));
+    let h = c.params::<HotStuffParams>().unwrap();
+    assert_eq!((h.commit_chain, h.min_round_ms, h.base_timeout_ms), (2, 0, 400));
     let e = parse("consensus = \"hotstuff\"\n[hotstuff]\n# the Jolteon rule\ncommit_chain = 4").unwrap_err();
     assert_eq!(e, "devnet.toml:4: hotstuff.commit_chain: expected 2 or 3, found 4");
     let e = parse("consensus = \"pbft\"\n[pbft]\npacing = 0").unwrap_err();
     assert!(e.starts_with("devnet.toml:3: `pbft.pacing` is not a key of [pbft]; expected one of"), "{e}");
+    let e = parse("consensus = \"pbft\"\npbft.pacing = 0").unwrap_err();
+    assert!(e.starts_with("devnet.toml:2: `pbft.pacing` is not a key"), "a dotted key: {e}");
     let e = parse("consensus = \"pbft\"\n[pbft]\npacing_ms = \"fast\"").unwrap_err();
     assert!(e.starts_with("devnet.toml:3: `pbft.pacing_ms` must be a whole number"), "{e}");
     let e = parse("[hotstuff]\ncommit_chain = 2").unwrap_err();
     assert!(e.contains("`[hotstuff]` is only for `consensus = \"hotstuff\"`"), "{e}");
-    assert_eq!(parse("consensus = \"pbft\"").unwrap().engine_table, None);
+    assert_eq!(parse("consensus = \"pbft\"").unwrap().params(), Some(PbftParams::from_slot(1000)));
+    assert_eq!(parse("").unwrap().engine_params, None, "gasper has no parameters");
+    let e = parse("nodes = 4\n[gasper]\nx = 1").unwrap_err();
+    assert!(e.starts_with("devnet.toml:2: unknown field `gasper`, expected one of `name`"), "{e}");
 }
 
 #[test]
@@ -110,18 +120,18 @@ fn tendermint_table_over_slot_defaults() {
     let c =
         parse("consensus = \"tendermint\"\nslot_ms = 200\n[tendermint]\ntimeout_commit_ms = 0\ntimeout_delta_ms = 50")
             .unwrap();
-    let t = c.tendermint.unwrap();
+    let t: TendermintParams = c.params().unwrap();
     assert_eq!(
         (t.timeout_propose_ms, t.timeout_prevote_ms, t.timeout_delta_ms, t.timeout_commit_ms),
         (200, 100, 50, 0)
     );
     let c = parse("consensus = \"tendermint\"\nslot_ms = 300").unwrap();
-    assert_eq!(c.tendermint, Some(TendermintParams::from_slot(300)));
-    assert_eq!(parse("").unwrap().tendermint, None, "no timeouts for another engine");
+    assert_eq!(c.params(), Some(TendermintParams::from_slot(300)));
+    assert_eq!(parse("").unwrap().params::<TendermintParams>(), None, "no timeouts for another engine");
     let e = parse("consensus = \"tendermint\"\n[tendermint]\ntimeout_propose_ms = 0").unwrap_err();
     assert_eq!(e, "devnet.toml:3: `tendermint.timeout_propose_ms` must be an integer from 1 to 600000 ms, found 0");
     let e = parse("consensus = \"tendermint\"\n[tendermint]\ntimeout_propose = 5").unwrap_err();
-    assert!(e.starts_with("devnet.toml:3: ") && e.contains("unknown field `timeout_propose`"), "{e}");
+    assert!(e.starts_with("devnet.toml:3: `tendermint.timeout_propose` is not a key of [tendermint]"), "{e}");
 }
 
 #[test]
@@ -135,11 +145,11 @@ fn engine_tables_only_with_their_engine() {
 #[test]
 fn pow_table() {
     let c = parse("consensus = \"pow\"\nslot_ms = 200\n").unwrap();
-    let p = c.pow.unwrap();
+    let p: PowParams = c.params().unwrap();
     assert_eq!((p.block_ms, p.k, p.hashrate.clone()), (200, 6, vec![25; 4]));
     let text = "consensus = \"pow\"\nnodes = 3\n[pow]\nblock_ms = 400\nk = 3\nfork_choice = \"ghost\"\n\
                 hashrate = [60, 30, 10]\nretarget_window = 8\npuzzle_bits = 4";
-    let p = parse(text).unwrap().pow.unwrap();
+    let p: PowParams = parse(text).unwrap().params().unwrap();
     assert_eq!(
         (p.block_ms, p.k, p.fork_choice, p.hashrate, p.retarget_window, p.puzzle_bits),
         (400, 3, ForkChoiceRule::Ghost, vec![60, 30, 10], 8, 4)
@@ -154,25 +164,22 @@ fn pow_table() {
             "devnet.toml:3: `pow.hashrate` must add up to 100 (percent of the cluster's hashrate), found [50, 20, 20, 20] = 110",
         ),
         (
-            "[pow]\nhashrate = [101, 0, 0, -1]",
+            "[pow]\nhashrate = [101, 0, 0, 0]",
             "devnet.toml:3: `pow.hashrate` entries are percentages from 0 to 100, found 101",
         ),
         (
             "[pow]\nfork_choice = \"fastest\"",
-            "devnet.toml:3: `pow.fork_choice` must be \"longest\", \"heaviest\" or \"ghost\", found \"fastest\"",
+            "devnet.toml:3: `pow.fork_choice`: unknown variant `fastest`, expected one of `longest`, `heaviest`, `ghost`, found \"fastest\"",
         ),
         ("[pow]\nk = 0", "devnet.toml:3: `pow.k` must be an integer from 1 to 1000, found 0"),
+        (
+            "\n[pow]\nk = 3\nhashrate = [-1]",
+            "devnet.toml:5: `pow.hashrate`: invalid value: integer `-1`, expected u32, found [-1]",
+        ),
     ];
     for (input, want) in cases {
         assert_eq!(parse(&format!("consensus = \"pow\"\n{input}")).unwrap_err(), want, "input: {input}");
     }
-}
-
-#[test]
-fn equal_hashrate_shares_add_up_to_100() {
-    assert_eq!(equal_shares(4), vec![25; 4]);
-    assert_eq!(equal_shares(3), vec![34, 33, 33]);
-    assert_eq!(equal_shares(7).iter().sum::<u32>(), 100);
 }
 
 #[test]
@@ -182,12 +189,12 @@ fn overrides_merge_engine_tables_key_by_key() {
             .unwrap();
     let top: Raw = toml::from_str("[tendermint]\ntimeout_delta_ms = 11").unwrap();
     let c = DevnetConfig::from_raw(&top.over(base.clone()), "", Path::new("s.toml")).unwrap();
-    let t = c.tendermint.unwrap();
+    let t: TendermintParams = c.params().unwrap();
     assert_eq!((t.timeout_commit_ms, t.timeout_delta_ms), (7, 11));
     // Another engine: the base's tables were written for its own engine.
     let top: Raw = toml::from_str("consensus = \"gasper\"").unwrap();
     let c = DevnetConfig::from_raw(&top.over(base.clone()), "", Path::new("s.toml")).unwrap();
-    assert_eq!((c.consensus.as_str(), c.tendermint), ("gasper", None));
+    assert_eq!((c.consensus.as_str(), c.engine_params), ("gasper", None));
     let c = DevnetConfig::from_raw(&base.with_engine("gasper"), "", Path::new("s.toml")).unwrap();
     assert_eq!(c.consensus, "gasper");
 }

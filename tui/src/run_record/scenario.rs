@@ -109,7 +109,8 @@ mod tests {
             Scenario::parse(&text, "rec.toml".as_ref(), Default::default()).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(scn.devnet.consensus, "tendermint");
         assert_eq!((scn.devnet.nodes, scn.devnet.slot_ms), (4, 500));
-        assert_eq!(scn.devnet.tendermint.as_ref().unwrap().timeout_delta_ms, 40);
+        let t = scn.devnet.params::<devnet_node::consensus::tendermint::TendermintParams>().unwrap();
+        assert_eq!(t.timeout_delta_ms, 40);
         assert_ne!(scn.devnet.name, "mine", "the replay gets a cluster of its own");
         let steps: Vec<String> = scn.steps.iter().map(|s| s.words.join(" ")).collect();
         assert_eq!(steps, ["partition n0,n1/n2,n3", "heal"], "the refused fault is left out");

@@ -105,8 +105,7 @@ pub fn genesis_hash(seed: &Hash32) -> Hash32 {
 
 impl HotStuff {
     pub fn new(spec: &ChainSpec, identity: Identity) -> Result<HotStuff, String> {
-        let params = spec.hotstuff.clone().unwrap_or_else(|| HotStuffParams::from_slot(spec.slot_ms));
-        params.validate()?;
+        let params = spec.params::<HotStuffParams>()?;
         let vals = ValidatorSet::from_spec(spec)?;
         identity.check_key("validator", |v| vals.key(v))?;
         let genesis = genesis_hash(&spec.genesis_seed());

@@ -1,6 +1,6 @@
 //! `HotStuffParams` (R7, R8): the commit rule and the pacemaker's timings.
-//! Part of the chain spec (`ChainSpec::hotstuff`); `None` there is
-//! `HotStuffParams::from_slot(slot_ms)`.
+//! devnet.toml's `[hotstuff]` table, read by `consensus::params`; a spec
+//! without it runs on `HotStuffParams::from_slot(slot_ms)`.
 
 use serde::{Deserialize, Serialize};
 
@@ -60,5 +60,28 @@ impl HotStuffParams {
 impl Default for HotStuffParams {
     fn default() -> Self {
         Self::from_slot(1000)
+    }
+}
+
+impl crate::consensus::params::EngineParams for HotStuffParams {
+    const ENGINE: &'static str = "hotstuff";
+    const DOCS: &'static [(&'static str, &'static str)] = &[
+        ("commit_chain", "3: commit after a 3-chain of consecutive rounds (the paper, Diem); 2: Jolteon / Aptos."),
+        ("base_timeout_ms", "A round's first timeout after a successful one, ms; it doubles per failed round."),
+        ("max_timeout_ms", "The cap of the doubling timeout, ms."),
+        ("min_round_ms", "A leader proposes no earlier than this after entering its round, ms (0: at once)."),
+    ];
+
+    fn defaults(slot_ms: u64, _nodes: usize) -> Self {
+        Self::from_slot(slot_ms)
+    }
+
+    fn validate(&self, _nodes: usize) -> Result<(), String> {
+        HotStuffParams::validate(self)
+    }
+
+    /// The commit rule decides which blocks are final; the timeouts do not.
+    fn genesis_parts(&self) -> Vec<Vec<u8>> {
+        vec![b"hotstuff".to_vec(), vec![self.commit_chain]]
     }
 }

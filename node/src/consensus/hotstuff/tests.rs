@@ -26,11 +26,13 @@ fn spec(commit_chain: u8, min_round_ms: u64) -> ChainSpec {
         epoch_slots: 1,
         genesis_time_ms: 0,
         validators: (0..N).map(|i| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: 25 }).collect(),
-        tendermint: None,
-        pow: None,
-        pbft: None,
         ledger: None,
-        hotstuff: Some(HotStuffParams { commit_chain, base_timeout_ms: 100, max_timeout_ms: 800, min_round_ms }),
+        params: crate::consensus::params::of(&HotStuffParams {
+            commit_chain,
+            base_timeout_ms: 100,
+            max_timeout_ms: 800,
+            min_round_ms,
+        }),
     }
 }
 
@@ -120,7 +122,7 @@ fn timeouts_double_up_to_the_cap_and_params_name_the_bad_key() {
     );
     assert!(HotStuffParams::from_slot(100).validate().is_ok());
     let mut s = spec(3, 0);
-    s.hotstuff = Some(bad);
+    s.set_params(&bad);
     let identity = Identity { me: PeerId(0), peers: vec![], validator: None };
     assert!(HotStuff::new(&s, identity).err().unwrap().contains("commit_chain"));
 }

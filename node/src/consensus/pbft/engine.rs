@@ -98,8 +98,7 @@ pub fn genesis_hash(seed: &Hash32) -> Hash32 {
 
 impl Pbft {
     pub fn new(spec: &ChainSpec, identity: Identity) -> Result<Pbft, String> {
-        let params = spec.pbft.clone().unwrap_or_else(|| PbftParams::from_slot(spec.slot_ms));
-        params.validate()?;
+        let params = spec.params::<PbftParams>()?;
         let vals = Validators::from_spec(spec)?;
         identity.check_key("validator", |v| vals.key(v))?;
         let genesis = genesis_hash(&spec.genesis_seed());

@@ -92,7 +92,7 @@
 //!   `view_change_timeout_ms / 2` pass without a commit the node sends its
 //!   status, its own messages of the view, its view change, its last
 //!   checkpoint and pending evidence again.
-//! - **R13 Params.** `PbftParams` (`spec.pbft`; `from_slot(slot_ms)` when absent).
+//! - **R13 Params.** `PbftParams` (`[pbft]`, read by `consensus::params`; `from_slot(slot_ms)` when absent).
 //! - **R14 Evidence and slashing.** Two different PRE-PREPAREs, PREPAREs or
 //!   COMMITs signed by one validator for one (view, seq): `EquivocationSeen`
 //!   (double-proposal for pre-prepares, double-vote otherwise), persisted,

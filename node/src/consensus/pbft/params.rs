@@ -69,3 +69,22 @@ impl Default for PbftParams {
         Self::from_slot(1000)
     }
 }
+
+impl crate::consensus::params::EngineParams for PbftParams {
+    const ENGINE: &'static str = "pbft";
+    const DOCS: &'static [(&'static str, &'static str)] = &[
+        ("checkpoint_interval", "K: a checkpoint every K sequence numbers."),
+        ("watermark_window", "L: sequence numbers accepted above the stable checkpoint (at least K)."),
+        ("view_change_timeout_ms", "The view-change timer's first period, ms; it doubles per failed view."),
+        ("max_view_change_timeout_ms", "The cap of the doubling view-change timer, ms."),
+        ("pacing_ms", "The primary's pause after a commit before the next pre-prepare, ms (0: at once)."),
+    ];
+
+    fn defaults(slot_ms: u64, _nodes: usize) -> Self {
+        Self::from_slot(slot_ms)
+    }
+
+    fn validate(&self, _nodes: usize) -> Result<(), String> {
+        PbftParams::validate(self)
+    }
+}

@@ -129,13 +129,7 @@ pub fn genesis_shares(params: &PowParams, miners: usize) -> Result<Vec<u32>, Str
 
 impl Pow {
     pub fn new(spec: &ChainSpec, identity: Identity) -> Result<Pow, String> {
-        let params = spec.pow.clone().unwrap_or_else(|| PowParams::from_slot(spec.slot_ms));
-        if params.block_ms == 0 || params.k == 0 || params.retarget_window < 2 {
-            return Err("pow needs block_ms > 0, k > 0 and retarget_window >= 2".into());
-        }
-        if params.puzzle_bits > 20 {
-            return Err(format!("pow.puzzle_bits {} is above 20: mining would burn the CPU", params.puzzle_bits));
-        }
+        let params = spec.params::<PowParams>()?;
         let keys = spec.validator_keys()?;
         identity.check_key("miner", |v| keys.get(v as usize).map(|(pk, _)| pk))?;
         let shares = genesis_shares(&params, keys.len())?;

@@ -78,6 +78,7 @@ mod difficulty;
 mod engine;
 mod import;
 mod miner;
+pub mod params;
 mod persist;
 mod sync;
 pub mod tree;
@@ -89,3 +90,4 @@ mod tests;
 
 pub use difficulty::{genesis_difficulty, next_difficulty, time_to_block};
 pub use engine::{Pow, genesis_block, genesis_shares};
+pub use params::{ForkChoiceRule, PowParams, equal_shares};

@@ -122,10 +122,7 @@ pub fn genesis_hash(seed: &Hash32) -> Hash32 {
 
 impl Tendermint {
     pub fn new(spec: &ChainSpec, identity: Identity) -> Result<Tendermint, String> {
-        let params = spec.tendermint.clone().unwrap_or_else(|| TendermintParams::from_slot(spec.slot_ms));
-        if params.timeout_propose_ms == 0 || params.timeout_prevote_ms == 0 || params.timeout_precommit_ms == 0 {
-            return Err("tendermint timeouts must be positive".into());
-        }
+        let params = spec.params::<TendermintParams>()?;
         let vals = ValidatorSet::from_spec(spec)?;
         identity.check_key("validator", |v| vals.key(v))?;
         let genesis = genesis_hash(&spec.genesis_seed());

@@ -111,6 +111,7 @@ mod commit;
 pub mod describe;
 mod engine;
 pub mod evidence;
+pub mod params;
 mod persist;
 pub mod protection;
 mod receive;
@@ -125,3 +126,4 @@ pub mod wire;
 mod tests;
 
 pub use engine::{Tendermint, genesis_hash};
+pub use params::TendermintParams;

@@ -9,10 +9,7 @@ fn spec(n: usize) -> ChainSpec {
         epoch_slots: 4,
         genesis_time_ms: 0,
         validators: (0..n).map(|i| ValidatorSpec { pubkey: format!("{:064x}", i + 1), stake: 32 }).collect(),
-        tendermint: None,
-        pow: None,
-        pbft: None,
-        hotstuff: None,
+        params: Default::default(),
         ledger: None,
     }
 }

@@ -5,6 +5,7 @@
 
 use super::{CheckResult, Context, secs};
 use crate::faults::Fault;
+use devnet_node::consensus::pow::PowParams;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -61,14 +62,13 @@ impl Context<'_> {
         let genesis = self
             .scenario
             .devnet
-            .pow
-            .as_ref()
+            .params::<PowParams>()
             .and_then(|p| p.hashrate.iter().enumerate().find(|(_, h)| **h > 50).map(|(i, h)| (i, *h)));
         stepped.or(genesis)
     }
 
     fn k(&self) -> String {
-        self.scenario.devnet.pow.as_ref().map_or("?".into(), |p| p.k.to_string())
+        self.scenario.devnet.params::<PowParams>().map_or("?".into(), |p| p.k.to_string())
     }
 
     pub(super) fn judge_final_reverted(&self, by: u64, after: Option<usize>) -> Verdict {

@@ -29,11 +29,8 @@ pub fn spec(stakes: &[u64]) -> ChainSpec {
         slot_ms: SLOT_MS,
         epoch_slots: EPOCH_SLOTS,
         genesis_time_ms: 0,
-        tendermint: None,
-        pow: None,
-        pbft: None,
+        params: Default::default(),
         ledger: None,
-        hotstuff: None,
         validators: stakes
             .iter()
             .enumerate()

@@ -42,10 +42,7 @@ pub fn spec_with(stakes: &[u64], p: PbftParams) -> ChainSpec {
             .enumerate()
             .map(|(i, s)| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: *s })
             .collect(),
-        tendermint: None,
-        pow: None,
-        hotstuff: None,
-        pbft: Some(p),
+        params: crate::consensus::params::of(&p),
         ledger: None,
     }
 }

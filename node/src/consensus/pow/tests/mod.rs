@@ -24,8 +24,7 @@ pub(super) fn spec(rule: ForkChoiceRule) -> ChainSpec {
         epoch_slots: 1,
         genesis_time_ms: 0,
         validators: (0..4).map(|i| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: 1 }).collect(),
-        tendermint: None,
-        pow: Some(PowParams {
+        params: crate::consensus::params::of(&PowParams {
             block_ms: 100,
             k: 3,
             fork_choice: rule,
@@ -33,9 +32,7 @@ pub(super) fn spec(rule: ForkChoiceRule) -> ChainSpec {
             retarget_window: 8,
             puzzle_bits: 4,
         }),
-        pbft: None,
         ledger: None,
-        hotstuff: None,
     }
 }
 

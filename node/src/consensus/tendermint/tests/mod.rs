@@ -33,17 +33,14 @@ pub fn spec() -> ChainSpec {
             .enumerate()
             .map(|(i, s)| ValidatorSpec { pubkey: hex::encode(key(i).public().0), stake: *s })
             .collect(),
-        tendermint: Some(TendermintParams {
+        params: crate::consensus::params::of(&TendermintParams {
             timeout_propose_ms: 100,
             timeout_prevote_ms: 50,
             timeout_precommit_ms: 50,
             timeout_delta_ms: 10,
             timeout_commit_ms: 0,
         }),
-        pow: None,
-        pbft: None,
         ledger: None,
-        hotstuff: None,
     }
 }
 
