@@ -167,8 +167,30 @@ impl NodeLog {
 
 #[cfg(test)]
 mod tests {
+    use super::{Line, NodeLog};
     use crate::cluster::event_log::{LOG_CAPACITY, LogKind};
     use crate::cluster::test_views::*;
+    use devnet_proto::v1 as pb;
+    use pb::event::Kind;
+
+    #[test]
+    fn a_slashing_is_logged_once_and_equivocations_fold_per_validator_and_kind() {
+        let v = view(3);
+        let mut log = NodeLog::default();
+        let mut line = |node: usize, kind: Kind| log.line(v.desc(), &v.nodes, node, &kind, false);
+        let slashed = || Kind::Slashed(pb::Slashed { validator: 2 });
+        assert_eq!(
+            line(0, slashed()),
+            Some(Line { kind: LogKind::Slashing, key: None, text: "n2 (v2) slashed (first seen on n0)".into() })
+        );
+        assert_eq!(line(1, slashed()), None, "already logged, by the first node to see it");
+        let seen =
+            |slot| Kind::EquivocationSeen(pb::EquivocationSeen { validator: 2, kind: "double-vote".into(), slot });
+        let (a, b) = (line(0, seen(7)).unwrap(), line(1, seen(8)).unwrap());
+        assert_eq!(a.key, b.key, "one line for the validator's double votes");
+        assert_eq!(b.text, "n1 saw double-vote by n2 (v2) at slot 8");
+        assert_eq!(line(0, Kind::PeerUp(pb::Peer { id: "n1".into() })), None);
+    }
 
     #[test]
     fn milestones_log_once_and_the_log_is_bounded() {

@@ -97,7 +97,18 @@ impl ClusterView {
 
 #[cfg(test)]
 mod tests {
+    use super::reverted;
     use crate::cluster::test_views::*;
+
+    #[test]
+    fn the_old_chain_off_the_new_one_is_reverted_newest_first() {
+        let v = forked();
+        let (b, c) = (v.blocks[&h(2)].block, v.blocks[&h(3)].block);
+        assert_eq!(reverted(&v.blocks, b, h(3)), None, "c descends from b");
+        assert_eq!(reverted(&v.blocks, c, h(30)), Some(vec![h(3), h(2)]), "back to a, held by both");
+        // A chain whose blocks were never reported cannot be judged: kept.
+        assert_eq!(reverted(&v.blocks, c, h(99)), None);
+    }
 
     //   g(0) - a(1) - b(2) - c(3)                 n0's k-deep: b, then c
     //              \
