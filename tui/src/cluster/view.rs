@@ -4,30 +4,22 @@
 //!
 //! Rules:
 //! - Blocks are the union of what any node reported, each with the set of
-//!   nodes that hold it; blocks more than `KEEP_BELOW_FINALIZED` heights below
-//!   the highest finalized block are pruned, so memory stays bounded.
-//! - Safety: whenever a node finalizes a block, its finalized chain is checked
-//!   against every other node's latest finalized block (same height: same
-//!   hash; different heights: the lower one must be an ancestor of the higher,
-//!   where the union of blocks reaches). A conflict raises a safety alarm.
-//! - pow (probabilistic finality): a node's finalized block is its best-chain
-//!   block `k` deep and may move to another block, even a lower one, after a
-//!   reorg. A node's k-deep block leaving its chain is not a BFT safety
-//!   violation but what PoW allows: it raises a `reverted` alarm ("k-deep
-//!   block reverted (probabilistic finality)"), once per move, and every
-//!   reverted k-deep block is recorded in `reverts`, for scenario checks to
-//!   count. Two nodes holding different k-deep blocks (the two sides of a
-//!   split) raise nothing until one of them moves off its chain.
+//!   nodes that hold it (`seen_by`); what is held is bounded by `prune`.
 //! - A node's events are the truth about it; its polled `Status` fills in
 //!   what events do not carry, and is dropped when it was built before the
 //!   latest event already applied (`NodeStatus.seq` below `event_seq`), so
 //!   a late answer never sets a head back.
-//! - The event log is bounded (`LOG_CAPACITY`); cluster-wide milestones
-//!   (justified, finalized, a failed tendermint round) are logged once, by
-//!   the first node to reach them.
-//! - Validator statistics (`validators`), the lag history (`history`) and
-//!   the engine-specific state (`engine`) are fed from `apply`; their rules
-//!   are in those modules.
+//! - A node's finalized block moves only forward (by `finality_index`),
+//!   except under probabilistic finality, where every `Finalized` event
+//!   moves it (`reverts`); a polled status only ever moves it forward. When
+//!   a node's finalized block, or the cluster's highest, moves forward, the
+//!   time is kept (`NodeView::finalized_ms`, `last_final_ms`) for the stall
+//!   and the lag chart.
+//! - The fold calls out for the rest, whose rules are in those modules: the
+//!   safety check (`safety`), pow's reverts (`reverts`), pruning (`prune`),
+//!   the log lines of node events (`node_log`), validator statistics
+//!   (`validators`), the lag history (`history`), transactions (`txs`) and
+//!   the engine-specific state (`engine`).
 //! - Time: on a clock axis (gasper's slots, as the engine's description
 //!   says) the current slot comes from the orchestrator's clock; otherwise
 //!   it is the highest position any node is deciding, mining or in (a
@@ -36,7 +28,9 @@
 use super::blocks::Blocks;
 use super::engine::{self, FailedRounds};
 use super::history::History;
-use super::txs::TxFigures;
+use super::node_log::{Line, NodeLog};
+use super::reverts::FinalRevert;
+use super::txs::{DoubleSpendSeen, TxFigures};
 use super::validators::ValidatorSet;
 use crate::supervisor::{ProcEvent, ProcState};
 use devnet_node::chain::Hash32;
@@ -48,7 +42,6 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 pub use super::event_log::{EventLog, LOG_CAPACITY, LogEntry, LogKind, Severity};
-pub const KEEP_BELOW_FINALIZED: u64 = 256;
 
 #[derive(Clone, Debug)]
 pub enum ClusterEvent {
@@ -170,19 +163,6 @@ pub struct BlockView {
     pub seen_by: BTreeSet<usize>,
 }
 
-/// A node's k-deep block left its chain (pow).
-#[derive(Clone, Debug, PartialEq)]
-pub struct FinalRevert {
-    pub time_ms: u64,
-    pub node: usize,
-    /// The k-deep block the node held before.
-    pub height: u64,
-    pub hash: String,
-    /// Blocks of the node's old k-deep chain that are off its new chain
-    /// (as far back as the reported blocks reach), newest first.
-    pub blocks: Vec<Hash32>,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Alarm {
     pub kind: String,
@@ -213,21 +193,32 @@ pub struct ClusterView {
     pub txs: TxFigures,
     /// When the cluster's highest finalized block last moved up (see `stall`).
     pub last_final_ms: Option<u64>,
-    logged_justified: u64,
-    logged_finalized: u64,
-    slashed_logged: BTreeSet<u32>,
+    node_log: NodeLog,
 }
 
-fn hash_of(b: &[u8]) -> Hash32 {
+pub(super) fn hash_of(b: &[u8]) -> Hash32 {
     Hash32::from_slice(b).unwrap_or_default()
 }
 
-fn block_ref(b: &Option<pb::BlockRef>) -> BlockRef {
+pub(super) fn block_ref(b: &Option<pb::BlockRef>) -> BlockRef {
     b.as_ref().map(|b| BlockRef { hash: hash_of(&b.hash), slot: b.slot, height: b.height }).unwrap_or_default()
 }
 
-fn checkpoint(c: &Option<pb::Checkpoint>) -> CheckpointRef {
+pub(super) fn checkpoint(c: &Option<pb::Checkpoint>) -> CheckpointRef {
     c.as_ref().map(|c| CheckpointRef { epoch: c.epoch, block: block_ref(&c.block) }).unwrap_or_default()
+}
+
+/// See `ClusterView::validator_name`.
+pub(super) fn validator_name(nodes: &[NodeView], v: u32) -> String {
+    match nodes.iter().find(|n| n.validator == Some(v)) {
+        Some(n) => format!("{} (v{v})", n.id),
+        None => format!("v{v}"),
+    }
+}
+
+/// See `ClusterView::finality_index`.
+pub(super) fn finality_index(desc: &Description, c: &CheckpointRef) -> u64 {
+    if desc.finality.by_epoch { c.epoch } else { c.block.height }
 }
 
 impl ClusterView {
@@ -249,9 +240,7 @@ impl ClusterView {
             reverts: vec![],
             txs: TxFigures::new(nodes.len()),
             last_final_ms: None,
-            logged_justified: 0,
-            logged_finalized: 0,
-            slashed_logged: BTreeSet::new(),
+            node_log: NodeLog::default(),
         }
     }
 
@@ -282,10 +271,7 @@ impl ClusterView {
     /// the validators pane): its node and index, `n2 (v2)`, or `v2` when no
     /// node of this cluster holds its key.
     pub fn validator_name(&self, v: u32) -> String {
-        match self.nodes.iter().find(|n| n.validator == Some(v)) {
-            Some(n) => format!("{} (v{v})", n.id),
-            None => format!("v{v}"),
-        }
+        validator_name(&self.nodes, v)
     }
 
     pub fn epoch_of(&self, slot: u64) -> u64 {
@@ -323,11 +309,7 @@ impl ClusterView {
     /// How far finality has come, comparable across nodes and over time:
     /// the epoch for gasper, the height for engines that finalize heights.
     pub fn finality_index(&self, c: &CheckpointRef) -> u64 {
-        if self.desc().finality.by_epoch { c.epoch } else { c.block.height }
-    }
-
-    pub fn has_safety_alarm(&self) -> bool {
-        self.alarms.iter().any(|a| a.kind == "safety")
+        finality_index(self.desc(), c)
     }
 
     /// A line of its own in the event log.
@@ -340,6 +322,13 @@ impl ClusterView {
     pub fn log_repeated(&mut self, time_ms: u64, node: Option<usize>, kind: LogKind, key: String, text: String) {
         let slot = self.current_slot(time_ms);
         self.log.push_repeated(LogEntry::new(time_ms, slot, node, kind, text), key);
+    }
+
+    fn log_line(&mut self, time_ms: u64, node: Option<usize>, line: Line) {
+        match line.key {
+            Some(key) => self.log_repeated(time_ms, node, line.kind, key, line.text),
+            None => self.log(time_ms, node, line.kind, line.text),
+        }
     }
 
     pub fn apply(&mut self, ev: ClusterEvent, now_ms: u64) {
@@ -431,15 +420,16 @@ impl ClusterView {
         }
     }
 
-    /// Node `node` reports `c` as finalized. BFT engines and gasper only move
-    /// forward; pow's k-deep block moves wherever the node's best chain goes,
-    /// and a move off the old one is recorded as a revert.
-    /// Sets a node's finalized block and, when it or the cluster's highest
-    /// one moved up, when that happened (for the stall and the lag chart).
+    /// Node `node` reports `c` as finalized (the move rule above); when its
+    /// finalized block or the cluster's highest one moved forward, notes when.
     fn set_finalized(&mut self, node: usize, c: CheckpointRef, now_ms: u64) {
         let cluster_before = self.finality_index(&self.finalized());
         let node_before = self.finality_index(&self.nodes[node].finalized);
-        self.move_finalized(node, c, now_ms);
+        if self.probabilistic() {
+            self.move_k_deep(node, c, now_ms);
+        } else if self.finality_index(&c) >= node_before {
+            self.nodes[node].finalized = c;
+        }
         if self.finality_index(&self.nodes[node].finalized) > node_before {
             self.nodes[node].finalized_ms = Some(now_ms);
         }
@@ -448,71 +438,14 @@ impl ClusterView {
         }
     }
 
-    fn move_finalized(&mut self, node: usize, c: CheckpointRef, now_ms: u64) {
-        let old = self.nodes[node].finalized;
-        if !self.probabilistic() {
-            if self.finality_index(&c) >= self.finality_index(&old) {
-                self.nodes[node].finalized = c;
-            }
-            return;
-        }
-        if c == old {
-            return;
-        }
-        self.nodes[node].finalized = c;
-        if old.block.height == 0 {
-            return;
-        }
-        // The old k-deep block stays when the new one (or, for a lower new
-        // one, the node's head) still descends from it.
-        let reference = if c.block.height >= old.block.height { c.block.hash } else { self.nodes[node].head.hash };
-        let kept = match self.ancestor_at(reference, old.block.height) {
-            Some(a) => a == old.block.hash,
-            None => true,
-        };
-        if kept {
-            return;
-        }
-        let mut blocks = vec![];
-        let mut cur = old.block.hash;
-        while let Some(b) = self.blocks.get(&cur) {
-            if b.block.height == 0 || self.ancestor_at(reference, b.block.height) == Some(cur) {
-                break;
-            }
-            blocks.push(cur);
-            cur = b.parent;
-        }
-        if blocks.is_empty() {
-            blocks.push(old.block.hash);
-        }
-        let id = self.nodes[node].id.clone();
-        let detail = format!(
-            "k-deep block reverted (probabilistic finality): {id}'s k-deep block {} at height {} left its chain \
-             ({} k-deep block{} reverted; now {} at height {})",
-            old.block.hash,
-            old.block.height,
-            blocks.len(),
-            if blocks.len() == 1 { "" } else { "s" },
-            c.block.hash,
-            c.block.height
-        );
-        self.reverts.push(FinalRevert {
-            time_ms: now_ms,
-            node,
-            height: old.block.height,
-            hash: old.block.hash.to_string(),
-            blocks,
-        });
-        self.raise("reverted", detail, now_ms);
-    }
-
     fn apply_node_event(&mut self, node: usize, e: &pb::Event, now_ms: u64) {
         use pb::event::Kind;
         let Some(kind) = &e.kind else { return };
-        let Some(id) = self.nodes.get(node).map(|n| n.id.clone()) else { return };
-        self.nodes[node].event_seq = e.seq;
+        let Some(n) = self.nodes.get_mut(node) else { return };
+        n.event_seq = e.seq;
         let new_block = matches!(kind, Kind::BlockImported(b) if !self.blocks.contains_key(&block_ref(&b.block).hash));
         self.validators.on_event(kind, new_block);
+        let mut new_round = false;
         match kind {
             Kind::BlockImported(b) => {
                 let block = block_ref(&b.block);
@@ -529,98 +462,29 @@ impl ClusterView {
                 held.seen_by.insert(node);
             }
             Kind::HeadChanged(h) => {
-                let unit = self.desc().axis.word;
                 let n = &mut self.nodes[node];
                 n.head = block_ref(&h.head);
                 if h.reorg_depth > 0 {
                     n.reorgs += 1;
                     n.deepest_reorg = n.deepest_reorg.max(h.reorg_depth);
                     n.last_reorg = h.reorg_depth;
-                    let text =
-                        format!("{id} reorg depth {} to {unit} {} ({})", h.reorg_depth, n.head.slot, n.head.hash);
-                    let key = format!("reorg {node} depth {}", h.reorg_depth);
-                    self.log_repeated(now_ms, Some(node), LogKind::Warning, key, text);
                 }
             }
-            Kind::Justified(c) => {
-                let c = checkpoint(&Some(c.clone()));
-                self.nodes[node].justified = c;
-                // Where slots are heights, justified is the finalized block: logged once, as finalized.
-                let d = self.desc();
-                if let Some(word) = d.finality.justified
-                    && c.epoch > self.logged_justified
-                {
-                    self.logged_justified = c.epoch;
-                    let at = if d.finality.by_epoch { "epoch" } else { d.axis.word };
-                    let text =
-                        format!("{at} {} {word} ({}, height {}) first at {id}", c.epoch, c.block.hash, c.block.height);
-                    self.log_repeated(now_ms, Some(node), LogKind::Finality, "justified".into(), text);
-                }
-            }
-            Kind::Finalized(c) => {
-                let c = checkpoint(&Some(c.clone()));
-                self.set_finalized(node, c, now_ms);
-                let rank = self.finality_index(&c);
-                if rank > self.logged_finalized {
-                    self.logged_finalized = rank;
-                    let (h, hash) = (c.block.height, c.block.hash);
-                    let f = self.desc().finality;
-                    let text = if f.by_epoch {
-                        format!("epoch {} {} ({hash}, height {h}) first at {id}", c.epoch, f.label)
-                    } else {
-                        format!("height {h} {} ({hash}) first at {id}", f.label)
-                    };
-                    self.log_repeated(now_ms, Some(node), LogKind::Finality, "finalized".into(), text);
-                }
-                self.check_safety(node, now_ms);
-                self.prune();
-            }
-            Kind::Attested(_) => {}
-            // Transaction figures come with each node's status (`TxStats`).
-            Kind::TxsIncluded(_) | Kind::TxsFinal(_) => {}
-            Kind::TxsReverted(t) => {
-                self.txs.on_reverted(node, &t.ids);
-                let b = block_ref(&t.block);
-                let text = format!(
-                    "{id}: {} transfer{} gone with block {} at height {} (a conflicting transfer took the nonce)",
-                    t.ids.len(),
-                    if t.ids.len() == 1 { "" } else { "s" },
-                    b.hash,
-                    b.height
-                );
-                self.log_repeated(now_ms, Some(node), LogKind::Warning, format!("reverted {node}"), text);
-            }
-            Kind::DoubleSpend(d) => {
-                let seen = super::txs::DoubleSpendSeen {
-                    time_ms: now_ms,
-                    node,
-                    paid: hash_of(&d.paid),
-                    spent: hash_of(&d.spent),
-                    from: d.from,
-                    payee: d.payee,
-                    elsewhere: d.elsewhere,
-                    amount: d.amount,
-                };
-                let text = format!(
-                    "{id} double spend: paid {} from account {} to {} (tx {}) on the public chain, k deep; released a \
-                     chain that sends the same coins to {} (tx {})",
-                    d.amount, d.from, d.payee, seen.paid, d.elsewhere, seen.spent
-                );
-                self.txs.double_spends.push(seen);
-                self.log(now_ms, Some(node), LogKind::Warning, text);
-            }
-            Kind::EquivocationSeen(q) => {
-                let unit = self.desc().axis.word;
-                let text = format!("{id} saw {} by {} at {unit} {}", q.kind, self.validator_name(q.validator), q.slot);
-                let key = format!("equivocation {} {}", q.validator, q.kind);
-                self.log_repeated(now_ms, Some(node), LogKind::Warning, key, text);
-            }
+            Kind::Justified(c) => self.nodes[node].justified = checkpoint(&Some(c.clone())),
+            Kind::Finalized(c) => self.set_finalized(node, checkpoint(&Some(c.clone())), now_ms),
+            Kind::TxsReverted(t) => self.txs.on_reverted(node, &t.ids),
+            Kind::DoubleSpend(d) => self.txs.double_spends.push(DoubleSpendSeen {
+                time_ms: now_ms,
+                node,
+                paid: hash_of(&d.paid),
+                spent: hash_of(&d.spent),
+                from: d.from,
+                payee: d.payee,
+                elsewhere: d.elsewhere,
+                amount: d.amount,
+            }),
             Kind::Slashed(s) => {
                 self.nodes[node].slashed_seen.insert(s.validator);
-                if self.slashed_logged.insert(s.validator) {
-                    let text = format!("{} slashed (first seen on {id})", self.validator_name(s.validator));
-                    self.log(now_ms, Some(node), LogKind::Slashing, text);
-                }
             }
             Kind::PeerUp(p) => {
                 let n = &mut self.nodes[node];
@@ -629,82 +493,25 @@ impl ClusterView {
                     n.peers_up.sort();
                 }
             }
-            Kind::PeerDown(p) => {
-                self.nodes[node].peers_up.retain(|x| x != &p.id);
-                let key = format!("lost peer {node} {}", p.id);
-                self.log_repeated(now_ms, Some(node), LogKind::Info, key, format!("{id} lost peer {}", p.id));
-            }
-            Kind::Rejected(r) => {
-                let text = format!("{id} rejected a message from {}: {}", r.from, r.reason);
-                self.log_repeated(now_ms, Some(node), LogKind::Warning, format!("rejected {node} {}", r.from), text);
-            }
-            Kind::RoundFailed(r) => {
-                if self.failed_rounds.record(r.height, r.round) {
-                    let d = self.desc();
-                    // The event's height is on the time axis where the tree marks failed rounds under it.
-                    let at = if d.tree.failed_rounds { d.axis.word } else { "height" };
-                    let text = format!("{at} {} {} {} failed, first at {id}", r.height, d.round_word, r.round);
-                    self.log_repeated(now_ms, Some(node), LogKind::Info, "round failed".into(), text);
-                }
-            }
+            Kind::PeerDown(p) => self.nodes[node].peers_up.retain(|x| x != &p.id),
+            Kind::RoundFailed(r) => new_round = self.failed_rounds.record(r.height, r.round),
+            // Transaction figures come with each node's status (`TxStats`).
+            Kind::TxsIncluded(_) | Kind::TxsFinal(_) => {}
+            Kind::Attested(_) | Kind::EquivocationSeen(_) | Kind::Rejected(_) => {}
+        }
+        let desc = self.desc();
+        if let Some(line) = self.node_log.line(desc, &self.nodes, node, kind, new_round) {
+            self.log_line(now_ms, Some(node), line);
+        }
+        if let Kind::Finalized(_) = kind {
+            self.check_safety(node, now_ms);
+            self.prune();
         }
     }
 
     /// The ancestor of `hash` at `height`, if the union of blocks reaches it.
     pub fn ancestor_at(&self, hash: Hash32, height: u64) -> Option<Hash32> {
         self.blocks.ancestor_at(hash, height)
-    }
-
-    fn check_safety(&mut self, node: usize, now_ms: u64) {
-        let mine = self.nodes[node].finalized.block;
-        if mine.height == 0 {
-            return;
-        }
-        for (j, other) in self.nodes.iter().enumerate() {
-            let theirs = other.finalized.block;
-            if j == node || theirs.height == 0 {
-                continue;
-            }
-            let (low, high) = if mine.height <= theirs.height { (mine, theirs) } else { (theirs, mine) };
-            let conflict = match self.ancestor_at(high.hash, low.height) {
-                Some(a) => a != low.hash,
-                // Cannot see far enough back: only an equal height can be judged.
-                None => low.height == high.height && low.hash != high.hash,
-            };
-            if conflict && self.probabilistic() {
-                // Two sides of a split each confirm their own chain: nothing is
-                // reverted yet. The revert is recorded when one node's k-deep
-                // block leaves its chain (`set_finalized`), once per move.
-                return;
-            }
-            if conflict {
-                let detail = format!(
-                    "{} finalized {} at height {} but {} finalized {} at height {}, which conflicts",
-                    self.nodes[node].id, mine.hash, mine.height, other.id, theirs.hash, theirs.height
-                );
-                if !self.alarms.iter().any(|a| a.detail == detail) {
-                    self.alarms.push(Alarm { kind: "safety".into(), detail: detail.clone(), time_ms: now_ms });
-                    self.log(now_ms, Some(node), LogKind::Alarm, format!("SAFETY: {detail}"));
-                }
-                return;
-            }
-        }
-    }
-
-    fn prune(&mut self) {
-        let top = self.nodes.iter().map(|n| n.finalized.block.height).max().unwrap_or(0);
-        let floor = top.saturating_sub(KEEP_BELOW_FINALIZED);
-        if floor > 0 {
-            let fin = self.finalized().block;
-            let orphaned = self
-                .blocks
-                .values()
-                .filter(|b| b.block.height < floor && self.ancestor_at(fin.hash, b.block.height) != Some(b.block.hash))
-                .count();
-            let dropped = self.blocks.retain(|b| b.block.height >= floor);
-            self.failed_rounds.prune_below(floor);
-            self.history.on_pruned(dropped as u64, orphaned as u64, floor);
-        }
     }
 }
 

@@ -112,7 +112,7 @@ fn scrolling_back_past_genesis_stops_with_genesis_at_the_left_edge() {
 #[test]
 fn scrolling_back_past_pruned_blocks_stops_at_the_oldest_held() {
     let v = chain_view(400, Some(396));
-    let oldest = 396 - crate::cluster::view::KEEP_BELOW_FINALIZED;
+    let oldest = 396 - crate::cluster::prune::KEEP_BELOW_FINALIZED;
     assert_eq!(v.blocks.oldest().map(|b| b.block.slot), Some(oldest));
     let now = 400_000;
     let mut ui = UiState { focus: Pane::Tree, ..Default::default() };
