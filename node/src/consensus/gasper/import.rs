@@ -41,7 +41,7 @@ impl Gasper {
             return; // R4: cannot descend from the finalized block; old news.
         }
         // R4: the header signature first, so junk never enters a pool.
-        if !self.sigs.header(&self.vals, &block.signed) {
+        if !self.sigs.check(&self.vals, &block.signed) {
             reject(fx, from, format!("block {hash}: bad proposer signature"));
             return;
         }
@@ -95,11 +95,11 @@ impl Gasper {
             return Err("body root does not match the body".into());
         }
         if verify {
-            if !self.sigs.header(&self.vals, &b.signed) {
+            if !self.sigs.check(&self.vals, &b.signed) {
                 return Err("bad proposer signature".into());
             }
             for a in &b.body.attestations {
-                if !self.sigs.attestation(&self.vals, a) {
+                if !self.sigs.check(&self.vals, a) {
                     return Err(format!("bad signature on attestation by {}", a.validator));
                 }
             }
@@ -209,7 +209,7 @@ impl Gasper {
         if self.seen_atts.contains(&(d.slot, a.id())) {
             return;
         }
-        if !self.sigs.attestation(&self.vals, &a) {
+        if !self.sigs.check(&self.vals, &a) {
             reject(fx, Some(from), format!("bad signature on attestation by {}", a.validator));
             return;
         }

@@ -2,11 +2,9 @@
 //! signature checks with a small cache so one signature is verified once.
 
 use super::types::{Attestation, SignedHeader};
-use crate::chain::sig_cache::SigCache;
+use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, Hash32, PublicKey, SecretKey, Signature};
 use std::collections::BTreeSet;
-
-/// Signatures remembered as valid before the cache is cleared (R18: bounded).
 
 #[derive(Clone, Debug)]
 pub struct Validators {
@@ -92,24 +90,26 @@ impl Validators {
     }
 }
 
-/// Verifies signatures, remembering the valid ones so the same attestation
-/// arriving by gossip and again inside a block costs one verification.
-#[derive(Default)]
-pub struct SigChecker {
-    cache: SigCache,
+/// Signatures are checked with the shared cache (`SigCache::check`): the
+/// same attestation arriving by gossip and again inside a block costs one
+/// verification.
+pub type SigChecker = SigCache;
+
+impl Keys for Validators {
+    fn key(&self, v: u32) -> Option<&PublicKey> {
+        Validators::key(self, v)
+    }
 }
 
-impl SigChecker {
-    fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        self.cache.verify(key, domain, msg, sig)
+impl Signed for Attestation {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Attestation, self.data.signing_bytes(), &self.signature)
     }
+}
 
-    pub fn attestation(&mut self, vals: &Validators, a: &Attestation) -> bool {
-        self.check(vals.key(a.validator), Domain::Attestation, &a.data.signing_bytes(), &a.signature)
-    }
-
-    pub fn header(&mut self, vals: &Validators, h: &SignedHeader) -> bool {
-        self.check(vals.key(h.header.proposer), Domain::BlockHeader, &h.header.signing_bytes(), &h.signature)
+impl Signed for SignedHeader {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.header.proposer, Domain::BlockHeader, self.header.signing_bytes(), &self.signature)
     }
 }
 

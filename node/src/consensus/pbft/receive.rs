@@ -89,7 +89,7 @@ impl Pbft {
         if self.slashed.contains(&vote.validator) || !self.in_window(d.seq) || !self.view_kept(d.view) {
             return;
         }
-        if !self.sigs.vote(&self.vals, &vote) {
+        if !self.sigs.check(&self.vals, &vote) {
             return Self::reject(fx, from, "pre-prepare: bad signature".into());
         }
         if !self.first_seen(bytes, from, MsgKind::Block, fx) {
@@ -120,7 +120,7 @@ impl Pbft {
         } else if !self.in_window(d.seq) || !self.view_kept(d.view) {
             return;
         }
-        if !self.sigs.vote(&self.vals, &v) {
+        if !self.sigs.check(&self.vals, &v) {
             return Self::reject(fx, from, format!("{}: bad signature", d.phase.as_str()));
         }
         if !self.first_seen(bytes, from, MsgKind::Vote, fx) {

@@ -3,8 +3,8 @@
 //! gossip and again inside a certificate costs one verification.
 
 use super::types::{ViewChange, Vote};
-use crate::chain::sig_cache::SigCache;
-use crate::chain::{ChainSpec, Domain, PublicKey};
+use crate::chain::sig_cache::{Keys, SigCache, Signed};
+use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
 
 #[derive(Clone, Debug)]
 pub struct Validators {
@@ -64,17 +64,23 @@ impl Validators {
     }
 }
 
-#[derive(Default)]
-pub struct SigChecker {
-    cache: SigCache,
+/// Signatures are checked with the shared cache (`SigCache::check`).
+pub type SigChecker = SigCache;
+
+impl Keys for Validators {
+    fn key(&self, v: u32) -> Option<&PublicKey> {
+        Validators::key(self, v)
+    }
 }
 
-impl SigChecker {
-    pub fn vote(&mut self, vals: &Validators, v: &Vote) -> bool {
-        self.cache.verify(vals.key(v.validator), v.data.domain(), &v.data.signing_bytes(), &v.signature)
+impl Signed for Vote {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, self.data.domain(), self.data.signing_bytes(), &self.signature)
     }
+}
 
-    pub fn view_change(&mut self, vals: &Validators, vc: &ViewChange) -> bool {
-        self.cache.verify(vals.key(vc.validator), Domain::Vote, &vc.signing_bytes(), &vc.signature)
+impl Signed for ViewChange {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Vote, self.signing_bytes(), &self.signature)
     }
 }

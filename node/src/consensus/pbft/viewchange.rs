@@ -72,7 +72,7 @@ impl Pbft {
         bytes: &[u8],
         fx: &mut Vec<Effect>,
     ) {
-        if self.vals.key(vc.validator).is_none() || !self.sigs.view_change(&self.vals, &vc) {
+        if self.vals.key(vc.validator).is_none() || !self.sigs.check(&self.vals, &vc) {
             return Self::reject(fx, from, "view-change: bad signature".into());
         }
         if let Err(e) = verify_checkpoint(&vc.checkpoint, self.genesis, &self.vals, &mut self.sigs) {
@@ -170,7 +170,7 @@ impl Pbft {
         let mut who = BTreeSet::new();
         let mut power: u128 = 0;
         for vc in &nv.view_changes {
-            if vc.new_view != nv.view || !who.insert(vc.validator) || !self.sigs.view_change(&self.vals, vc) {
+            if vc.new_view != nv.view || !who.insert(vc.validator) || !self.sigs.check(&self.vals, vc) {
                 return reject(fx, "a view change is not a valid one for this view".into());
             }
             if let Err(e) = verify_checkpoint(&vc.checkpoint, self.genesis, &self.vals, &mut self.sigs) {
@@ -204,7 +204,7 @@ impl Pbft {
             if pp.validator != primary || pp.data != want {
                 return Err(format!("O at {} is not what V gives", b.seq));
             }
-            if !self.sigs.vote(&self.vals, pp) {
+            if !self.sigs.check(&self.vals, pp) {
                 return Err(format!("O at {}: bad signature", b.seq));
             }
         }

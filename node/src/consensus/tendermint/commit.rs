@@ -39,7 +39,7 @@ impl Tendermint {
             if !who.insert(v.validator) || self.slashed.contains(&v.validator) {
                 return Err("commit: repeated or slashed validator".into());
             }
-            if !self.sigs.vote(&self.vals, v) {
+            if !self.sigs.check(&self.vals, v) {
                 return Err("commit: bad signature".into());
             }
             power += self.vals.stake(v.validator) as u128;

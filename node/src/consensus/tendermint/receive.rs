@@ -147,7 +147,7 @@ impl Tendermint {
         if self.proposer(d.round) != Some(p.signed.proposer) {
             return Self::reject(fx, from, format!("proposal: {} is not the proposer", p.signed.proposer));
         }
-        if !self.sigs.proposal(&self.vals, &p.signed) {
+        if !self.sigs.check(&self.vals, &p.signed) {
             return Self::reject(fx, from, "proposal: bad signature".into());
         }
         for v in &p.pol {
@@ -155,7 +155,7 @@ impl Tendermint {
                 && v.data.height == d.height
                 && Some(v.data.round) == d.pol_round
                 && v.data.value == Some(d.block)
-                && self.sigs.vote(&self.vals, v);
+                && self.sigs.check(&self.vals, v);
             if !ok {
                 return Self::reject(fx, from, "proposal: a POL vote is not a valid prevote for it".into());
             }
@@ -204,7 +204,7 @@ impl Tendermint {
 
     /// A vote of the current height: verified, relayed if new, counted.
     fn take_vote(&mut self, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
-        if !self.sigs.vote(&self.vals, &v) {
+        if !self.sigs.check(&self.vals, &v) {
             return Self::reject(fx, from, "vote: bad signature".into());
         }
         if !self.first_seen(bytes, from, MsgKind::Vote, fx) {

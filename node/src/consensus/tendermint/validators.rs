@@ -3,13 +3,12 @@
 //! cache so one signature is verified once per node.
 
 use super::types::{SignedProposal, Vote};
-use crate::chain::sig_cache::SigCache;
+use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
 use std::collections::BTreeSet;
 
 /// Longest proposer cycle; larger stake totals are scaled down to it (R2).
 const MAX_CYCLE: u64 = 10_000;
-/// Signatures remembered as valid before the cache is cleared (R14: bounded).
 
 #[derive(Clone, Debug)]
 pub struct ValidatorSet {
@@ -110,23 +109,25 @@ impl ValidatorSet {
     }
 }
 
-/// Verifies signatures, remembering the valid ones: a vote relayed by several
-/// peers, or seen again in a commit certificate, costs one verification.
-#[derive(Default)]
-pub struct SigChecker {
-    cache: SigCache,
+/// Signatures are checked with the shared cache (`SigCache::check`): a vote
+/// relayed by several peers, or seen again in a commit certificate, costs
+/// one verification.
+pub type SigChecker = SigCache;
+
+impl Keys for ValidatorSet {
+    fn key(&self, v: u32) -> Option<&PublicKey> {
+        ValidatorSet::key(self, v)
+    }
 }
 
-impl SigChecker {
-    fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        self.cache.verify(key, domain, msg, sig)
+impl Signed for Vote {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Vote, self.data.signing_bytes(), &self.signature)
     }
+}
 
-    pub fn vote(&mut self, vals: &ValidatorSet, v: &Vote) -> bool {
-        self.check(vals.key(v.validator), Domain::Vote, &v.data.signing_bytes(), &v.signature)
-    }
-
-    pub fn proposal(&mut self, vals: &ValidatorSet, p: &SignedProposal) -> bool {
-        self.check(vals.key(p.proposer), Domain::BlockHeader, &p.data.signing_bytes(), &p.signature)
+impl Signed for SignedProposal {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.proposer, Domain::BlockHeader, self.data.signing_bytes(), &self.signature)
     }
 }
