@@ -10,6 +10,9 @@ use super::validators::{SigChecker, Validators};
 use super::wire::{Message, Status};
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
+use crate::consensus::common::inbound::decode_or_reject;
+use crate::consensus::common::slashing::report_slashed;
+use crate::consensus::common::status::validator_rows;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, State, TxError, TxId, TxLayer, TxStatus};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -229,14 +232,7 @@ impl Pbft {
             fx.extend(self.ledger.gossiped(now, from, bytes, &self.state));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", kind.as_str());
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::PrePrepare { vote, block } => self.on_pre_prepare(now, from, vote, block, bytes, fx),
             Message::Vote(v) => self.on_vote(now, from, v, bytes, fx),
@@ -270,7 +266,7 @@ impl Engine for Pbft {
         }
         match input {
             Input::Start => {
-                self.report_slashed(&mut fx);
+                report_slashed(&self.slashed, &mut self.reported_slashed, &mut fx);
                 if !self.started {
                     self.started = true;
                     self.resume(now, &mut fx);
@@ -296,14 +292,7 @@ impl Engine for Pbft {
     }
 
     fn status(&self, _now: Millis) -> EngineStatus {
-        let validators = (0..self.vals.len() as u32)
-            .map(|v| ValidatorStatus {
-                index: v,
-                stake: self.vals.stake(v),
-                slashed: self.slashed.contains(&v),
-                last_attested_slot: self.last_commit.get(&v).copied(),
-            })
-            .collect();
+        let validators = validator_rows(self.vals.len(), |v| self.vals.stake(v), &self.slashed, &self.last_commit);
         let fin = CheckpointRef { epoch: self.head.height, block: self.head };
         EngineStatus {
             slot: self.head.height.saturating_add(1),

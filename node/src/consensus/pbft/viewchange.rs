@@ -6,6 +6,7 @@ use super::engine::{Pbft, ViewChangeReason};
 use super::newview::{Plan, compute};
 use super::types::{NewView, Phase, ViewChange, Vote, VoteData};
 use super::wire::Message;
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 use std::collections::BTreeSet;
 
@@ -73,10 +74,10 @@ impl Pbft {
         fx: &mut Vec<Effect>,
     ) {
         if self.vals.key(vc.validator).is_none() || !self.sigs.check(&self.vals, &vc) {
-            return Self::reject(fx, from, "view-change: bad signature".into());
+            return reject(fx, from, "view-change: bad signature".into());
         }
         if let Err(e) = verify_checkpoint(&vc.checkpoint, self.genesis, &self.vals, &mut self.sigs) {
-            return Self::reject(fx, from, format!("view-change: {e}"));
+            return reject(fx, from, format!("view-change: {e}"));
         }
         if vc.new_view <= self.view {
             if let Some(nv) = self.protection.new_view.clone().filter(|nv| nv.view == self.view) {
@@ -164,7 +165,7 @@ impl Pbft {
         }
         let reject = |fx: &mut Vec<Effect>, reason: String| {
             if let Some(p) = from {
-                Self::reject(fx, p, format!("new-view {}: {reason}", nv.view));
+                reject(fx, p, format!("new-view {}: {reason}", nv.view));
             }
         };
         let mut who = BTreeSet::new();

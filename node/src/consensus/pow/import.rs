@@ -6,6 +6,7 @@ use super::engine::{FUTURE_MAX, ORPHANS_MAX, Pow};
 use super::types::Block;
 use super::wire::{Message, Status};
 use crate::chain::Hash32;
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 
 pub(super) fn info(hash: Hash32, b: &Block) -> BlockInfo {
@@ -84,7 +85,7 @@ impl Pow {
             return None;
         };
         if let Err(reason) = self.check(&b, &parent).and_then(|()| self.execute(hash, &b)) {
-            fx.push(Effect::Report(Event::Rejected { from, reason }));
+            reject(fx, from, reason);
             return None;
         }
         self.add(hash, b.clone(), fx);

@@ -11,6 +11,9 @@ use super::wire::Message;
 use crate::chain::spec::TendermintParams;
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
+use crate::consensus::common::inbound::decode_or_reject;
+use crate::consensus::common::slashing::report_slashed;
+use crate::consensus::common::status::validator_rows;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, State, TxError, TxId, TxLayer, TxStatus};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -279,14 +282,7 @@ impl Tendermint {
             fx.extend(self.ledger.gossiped(now, from, bytes, &self.state));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", kind.as_str());
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::Proposal(p) => self.on_proposal(now, from, p, bytes, fx),
             Message::Vote(v) => self.on_vote(now, from, v, bytes, fx),
@@ -349,7 +345,7 @@ impl Engine for Tendermint {
         }
         match input {
             Input::Start => {
-                self.report_slashed(&mut fx);
+                report_slashed(&self.slashed, &mut self.reported_slashed, &mut fx);
                 self.broadcast_status(&mut fx);
                 if !self.started && self.start_at.is_none() {
                     self.started = true;
@@ -386,14 +382,7 @@ impl Engine for Tendermint {
     }
 
     fn status(&self, _now: Millis) -> EngineStatus {
-        let validators = (0..self.vals.len() as u32)
-            .map(|v| ValidatorStatus {
-                index: v,
-                stake: self.vals.stake(v),
-                slashed: self.slashed.contains(&v),
-                last_attested_slot: self.last_precommit.get(&v).copied(),
-            })
-            .collect();
+        let validators = validator_rows(self.vals.len(), |v| self.vals.stake(v), &self.slashed, &self.last_precommit);
         let fin = CheckpointRef { epoch: self.head.height, block: self.head };
         EngineStatus {
             slot: self.height,
