@@ -16,4 +16,5 @@ pub mod asks;
 pub mod inbound;
 pub mod records;
 pub mod slashing;
+pub mod stake;
 pub mod status;

@@ -4,6 +4,7 @@
 use super::types::{Attestation, SignedHeader};
 use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, Hash32, PublicKey, SecretKey, Signature};
+use crate::consensus::common::stake::total_stake;
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
@@ -26,13 +27,7 @@ impl Validators {
         if pairs.len() > u32::MAX as usize {
             return Err("too many validators".into());
         }
-        let mut total: u64 = 0;
-        for (i, (_, s)) in pairs.iter().enumerate() {
-            if *s == 0 {
-                return Err(format!("validator {i}: stake must be positive"));
-            }
-            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
-        }
+        let total = total_stake(pairs.iter().map(|(_, s)| *s))?;
         let (keys, stakes) = pairs.into_iter().unzip();
         Ok(Validators { keys, stakes, total })
     }
@@ -56,6 +51,7 @@ impl Validators {
     /// R8: `stake >= ceil(2/3 * total)`, i.e. `3 * stake >= 2 * total`, in u128
     /// so neither side can overflow. The denominator is the TOTAL genesis stake,
     /// slashed validators included: getting yourself slashed never lowers the bar.
+    /// Not `common::stake::is_quorum`: this bar is at least 2/3, BFT's more than 2/3.
     pub fn is_supermajority(&self, stake: u64) -> bool {
         (stake as u128) * 3 >= (self.total as u128) * 2
     }

@@ -5,6 +5,7 @@
 use super::types::{ViewChange, Vote};
 use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
+use crate::consensus::common::stake::{is_one_third, is_quorum, total_stake};
 
 #[derive(Clone, Debug)]
 pub struct Validators {
@@ -22,13 +23,7 @@ impl Validators {
         if pairs.len() > 4096 {
             return Err("pbft: at most 4096 validators".into());
         }
-        let mut total: u64 = 0;
-        for (i, (_, s)) in pairs.iter().enumerate() {
-            if *s == 0 {
-                return Err(format!("validator {i}: stake must be positive"));
-            }
-            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
-        }
+        let total = total_stake(pairs.iter().map(|(_, s)| *s))?;
         let (keys, stakes) = pairs.into_iter().unzip();
         Ok(Validators { keys, stakes, total })
     }
@@ -47,15 +42,14 @@ impl Validators {
         self.stakes.get(v as usize).copied().unwrap_or(0)
     }
 
-    /// R6: 2f+1 is more than 2/3 of the TOTAL genesis stake (slashing never
-    /// lowers the bar); u128, so no sum can overflow.
+    /// R6: 2f+1 is more than 2/3 of the TOTAL genesis stake (`common::stake`).
     pub fn is_quorum(&self, power: u128) -> bool {
-        power * 3 > self.total as u128 * 2
+        is_quorum(power, self.total)
     }
 
     /// R6: f+1 is more than 1/3 of the total stake: at least one honest.
     pub fn is_one_third(&self, power: u128) -> bool {
-        power * 3 > self.total as u128
+        is_one_third(power, self.total)
     }
 
     /// R3: the primary of `view` is validator `view mod n`, in index order.

@@ -5,6 +5,7 @@
 use super::types::{SignedProposal, Vote};
 use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
+use crate::consensus::common::stake::{is_one_third, is_quorum, total_stake};
 use std::collections::BTreeSet;
 
 /// Longest proposer cycle; larger stake totals are scaled down to it (R2).
@@ -35,13 +36,7 @@ impl ValidatorSet {
         if pairs.len() > 4096 {
             return Err("at most 4096 validators".into());
         }
-        let mut total: u64 = 0;
-        for (i, (_, s)) in pairs.iter().enumerate() {
-            if *s == 0 {
-                return Err(format!("validator {i}: stake must be positive"));
-            }
-            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
-        }
+        let total = total_stake(pairs.iter().map(|(_, s)| *s))?;
         let (keys, stakes): (Vec<PublicKey>, Vec<u64>) = pairs.into_iter().unzip();
         let cycle = Self::round_robin(&stakes, total);
         Ok(ValidatorSet { keys, stakes, total, cycle })
@@ -89,15 +84,14 @@ impl ValidatorSet {
         self.stakes.get(v as usize).copied().unwrap_or(0)
     }
 
-    /// R6: more than 2/3 of the TOTAL genesis power (slashed included, so
-    /// being slashed never lowers the bar). u128: neither side can overflow.
+    /// R6: more than 2/3 of the TOTAL genesis power (`common::stake`).
     pub fn is_quorum(&self, power: u128) -> bool {
-        power * 3 > self.total as u128 * 2
+        is_quorum(power, self.total)
     }
 
     /// R6: more than 1/3 of the total power (f+1 in the paper): at least one honest.
     pub fn is_one_third(&self, power: u128) -> bool {
-        power * 3 > self.total as u128
+        is_one_third(power, self.total)
     }
 
     /// R2: the proposer of `(height, round)`: position `height + round` of the
