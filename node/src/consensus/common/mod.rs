@@ -12,9 +12,12 @@
 //!   engines, which cite them (`// R10`); a helper here carries out a step
 //!   its caller has decided on.
 
+pub mod archive;
 pub mod asks;
 pub mod inbound;
 pub mod records;
 pub mod slashing;
 pub mod stake;
 pub mod status;
+#[cfg(test)]
+mod tests;

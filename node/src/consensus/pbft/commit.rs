@@ -1,7 +1,7 @@
 //! Executing committed blocks strictly in sequence order (R7), checkpoints
 //! and garbage collection (R8), slashing (R14).
 
-use super::engine::{ARCHIVE_MAX, Committed, Pbft};
+use super::engine::{Committed, Pbft};
 use super::types::{Block, Cert, CheckpointCert, Phase, Vote, encode_committed};
 use crate::consensus::common::inbound::reject;
 use crate::consensus::common::slashing::settle;
@@ -55,10 +55,7 @@ impl Pbft {
             self.slashed.insert(ev.offender()); // R14
         }
         settle(&self.slashed, &mut self.reported_slashed, &mut self.evidence, fx);
-        self.chain.push_back(committed);
-        if self.chain.len() > ARCHIVE_MAX {
-            self.chain.pop_front();
-        }
+        self.chain.push(committed);
         // R9: progress resets the view-change timer and its doubling.
         self.failed_views = 0;
         self.timer_at = now.saturating_add(self.params.timeout_after(0));

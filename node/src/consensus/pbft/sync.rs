@@ -39,10 +39,7 @@ impl Pbft {
     }
 
     pub(super) fn on_sync_request(&mut self, from: PeerId, from_seq: u64, fx: &mut Vec<Effect>) {
-        let Some(base) = self.chain.front().map(|c| c.cert.block.seq) else { return };
-        let start = from_seq.max(base).saturating_sub(base) as usize;
-        let items: Vec<Cert> =
-            self.chain.iter().skip(start).take(MAX_SYNC_BLOCKS as usize).map(|c| c.cert.clone()).collect();
+        let items: Vec<Cert> = self.chain.since(from_seq, MAX_SYNC_BLOCKS as usize).map(|c| c.cert.clone()).collect();
         if !items.is_empty() {
             Self::send(fx, Dest::Peer(from), &Message::SyncResponse(items));
         }

@@ -2,7 +2,7 @@
 //! certificate are persisted and reported, evidence in it slashes, and the
 //! next height starts after the commit pause (R9).
 
-use super::engine::{ARCHIVE_MAX, Committed, Tendermint};
+use super::engine::{Committed, Tendermint};
 use super::types::{Block, Commit, VoteType, encode_committed};
 use super::wire::{Message, Status};
 use crate::consensus::common::inbound::reject;
@@ -98,10 +98,7 @@ impl Tendermint {
             self.slashed.insert(ev.offender()); // R11
         }
         settle(&self.slashed, &mut self.reported_slashed, &mut self.evidence, fx);
-        self.chain.push_back(Committed { block, hash, commit });
-        if self.chain.len() > ARCHIVE_MAX {
-            self.chain.pop_front();
-        }
+        self.chain.push(Committed { block, hash, commit });
         self.next_height(now, fx);
     }
 

@@ -11,12 +11,13 @@ use super::wire::Message;
 use crate::chain::spec::TendermintParams;
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
+use crate::consensus::common::archive::{Archive, Numbered};
 use crate::consensus::common::inbound::decode_or_reject;
 use crate::consensus::common::slashing::report_slashed;
 use crate::consensus::common::status::validator_rows;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, State, TxError, TxId, TxLayer, TxStatus};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Committed blocks kept in memory to serve sync (R14); older ones stay only in the store.
 pub(super) const ARCHIVE_MAX: usize = 16_384;
@@ -51,6 +52,12 @@ pub(super) struct Committed {
     pub commit: Commit,
 }
 
+impl Numbered for Committed {
+    fn number(&self) -> u64 {
+        self.block.height
+    }
+}
+
 pub struct Tendermint {
     pub(super) params: TendermintParams,
     pub(super) genesis: Hash32,
@@ -60,7 +67,7 @@ pub struct Tendermint {
     pub(super) behaviour: Behaviour,
 
     // The committed chain (R8).
-    pub(super) chain: VecDeque<Committed>,
+    pub(super) chain: Archive<Committed>,
     pub(super) head: BlockRef,
     /// Validators slashed by evidence committed on the chain (R11).
     pub(super) slashed: BTreeSet<u32>,
@@ -140,7 +147,7 @@ impl Tendermint {
             peers: identity.peers.into_iter().filter(|p| *p != identity.me).collect(),
             key: identity.validator,
             behaviour: Behaviour::Honest,
-            chain: VecDeque::new(),
+            chain: Archive::new(ARCHIVE_MAX),
             head: BlockRef { hash: genesis, slot: 0, height: 0 },
             slashed: BTreeSet::new(),
             reported_slashed: BTreeSet::new(),
@@ -198,8 +205,7 @@ impl Tendermint {
         if height == 0 {
             return Some(self.genesis);
         }
-        let base = self.chain.front()?.block.height;
-        self.chain.get(height.checked_sub(base)? as usize).map(|c| c.hash)
+        self.chain.get(height).map(|c| c.hash)
     }
 
     /// R6: a validator's voting power on this chain (0 once slashed).
@@ -398,10 +404,8 @@ impl Engine for Tendermint {
     }
 
     fn recent_blocks(&self, limit: usize) -> Vec<BlockInfo> {
-        let skip = self.chain.len().saturating_sub(limit);
         self.chain
-            .iter()
-            .skip(skip)
+            .latest(limit)
             .map(|c| BlockInfo {
                 block: BlockRef { hash: c.hash, slot: c.block.height, height: c.block.height },
                 parent: c.block.parent,

@@ -27,13 +27,9 @@ impl Tendermint {
     }
 
     pub(super) fn on_sync_request(&mut self, from: PeerId, from_height: u64, fx: &mut Vec<Effect>) {
-        let Some(base) = self.chain.front().map(|c| c.block.height) else { return };
-        let start = from_height.max(base).saturating_sub(base) as usize;
         let items: Vec<(Block, Commit)> = self
             .chain
-            .iter()
-            .skip(start)
-            .take(MAX_SYNC_BLOCKS as usize)
+            .since(from_height, MAX_SYNC_BLOCKS as usize)
             .map(|c| (c.block.clone(), c.commit.clone()))
             .collect();
         if !items.is_empty() {
