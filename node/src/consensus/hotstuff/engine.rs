@@ -194,7 +194,8 @@ impl HotStuff {
         self.key.as_ref().map(|(v, _)| *v)
     }
 
-    /// R13: remember a message id; true if it is new.
+    /// R13: remember a message id; true if it is new. Not
+    /// `common::inbound::remember`: the oldest id goes first, not all at once.
     pub(super) fn first_sight(&mut self, id: Hash32) -> bool {
         if !self.seen.insert(id) {
             return false;

@@ -90,6 +90,8 @@ impl Pow {
         }
         self.add(hash, b.clone(), fx);
         if relay {
+            // Not `common::inbound::relay`: pow sends the block again (a `Send`
+            // of its encoding), not a `Relay` of the bytes received.
             let others: Vec<PeerId> = self.peers.iter().copied().filter(|p| Some(*p) != from).collect();
             if !others.is_empty() {
                 Self::send(fx, Dest::Peers(others), &Message::Block(b));
