@@ -148,7 +148,9 @@ impl<'a> Reader<'a> {
 // ---------------------------------------------------------------- fields every engine encodes
 //
 // Hashes and signatures as fixed bytes, optional values behind a 0/1 flag
-// (any other flag byte is refused), and whole values that must use every byte.
+// (any other flag byte is refused), pairs back to back (equivocation
+// evidence: two messages of one kind, after the caller's tag byte, if any),
+// and whole values that must use every byte.
 
 pub fn put_hash(w: &mut Writer, h: &Hash32) {
     w.fixed(&h.0);
@@ -191,6 +193,17 @@ pub fn put_opt_u64(w: &mut Writer, v: Option<u64>) {
 }
 pub fn get_opt_u64(r: &mut Reader<'_>) -> Result<Option<u64>, DecodeError> {
     Ok(if get_flag(r)? { Some(r.u64()?) } else { None })
+}
+
+pub fn put_pair<T>(w: &mut Writer, a: &T, b: &T, put: impl Fn(&T, &mut Writer)) {
+    put(a, w);
+    put(b, w);
+}
+pub fn get_pair<T>(
+    r: &mut Reader<'_>,
+    get: impl Fn(&mut Reader<'_>) -> Result<T, DecodeError>,
+) -> Result<(T, T), DecodeError> {
+    Ok((get(r)?, get(r)?))
 }
 
 /// Decode one whole value: `f` must consume every byte.

@@ -4,6 +4,11 @@
 //! validator's key is decompressed once, not per signature. Only valid
 //! signatures are remembered; when a memory is full it is cleared
 //! (correctness never depends on it). Pure and deterministic: ordered maps.
+//!
+//! Every engine checks its messages through `SigCache::check`: a message
+//! type says who signed it, under which domain, over which bytes (`Signed`),
+//! and a validator set says whose key that is (`Keys`); an index with no key
+//! is an invalid signature, never a panic.
 
 use super::hash::Hash32;
 use super::keys::{Domain, PublicKey, Signature, VerifyKey};
@@ -12,6 +17,17 @@ use std::collections::{BTreeMap, BTreeSet};
 const MAX: usize = 16_384;
 const MAX_KEYS: usize = 4096;
 
+/// A message signed by one validator.
+pub trait Signed {
+    /// The signer's validator index, the domain and bytes it signed, and the signature.
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature);
+}
+
+/// Validators' public keys by index.
+pub trait Keys {
+    fn key(&self, validator: u32) -> Option<&PublicKey>;
+}
+
 #[derive(Default)]
 pub struct SigCache {
     valid: BTreeSet<Hash32>,
@@ -19,6 +35,12 @@ pub struct SigCache {
 }
 
 impl SigCache {
+    /// True only for a strictly valid signature of `m` by its signer's key in `keys`.
+    pub fn check(&mut self, keys: &impl Keys, m: &impl Signed) -> bool {
+        let (validator, domain, msg, sig) = m.signed();
+        self.verify(keys.key(validator), domain, &msg, sig)
+    }
+
     /// True only for a strictly valid signature by `key` (None: unknown signer).
     pub fn verify(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
         let Some(key) = key else { return false };

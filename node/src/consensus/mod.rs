@@ -3,6 +3,7 @@
 //!
 //! One module per engine; `build` picks one by the spec's `consensus` name.
 
+pub mod common;
 pub mod describe;
 pub mod engine;
 pub mod gasper;

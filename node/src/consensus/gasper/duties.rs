@@ -5,6 +5,8 @@ use super::engine::{Gasper, GasperBlocks};
 use super::types::{Attestation, AttestationData, Block, BlockHeader, Body, MAX_BLOCK_ATTESTATIONS};
 use super::types::{MAX_BLOCK_EVIDENCE, Message};
 use super::validators::{sign_attestation, sign_header};
+use crate::consensus::common::inbound::reject;
+use crate::consensus::common::records::protection_record;
 use crate::consensus::engine::*;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -29,11 +31,7 @@ impl Gasper {
         if cfg!(feature = "mutant-skip-protection-write") {
             return;
         }
-        fx.push(Effect::Persist(Record {
-            table: Table::Protection,
-            key: b"local".to_vec(),
-            value: self.protection.encode(),
-        }));
+        fx.push(protection_record(self.protection.encode()));
     }
 
     /// R6: the body a proposer of `slot` on `parent` builds: pool attestations
@@ -135,7 +133,7 @@ impl Gasper {
     fn withhold_own(&mut self, block: Block, release: u64, fx: &mut Vec<Effect>) {
         let block = Arc::new(block);
         if let Err(e) = self.import(block.clone(), false, fx) {
-            fx.push(Effect::Report(Event::Rejected { from: None, reason: format!("own block: {e}") }));
+            reject(fx, None, format!("own block: {e}"));
             return;
         }
         let _ = self.detector.observe_header(&block.signed);
@@ -167,7 +165,7 @@ impl Gasper {
         // Our own block was just built from the head; import cannot fail
         // unless something is badly wrong, and then it is reported.
         if let Err(e) = self.import(block.clone(), false, fx) {
-            fx.push(Effect::Report(Event::Rejected { from: None, reason: format!("own block: {e}") }));
+            reject(fx, None, format!("own block: {e}"));
             return;
         }
         let _ = self.detector.observe_header(&block.signed);

@@ -9,6 +9,7 @@ use super::types::{Attestation, Block, Checkpoint, Evidence, Message, Status};
 use super::validators::{SigChecker, Validators};
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
+use crate::consensus::common::inbound::decode_or_reject;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, BlockSource, ForkLedger, Transfer, TxError, TxId, TxLayer, TxStatus};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,6 +189,8 @@ impl Gasper {
             return;
         };
         let (j, f) = (node.state.justified, node.state.finalized);
+        // Not `common::slashing::report_slashed`: the set is the head state's,
+        // read before `prune` below may drop that state, and reported after.
         let newly_slashed: Vec<u32> = node.state.slashed.difference(&self.reported_slashed).copied().collect();
         if j.epoch > self.justified.epoch {
             self.justified = j;
@@ -274,16 +277,7 @@ impl Gasper {
             fx.extend(self.ledger.gossiped(now, from, bytes));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                fx.push(Effect::Report(Event::Rejected {
-                    from: Some(from),
-                    reason: format!("{}: {e}", kind.as_str()),
-                }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::Block(b) => self.on_block(now, Some(from), Arc::new(b), true, fx),
             Message::Vote(a) => self.on_gossip_attestation(now, from, a, fx),

@@ -7,6 +7,9 @@ use super::slashing::verify_evidence;
 use super::state::{Params, transition};
 use super::types::{Attestation, Block, Evidence, MAX_SYNC_BLOCKS, Message, SyncRequest};
 use crate::chain::Hash32;
+use crate::consensus::common::asks::may_ask;
+use crate::consensus::common::inbound::reject;
+use crate::consensus::common::slashing::{pool_evidence, report_equivocation};
 use crate::consensus::engine::*;
 use std::sync::Arc;
 
@@ -16,10 +19,6 @@ pub(super) const MAX_PENDING: usize = 64;
 pub(super) const MAX_ORPHANS: usize = 256;
 /// R18: attestations kept for proposers.
 pub(super) const MAX_POOL: usize = 2048;
-
-fn reject(fx: &mut Vec<Effect>, from: Option<PeerId>, reason: String) {
-    fx.push(Effect::Report(Event::Rejected { from, reason }));
-}
 
 impl Gasper {
     /// R4: a block from the network (or from our own store with `from = None`).
@@ -41,7 +40,7 @@ impl Gasper {
             return; // R4: cannot descend from the finalized block; old news.
         }
         // R4: the header signature first, so junk never enters a pool.
-        if !self.sigs.header(&self.vals, &block.signed) {
+        if !self.sigs.check(&self.vals, &block.signed) {
             reject(fx, from, format!("block {hash}: bad proposer signature"));
             return;
         }
@@ -95,11 +94,11 @@ impl Gasper {
             return Err("body root does not match the body".into());
         }
         if verify {
-            if !self.sigs.header(&self.vals, &b.signed) {
+            if !self.sigs.check(&self.vals, &b.signed) {
                 return Err("bad proposer signature".into());
             }
             for a in &b.body.attestations {
-                if !self.sigs.attestation(&self.vals, a) {
+                if !self.sigs.check(&self.vals, a) {
                     return Err(format!("bad signature on attestation by {}", a.validator));
                 }
             }
@@ -184,10 +183,9 @@ impl Gasper {
     pub(super) fn request(&mut self, now: Millis, peer: PeerId, req: SyncRequest, fx: &mut Vec<Effect>) {
         let msg = Message::SyncRequest(req);
         let key = msg.encode();
-        if self.requested.get(&key).is_some_and(|t| now < t.saturating_add(self.slot_ms)) {
+        if !may_ask(&mut self.requested, key, now, self.slot_ms) {
             return;
         }
-        self.requested.insert(key, now);
         Self::send(fx, Dest::Peer(peer), &msg);
     }
 
@@ -199,7 +197,7 @@ impl Gasper {
             || d.target.epoch != super::state::ffg_epoch(d.slot, self.epoch_slots)
             || d.source.epoch > d.target.epoch
         {
-            reject(fx, Some(from), format!("malformed attestation by {}", a.validator));
+            reject(fx, from, format!("malformed attestation by {}", a.validator));
             return;
         }
         // Too early or too old to matter: drop quietly (tolerate small skew).
@@ -209,8 +207,8 @@ impl Gasper {
         if self.seen_atts.contains(&(d.slot, a.id())) {
             return;
         }
-        if !self.sigs.attestation(&self.vals, &a) {
-            reject(fx, Some(from), format!("bad signature on attestation by {}", a.validator));
+        if !self.sigs.check(&self.vals, &a) {
+            reject(fx, from, format!("bad signature on attestation by {}", a.validator));
             return;
         }
         self.observe_attestation(&a, fx);
@@ -249,7 +247,7 @@ impl Gasper {
     pub(super) fn on_gossip_evidence(&mut self, from: PeerId, ev: Evidence, fx: &mut Vec<Effect>) {
         match verify_evidence(&ev, &self.vals, &mut self.sigs) {
             Ok(_) => self.on_evidence(ev, fx),
-            Err(e) => reject(fx, Some(from), e),
+            Err(e) => reject(fx, from, e),
         }
     }
 
@@ -265,16 +263,10 @@ impl Gasper {
             Evidence::DoubleProposal(a, _) => a.header.slot,
             Evidence::ConflictingVotes(a, b) => a.data.slot.max(b.data.slot),
         };
-        if self.equivocations.insert((slot, v, kind as u8)) {
-            fx.push(Effect::Report(Event::EquivocationSeen { validator: v, kind, slot }));
-        }
-        if self.evidence.contains_key(&v) {
-            return;
-        }
+        report_equivocation(&mut self.equivocations, (slot, v, kind as u8), v, kind, slot, fx);
+        let Some(ev) = pool_evidence(&mut self.evidence, v, ev, Evidence::encode, fx) else { return };
         self.fc.slashed.insert(v);
-        fx.push(Effect::Persist(Record { table: Table::Evidence, key: v.to_be_bytes().to_vec(), value: ev.encode() }));
         Self::send(fx, Dest::All, &Message::Evidence(ev.clone()));
-        self.evidence.insert(v, ev);
     }
 
     /// R10: evidence not yet on our head chain goes out again each epoch, in

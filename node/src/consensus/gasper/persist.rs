@@ -10,12 +10,9 @@
 use super::engine::Gasper;
 use super::slashing::{Protection, verify_evidence};
 use super::types::{Attestation, Block, Evidence};
+use crate::consensus::common::records::{corrupt, decode};
 use crate::consensus::engine::*;
 use std::sync::Arc;
-
-fn corrupt(table: Table, detail: String) -> RestoreError {
-    RestoreError::Corrupt { table: table.name(), detail }
-}
 
 impl Gasper {
     pub(super) fn restore_records(&mut self, records: Vec<Record>) -> Result<(), RestoreError> {
@@ -26,27 +23,26 @@ impl Gasper {
         for r in records {
             match r.table {
                 Table::Blocks => {
-                    let b = Block::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let b = decode(&r, Block::decode)?;
                     if b.hash().0.as_slice() != r.key.as_slice() {
                         return Err(corrupt(r.table, format!("key does not match block {}", b.hash())));
                     }
                     blocks.push(b);
                 }
                 Table::ForkChoice => {
-                    let a = Attestation::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let a = decode(&r, Attestation::decode)?;
                     if a.validator.to_be_bytes().as_slice() != r.key.as_slice() {
                         return Err(corrupt(r.table, "key does not match the attestation's validator".into()));
                     }
                     latest.push(a);
                 }
                 Table::Evidence => {
-                    let ev = Evidence::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let ev = decode(&r, Evidence::decode)?;
                     verify_evidence(&ev, &self.vals, &mut self.sigs).map_err(|e| corrupt(r.table, e))?;
                     evidence.push(ev);
                 }
                 Table::Protection => {
-                    let p = Protection::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
-                    protection = Some(p);
+                    protection = Some(decode(&r, Protection::decode)?);
                 }
             }
         }

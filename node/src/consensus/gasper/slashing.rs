@@ -63,8 +63,8 @@ pub fn verify_evidence(
 ) -> Result<(u32, EquivocationKind), String> {
     let out = classify_evidence(ev)?;
     let ok = match ev {
-        Evidence::DoubleProposal(a, b) => sigs.header(vals, a) && sigs.header(vals, b),
-        Evidence::ConflictingVotes(a, b) => sigs.attestation(vals, a) && sigs.attestation(vals, b),
+        Evidence::DoubleProposal(a, b) => sigs.check(vals, a) && sigs.check(vals, b),
+        Evidence::ConflictingVotes(a, b) => sigs.check(vals, a) && sigs.check(vals, b),
     };
     if ok { Ok(out) } else { Err("evidence signature invalid".into()) }
 }

@@ -13,6 +13,7 @@
 
 use super::engine::Gasper;
 use super::types::{Block, MAX_SYNC_BLOCKS, Message, Status, SyncRequest};
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 use std::sync::Arc;
 
@@ -55,7 +56,7 @@ impl Gasper {
         let blocks: Vec<Arc<Block>> = match req {
             SyncRequest::ByRange { from_slot, to_slot } => {
                 if to_slot < from_slot {
-                    fx.push(Effect::Report(Event::Rejected { from: Some(from), reason: "empty sync range".into() }));
+                    reject(fx, from, "empty sync range".into());
                     return;
                 }
                 let to = to_slot.min(from_slot.saturating_add(MAX_SYNC_BLOCKS - 1));

@@ -7,7 +7,7 @@
 use crate::chain::Hash32;
 use crate::chain::Signature;
 pub use crate::chain::codec::decode_all;
-use crate::chain::codec::{DecodeError, Reader, Writer};
+use crate::chain::codec::{DecodeError, Reader, Writer, get_pair, put_pair};
 pub(super) use crate::chain::codec::{encode_with, get_hash, get_sig, put_hash, put_sig};
 use crate::ledger::Transfer;
 
@@ -164,22 +164,14 @@ impl SignedHeader {
 impl Evidence {
     pub fn write(&self, w: &mut Writer) {
         match self {
-            Evidence::DoubleProposal(a, b) => {
-                w.u8(1);
-                a.write(w);
-                b.write(w);
-            }
-            Evidence::ConflictingVotes(a, b) => {
-                w.u8(2);
-                a.write(w);
-                b.write(w);
-            }
+            Evidence::DoubleProposal(a, b) => put_pair(w.u8(1), a, b, SignedHeader::write),
+            Evidence::ConflictingVotes(a, b) => put_pair(w.u8(2), a, b, Attestation::write),
         }
     }
     pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         match r.u8()? {
-            1 => Ok(Evidence::DoubleProposal(SignedHeader::read(r)?, SignedHeader::read(r)?)),
-            2 => Ok(Evidence::ConflictingVotes(Attestation::read(r)?, Attestation::read(r)?)),
+            1 => get_pair(r, SignedHeader::read).map(|(a, b)| Evidence::DoubleProposal(a, b)),
+            2 => get_pair(r, Attestation::read).map(|(a, b)| Evidence::ConflictingVotes(a, b)),
             t => Err(DecodeError::Invalid { what: "evidence tag", detail: t.to_string() }),
         }
     }

@@ -2,11 +2,10 @@
 //! signature checks with a small cache so one signature is verified once.
 
 use super::types::{Attestation, SignedHeader};
-use crate::chain::sig_cache::SigCache;
+use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, Hash32, PublicKey, SecretKey, Signature};
+use crate::consensus::common::stake::total_stake;
 use std::collections::BTreeSet;
-
-/// Signatures remembered as valid before the cache is cleared (R18: bounded).
 
 #[derive(Clone, Debug)]
 pub struct Validators {
@@ -28,13 +27,7 @@ impl Validators {
         if pairs.len() > u32::MAX as usize {
             return Err("too many validators".into());
         }
-        let mut total: u64 = 0;
-        for (i, (_, s)) in pairs.iter().enumerate() {
-            if *s == 0 {
-                return Err(format!("validator {i}: stake must be positive"));
-            }
-            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
-        }
+        let total = total_stake(pairs.iter().map(|(_, s)| *s))?;
         let (keys, stakes) = pairs.into_iter().unzip();
         Ok(Validators { keys, stakes, total })
     }
@@ -58,6 +51,7 @@ impl Validators {
     /// R8: `stake >= ceil(2/3 * total)`, i.e. `3 * stake >= 2 * total`, in u128
     /// so neither side can overflow. The denominator is the TOTAL genesis stake,
     /// slashed validators included: getting yourself slashed never lowers the bar.
+    /// Not `common::stake::is_quorum`: this bar is at least 2/3, BFT's more than 2/3.
     pub fn is_supermajority(&self, stake: u64) -> bool {
         (stake as u128) * 3 >= (self.total as u128) * 2
     }
@@ -92,24 +86,26 @@ impl Validators {
     }
 }
 
-/// Verifies signatures, remembering the valid ones so the same attestation
-/// arriving by gossip and again inside a block costs one verification.
-#[derive(Default)]
-pub struct SigChecker {
-    cache: SigCache,
+/// Signatures are checked with the shared cache (`SigCache::check`): the
+/// same attestation arriving by gossip and again inside a block costs one
+/// verification.
+pub type SigChecker = SigCache;
+
+impl Keys for Validators {
+    fn key(&self, v: u32) -> Option<&PublicKey> {
+        Validators::key(self, v)
+    }
 }
 
-impl SigChecker {
-    fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        self.cache.verify(key, domain, msg, sig)
+impl Signed for Attestation {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Attestation, self.data.signing_bytes(), &self.signature)
     }
+}
 
-    pub fn attestation(&mut self, vals: &Validators, a: &Attestation) -> bool {
-        self.check(vals.key(a.validator), Domain::Attestation, &a.data.signing_bytes(), &a.signature)
-    }
-
-    pub fn header(&mut self, vals: &Validators, h: &SignedHeader) -> bool {
-        self.check(vals.key(h.header.proposer), Domain::BlockHeader, &h.header.signing_bytes(), &h.signature)
+impl Signed for SignedHeader {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.header.proposer, Domain::BlockHeader, self.header.signing_bytes(), &self.signature)
     }
 }
 

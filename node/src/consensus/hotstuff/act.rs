@@ -7,15 +7,12 @@ use super::rules::{safe_to_timeout, safe_to_vote};
 use super::types::{Block, MAX_BLOCK_EVIDENCE, Proposal, ProposalData, SignedProposal, Timeout, Vote};
 use super::wire::Message;
 use crate::chain::Hash32;
+use crate::consensus::common::records::protection_record;
 use crate::consensus::engine::*;
 
 impl HotStuff {
     pub(super) fn persist_protection(&self, fx: &mut Vec<Effect>) {
-        fx.push(Effect::Persist(Record {
-            table: Table::Protection,
-            key: b"local".to_vec(),
-            value: self.protection.encode(),
-        }));
+        fx.push(protection_record(self.protection.encode()));
     }
 
     /// Signs at all? `Silent` signs nothing; observers have no key.

@@ -6,8 +6,8 @@
 //! signed; slashing takes power away where this node counts votes itself.
 
 use super::types::{Evidence, QuorumCert, SignedProposal, Timeout, TimeoutCert, TimeoutData, Vote};
-use crate::chain::Domain;
-use crate::chain::sig_cache::SigCache;
+use crate::chain::sig_cache::{SigCache, Signed};
+use crate::chain::{Domain, Signature};
 use crate::consensus::engine::EquivocationKind;
 use crate::consensus::tendermint::validators::ValidatorSet;
 use std::collections::BTreeSet;
@@ -20,11 +20,11 @@ pub struct Checker<'a> {
 
 impl Checker<'_> {
     pub fn vote(&mut self, v: &Vote) -> bool {
-        self.sigs.verify(self.vals.key(v.validator), Domain::Vote, &v.data.signing_bytes(), &v.signature)
+        self.sigs.check(self.vals, v)
     }
 
     pub fn proposal(&mut self, p: &SignedProposal) -> bool {
-        self.sigs.verify(self.vals.key(p.proposer), Domain::BlockHeader, &p.data.signing_bytes(), &p.signature)
+        self.sigs.check(self.vals, p)
     }
 
     /// R4: the genesis QC, or distinct validators' valid signatures of one
@@ -57,8 +57,7 @@ impl Checker<'_> {
         if t.high_qc.round() != t.data.hqc_round || t.data.hqc_round >= t.data.round {
             return Err(format!("timeout of round {}: inconsistent QC round", t.data.round));
         }
-        let ok = self.sigs.verify(self.vals.key(t.validator), Domain::Vote, &t.data.signing_bytes(), &t.signature);
-        if !ok {
+        if !self.sigs.check(self.vals, t) {
             return Err(format!("timeout of round {}: bad signature of validator {}", t.data.round, t.validator));
         }
         self.qc(&t.high_qc)
@@ -95,6 +94,24 @@ impl Checker<'_> {
             Evidence::DoubleProposal(a, b) => self.proposal(a) && self.proposal(b),
         };
         if ok { Ok(out) } else { Err("evidence signature invalid".into()) }
+    }
+}
+
+impl Signed for Vote {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Vote, self.data.signing_bytes(), &self.signature)
+    }
+}
+
+impl Signed for SignedProposal {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.proposer, Domain::BlockHeader, self.data.signing_bytes(), &self.signature)
+    }
+}
+
+impl Signed for Timeout {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Vote, self.data.signing_bytes(), &self.signature)
     }
 }
 

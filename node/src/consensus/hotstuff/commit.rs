@@ -4,6 +4,8 @@
 
 use super::engine::{ARCHIVE_MAX, HotStuff};
 use crate::chain::Hash32;
+use crate::consensus::common::inbound::reject;
+use crate::consensus::common::slashing::settle;
 use crate::consensus::engine::*;
 
 impl HotStuff {
@@ -25,7 +27,7 @@ impl HotStuff {
         if at != tip {
             // Only more than 1/3 of the stake equivocating can get here.
             let reason = format!("commit of {} conflicts with the committed chain", target.short());
-            return Self::reject(fx, None, reason);
+            return reject(fx, None, reason);
         }
         for id in path.into_iter().rev() {
             let Some(b) = self.tree.get(&id) else { return };
@@ -45,19 +47,9 @@ impl HotStuff {
                 self.tree.blocks.remove(&old);
             }
         }
-        let slashed = self.slashed.clone();
-        self.evidence.retain(|v, _| !slashed.contains(v));
-        self.report_slashed(fx);
+        settle(&self.slashed, &mut self.reported_slashed, &mut self.evidence, fx);
         let (height, tip) = self.committed_head();
         self.tree.prune(tip, height, &self.committed_set);
-    }
-
-    pub(super) fn report_slashed(&mut self, fx: &mut Vec<Effect>) {
-        let new: Vec<u32> = self.slashed.difference(&self.reported_slashed).copied().collect();
-        for v in new {
-            self.reported_slashed.insert(v);
-            fx.push(Effect::Report(Event::Slashed { validator: v }));
-        }
     }
 
     /// R1: the head follows the high QC's block; its transfers are included.

@@ -12,6 +12,9 @@ use super::wire::Message;
 use crate::chain::sig_cache::SigCache;
 use crate::chain::{ChainSpec, Hash32, SecretKey, Signature};
 use crate::consensus::Identity;
+use crate::consensus::common::inbound::decode_or_reject;
+use crate::consensus::common::slashing::report_slashed;
+use crate::consensus::common::status::validator_rows;
 use crate::consensus::engine::*;
 use crate::consensus::tendermint::validators::ValidatorSet;
 use crate::ledger::{AccountView, ForkLedger, TxError, TxId, TxLayer, TxStatus};
@@ -190,7 +193,8 @@ impl HotStuff {
         self.key.as_ref().map(|(v, _)| *v)
     }
 
-    /// R13: remember a message id; true if it is new.
+    /// R13: remember a message id; true if it is new. Not
+    /// `common::inbound::remember`: the oldest id goes first, not all at once.
     pub(super) fn first_sight(&mut self, id: Hash32) -> bool {
         if !self.seen.insert(id) {
             return false;
@@ -230,14 +234,7 @@ impl HotStuff {
             fx.extend(self.ledger.gossiped(now, from, bytes));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", kind.as_str());
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::Proposal(p) => self.on_proposal(now, from, p, bytes, fx),
             Message::Vote(v) => self.on_vote(now, from, v, bytes, fx),
@@ -265,7 +262,7 @@ impl Engine for HotStuff {
         match input {
             Input::Start => {
                 self.started = true;
-                self.report_slashed(&mut fx);
+                report_slashed(&self.slashed, &mut self.reported_slashed, &mut fx);
                 self.broadcast_sync_info(&mut fx);
                 self.enter_round(now, self.pm.round, false, &mut fx);
                 self.resend_own(&mut fx);
@@ -304,14 +301,7 @@ impl Engine for HotStuff {
     }
 
     fn status(&self, _now: Millis) -> EngineStatus {
-        let validators = (0..self.vals.len() as u32)
-            .map(|v| ValidatorStatus {
-                index: v,
-                stake: self.vals.stake(v),
-                slashed: self.slashed.contains(&v),
-                last_attested_slot: self.latest_vote.get(&v).copied(),
-            })
-            .collect();
+        let validators = validator_rows(self.vals.len(), |v| self.vals.stake(v), &self.slashed, &self.latest_vote);
         let (height, hash) = self.committed_head();
         let fin = BlockRef { hash, slot: self.committed_round, height };
         EngineStatus {

@@ -5,12 +5,14 @@
 use super::engine::HotStuff;
 use super::types::{Evidence, SignedProposal, Vote};
 use super::wire::Message;
+use crate::consensus::common::inbound::reject;
+use crate::consensus::common::slashing::{pool_evidence, report_equivocation};
 use crate::consensus::engine::*;
 
 impl HotStuff {
     pub(super) fn on_evidence(&mut self, from: Option<PeerId>, ev: Evidence, fx: &mut Vec<Effect>) {
         if let Err(reason) = self.checker().evidence(&ev) {
-            return Self::reject(fx, from, reason);
+            return reject(fx, from, reason);
         }
         self.record_evidence(ev, fx);
     }
@@ -22,19 +24,10 @@ impl HotStuff {
         if self.slashed.contains(&offender) {
             return;
         }
-        if self.seen_equivocations.insert((offender, round)) {
-            fx.push(Effect::Report(Event::EquivocationSeen { validator: offender, kind, slot: round }));
+        report_equivocation(&mut self.seen_equivocations, (offender, round), offender, kind, round, fx);
+        if pool_evidence(&mut self.evidence, offender, ev, Evidence::encode, fx).is_some() {
+            Self::send(fx, Dest::All, &Message::Evidence(ev));
         }
-        if self.evidence.contains_key(&offender) {
-            return;
-        }
-        self.evidence.insert(offender, ev);
-        fx.push(Effect::Persist(Record {
-            table: Table::Evidence,
-            key: offender.to_be_bytes().to_vec(),
-            value: ev.encode(),
-        }));
-        Self::send(fx, Dest::All, &Message::Evidence(ev));
     }
 
     /// R10: a second, different vote of one validator in one round is evidence.

@@ -12,11 +12,9 @@ use super::engine::HotStuff;
 use super::protection::Protection;
 use super::types::{Block, Evidence};
 use super::wire::Message;
+use crate::consensus::common::records::{corrupt, decode};
+use crate::consensus::common::slashing::repool;
 use crate::consensus::engine::*;
-
-fn corrupt(table: Table, detail: String) -> RestoreError {
-    RestoreError::Corrupt { table: table.name(), detail }
-}
 
 impl HotStuff {
     pub(super) fn restore_records(&mut self, records: Vec<Record>) -> Result<(), RestoreError> {
@@ -27,7 +25,7 @@ impl HotStuff {
         for r in records {
             match r.table {
                 Table::Blocks => {
-                    let b = Block::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let b = decode(&r, Block::decode)?;
                     let id = b.hash();
                     if id.0.as_slice() != r.key.as_slice() {
                         return Err(corrupt(r.table, format!("key does not match block {}", id.short())));
@@ -35,19 +33,17 @@ impl HotStuff {
                     blocks.push((b.height, b.round, id, b));
                 }
                 Table::Evidence => {
-                    let ev = Evidence::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let ev = decode(&r, Evidence::decode)?;
                     self.checker().evidence(&ev).map_err(|e| corrupt(r.table, e))?;
                     evidence.push(ev);
                 }
                 Table::Protection => {
-                    protection = Some(Protection::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?);
+                    protection = Some(decode(&r, Protection::decode)?);
                 }
-                Table::ForkChoice => {
-                    match Message::decode(MsgKind::Status, &r.value).map_err(|e| corrupt(r.table, e.to_string()))? {
-                        Message::SyncInfo(s) => high = Some(s),
-                        _ => return Err(corrupt(r.table, "not a sync info".into())),
-                    }
-                }
+                Table::ForkChoice => match decode(&r, |v| Message::decode(MsgKind::Status, v))? {
+                    Message::SyncInfo(s) => high = Some(s),
+                    _ => return Err(corrupt(r.table, "not a sync info".into())),
+                },
             }
         }
         blocks.sort_by_key(|(h, r, id, _)| (*h, *r, *id));
@@ -69,11 +65,7 @@ impl HotStuff {
             }
             self.observe_qc(0, s.high_qc, None, &mut scratch);
         }
-        for ev in evidence {
-            if !self.slashed.contains(&ev.offender()) {
-                self.evidence.insert(ev.offender(), ev);
-            }
-        }
+        repool(&mut self.evidence, &self.slashed, evidence, Evidence::offender);
         if let Some(p) = protection {
             // The record is what was signed; the locks never go back below it.
             let mut p = p;

@@ -7,6 +7,7 @@ use super::engine::{FUTURE_ROUNDS, HotStuff, PAST_ROUNDS, WAITING_MAX};
 use super::types::{Block, Proposal, QuorumCert, Timeout, TimeoutCert, Vote};
 use super::wire::Message;
 use crate::chain::Hash32;
+use crate::consensus::common::inbound::{reject, relay};
 use crate::consensus::engine::*;
 
 impl HotStuff {
@@ -14,24 +15,12 @@ impl HotStuff {
         Checker { vals: &self.vals, sigs: &mut self.sigs, genesis: self.genesis }
     }
 
-    pub(super) fn reject(fx: &mut Vec<Effect>, from: Option<PeerId>, reason: String) {
-        fx.push(Effect::Report(Event::Rejected { from, reason }));
-    }
-
-    /// R13: relay a message first seen here to every other peer, once.
-    fn relay(&self, from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
-        let to: Vec<PeerId> = self.peers.iter().copied().filter(|p| *p != from).collect();
-        if !to.is_empty() {
-            fx.push(Effect::Relay { to: Dest::Peers(to), kind, bytes: bytes.to_vec() });
-        }
-    }
-
     pub(super) fn on_proposal(&mut self, now: Millis, from: PeerId, p: Proposal, bytes: &[u8], fx: &mut Vec<Effect>) {
         if !self.first_sight(Hash32::digest(&[b"hs-msg", bytes])) {
             return;
         }
         if self.process_proposal(now, from, p, fx) {
-            self.relay(from, MsgKind::Block, bytes, fx);
+            relay(&self.peers, from, MsgKind::Block, bytes, fx); // R13: once, to the other peers
         }
     }
 
@@ -41,31 +30,31 @@ impl HotStuff {
         let b = &p.block;
         let id = b.hash();
         if p.signed.data.round != b.round || p.signed.data.block != id || p.signed.proposer != b.proposer {
-            Self::reject(fx, Some(from), "proposal: its header does not match its block".into());
+            reject(fx, from, "proposal: its header does not match its block".into());
             return false;
         }
         if !self.checker().proposal(&p.signed) {
-            Self::reject(fx, Some(from), format!("proposal of round {}: bad signature", b.round));
+            reject(fx, from, format!("proposal of round {}: bad signature", b.round));
             return false;
         }
         self.record_proposal(p.signed, fx);
         if let Err(reason) = self.check_block_links(b) {
-            Self::reject(fx, Some(from), format!("proposal of round {}: {reason}", b.round));
+            reject(fx, from, format!("proposal of round {}: {reason}", b.round));
             return false;
         }
         let follows_tc = p.tc.as_ref().is_some_and(|tc| tc.round.saturating_add(1) == b.round);
         if b.round != b.qc.round().saturating_add(1) && !follows_tc {
-            Self::reject(fx, Some(from), format!("proposal of round {}: neither its QC nor a TC leads to it", b.round));
+            reject(fx, from, format!("proposal of round {}: neither its QC nor a TC leads to it", b.round));
             return false;
         }
         if let Some(tc) = &p.tc
             && let Err(reason) = self.checker().tc(tc)
         {
-            Self::reject(fx, Some(from), format!("proposal: {reason}"));
+            reject(fx, from, format!("proposal: {reason}"));
             return false;
         }
         if let Err(reason) = self.checker().qc(&b.qc) {
-            Self::reject(fx, Some(from), format!("proposal: {reason}"));
+            reject(fx, from, format!("proposal: {reason}"));
             return false;
         }
         if let Some(tc) = p.tc.clone() {
@@ -80,7 +69,7 @@ impl HotStuff {
         }
         if !self.tree.contains(&id) {
             if let Err(reason) = self.check_block_body(id, &p.block) {
-                Self::reject(fx, Some(from), format!("proposal of round {}: {reason}", p.block.round));
+                reject(fx, from, format!("proposal of round {}: {reason}", p.block.round));
                 return false;
             }
             self.insert_block(now, id, p.block.clone(), true, fx);
@@ -171,10 +160,10 @@ impl HotStuff {
             return;
         }
         if !self.checker().vote(&v) {
-            Self::reject(fx, Some(from), format!("vote of round {r}: bad signature of validator {}", v.validator));
+            reject(fx, from, format!("vote of round {r}: bad signature of validator {}", v.validator));
             return;
         }
-        self.relay(from, MsgKind::Vote, bytes, fx);
+        relay(&self.peers, from, MsgKind::Vote, bytes, fx); // R13
         self.record_vote(v, fx);
         self.add_vote(now, v, Some(from), fx);
     }
@@ -224,11 +213,11 @@ impl HotStuff {
             return;
         }
         if let Err(reason) = self.checker().timeout(&t) {
-            return Self::reject(fx, Some(from), reason);
+            return reject(fx, from, reason);
         }
         if let Some(tc) = tc {
             if let Err(reason) = self.checker().tc(&tc) {
-                return Self::reject(fx, Some(from), reason);
+                return reject(fx, from, reason);
             }
             self.observe_tc(now, tc, Some(from), fx);
         }

@@ -8,6 +8,8 @@ use super::engine::HotStuff;
 use super::types::Block;
 use super::wire::{MAX_SYNC_BLOCKS, Message, SyncInfo};
 use crate::chain::Hash32;
+use crate::consensus::common::asks::may_ask;
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 
 impl HotStuff {
@@ -21,12 +23,9 @@ impl HotStuff {
 
     /// To a peer seen behind, at most once per base timeout.
     pub(super) fn send_sync_info(&mut self, now: Millis, to: PeerId, fx: &mut Vec<Effect>) {
-        if to == self.self_peer
-            || self.sync_sent.get(&to).is_some_and(|t| now < t.saturating_add(self.params.base_timeout_ms))
-        {
+        if to == self.self_peer || !may_ask(&mut self.sync_sent, to, now, self.params.base_timeout_ms) {
             return;
         }
-        self.sync_sent.insert(to, now);
         Self::send(fx, Dest::Peer(to), &Message::SyncInfo(self.sync_info()));
     }
 
@@ -41,12 +40,12 @@ impl HotStuff {
 
     pub(super) fn on_sync_info(&mut self, now: Millis, from: PeerId, s: SyncInfo, fx: &mut Vec<Effect>) {
         if let Err(reason) = self.checker().qc(&s.high_qc) {
-            return Self::reject(fx, Some(from), format!("sync info: {reason}"));
+            return reject(fx, from, format!("sync info: {reason}"));
         }
         if let Some(tc) = &s.high_tc
             && let Err(reason) = self.checker().tc(tc)
         {
-            return Self::reject(fx, Some(from), format!("sync info: {reason}"));
+            return reject(fx, from, format!("sync info: {reason}"));
         }
         let theirs = s.high_qc.round().max(s.high_tc.as_ref().map_or(0, |t| t.round)).saturating_add(1);
         if let Some(tc) = s.high_tc {
@@ -59,6 +58,7 @@ impl HotStuff {
     }
 
     /// Ask `peer` for block `id`, at most once per base timeout per block.
+    /// Not `may_ask`: the bound on `asked` is applied between the check and the insert.
     pub(super) fn request_block(&mut self, now: Millis, id: Hash32, peer: PeerId, fx: &mut Vec<Effect>) {
         if peer == self.self_peer
             || self.asked.get(&id).is_some_and(|t| now < t.saturating_add(self.params.base_timeout_ms))
@@ -113,7 +113,7 @@ impl HotStuff {
                 .and_then(|()| self.checker().qc(&b.qc))
                 .and_then(|()| self.check_block_body(id, b));
             if let Err(reason) = checked {
-                return Self::reject(fx, Some(from), format!("sync: block of round {}: {reason}", b.round));
+                return reject(fx, from, format!("sync: block of round {}: {reason}", b.round));
             }
             let qc = b.qc.clone();
             self.insert_block(now, id, b.clone(), true, fx);

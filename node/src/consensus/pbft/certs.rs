@@ -50,7 +50,7 @@ pub fn verify_cert(
         if !who.insert(v.validator) {
             return Err(format!("certificate for {seq}: validator {} twice", v.validator));
         }
-        if !sigs.vote(vals, v) {
+        if !sigs.check(vals, v) {
             return Err(format!("certificate for {seq}: bad signature"));
         }
         power += weight(v.validator) as u128;
@@ -85,7 +85,7 @@ pub fn verify_checkpoint(
         if d.phase != Phase::Checkpoint || d.view != 0 || d.seq != cp.seq || d.digest != cp.digest {
             return Err(format!("checkpoint {}: a vote is not a checkpoint for it", cp.seq));
         }
-        if !who.insert(v.validator) || !sigs.vote(vals, v) {
+        if !who.insert(v.validator) || !sigs.check(vals, v) {
             return Err(format!("checkpoint {}: repeated validator or bad signature", cp.seq));
         }
         power += vals.stake(v.validator) as u128;
@@ -110,7 +110,7 @@ pub fn verify_evidence(
     {
         return Err("evidence: the messages do not conflict".into());
     }
-    if !(sigs.vote(vals, &a) && sigs.vote(vals, &b)) {
+    if !(sigs.check(vals, &a) && sigs.check(vals, &b)) {
         return Err("evidence: signature invalid".into());
     }
     let kind = match a.data.phase {

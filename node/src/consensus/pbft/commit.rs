@@ -1,8 +1,10 @@
 //! Executing committed blocks strictly in sequence order (R7), checkpoints
 //! and garbage collection (R8), slashing (R14).
 
-use super::engine::{ARCHIVE_MAX, Committed, Pbft};
+use super::engine::{Committed, Pbft};
 use super::types::{Block, Cert, CheckpointCert, Phase, Vote, encode_committed};
+use crate::consensus::common::inbound::reject;
+use crate::consensus::common::slashing::settle;
 use crate::consensus::engine::*;
 
 impl Pbft {
@@ -26,8 +28,7 @@ impl Pbft {
             None => {
                 let mut s = self.state.clone();
                 if let Err((i, e)) = s.apply_all(&cert.block.txs) {
-                    let reason = format!("committed block {seq}: transfer {i}: {e}");
-                    fx.push(Effect::Report(Event::Rejected { from: None, reason }));
+                    reject(fx, None, format!("committed block {seq}: transfer {i}: {e}"));
                 }
                 s
             }
@@ -53,13 +54,8 @@ impl Pbft {
         for ev in &block.evidence {
             self.slashed.insert(ev.offender()); // R14
         }
-        let slashed = self.slashed.clone();
-        self.evidence.retain(|v, _| !slashed.contains(v));
-        self.report_slashed(fx);
-        self.chain.push_back(committed);
-        if self.chain.len() > ARCHIVE_MAX {
-            self.chain.pop_front();
-        }
+        settle(&self.slashed, &mut self.reported_slashed, &mut self.evidence, fx);
+        self.chain.push(committed);
         // R9: progress resets the view-change timer and its doubling.
         self.failed_views = 0;
         self.timer_at = now.saturating_add(self.params.timeout_after(0));
@@ -84,14 +80,6 @@ impl Pbft {
             proposer: c.cert.block.proposer,
             attestations: c.cert.votes.len() as u32,
             txs: c.cert.block.txs.len() as u32,
-        }
-    }
-
-    pub(super) fn report_slashed(&mut self, fx: &mut Vec<Effect>) {
-        let new: Vec<u32> = self.slashed.difference(&self.reported_slashed).copied().collect();
-        for v in new {
-            self.reported_slashed.insert(v);
-            fx.push(Effect::Report(Event::Slashed { validator: v }));
         }
     }
 

@@ -10,9 +10,13 @@ use super::validators::{SigChecker, Validators};
 use super::wire::{Message, Status};
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
+use crate::consensus::common::archive::{Archive, Numbered};
+use crate::consensus::common::inbound::decode_or_reject;
+use crate::consensus::common::slashing::report_slashed;
+use crate::consensus::common::status::validator_rows;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, State, TxError, TxId, TxLayer, TxStatus};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Committed blocks kept in memory to serve sync (R17); older ones stay only in the store.
 pub(super) const ARCHIVE_MAX: usize = 16_384;
@@ -35,6 +39,12 @@ pub(super) struct Committed {
     pub hash: Hash32,
 }
 
+impl Numbered for Committed {
+    fn number(&self) -> u64 {
+        self.cert.block.seq
+    }
+}
+
 pub struct Pbft {
     pub(super) params: PbftParams,
     pub(super) genesis: Hash32,
@@ -44,7 +54,7 @@ pub struct Pbft {
     pub(super) behaviour: Behaviour,
 
     // The committed chain (R1, R7) and its state (ledger).
-    pub(super) chain: VecDeque<Committed>,
+    pub(super) chain: Archive<Committed>,
     pub(super) head: BlockRef,
     pub(super) slashed: BTreeSet<u32>,
     pub(super) reported_slashed: BTreeSet<u32>,
@@ -110,7 +120,7 @@ impl Pbft {
             peers: identity.peers.into_iter().filter(|p| *p != identity.me).collect(),
             key: identity.validator,
             behaviour: Behaviour::Honest,
-            chain: VecDeque::new(),
+            chain: Archive::new(ARCHIVE_MAX),
             head: BlockRef { hash: genesis, slot: 0, height: 0 },
             slashed: BTreeSet::new(),
             reported_slashed: BTreeSet::new(),
@@ -171,8 +181,7 @@ impl Pbft {
         if seq == 0 {
             return Some(self.genesis);
         }
-        let base = self.chain.front()?.cert.block.seq;
-        self.chain.get(seq.checked_sub(base)? as usize).map(|c| c.hash)
+        self.chain.get(seq).map(|c| c.hash)
     }
 
     pub(super) fn me(&self) -> Option<u32> {
@@ -228,14 +237,7 @@ impl Pbft {
             fx.extend(self.ledger.gossiped(now, from, bytes, &self.state));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", kind.as_str());
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::PrePrepare { vote, block } => self.on_pre_prepare(now, from, vote, block, bytes, fx),
             Message::Vote(v) => self.on_vote(now, from, v, bytes, fx),
@@ -269,7 +271,7 @@ impl Engine for Pbft {
         }
         match input {
             Input::Start => {
-                self.report_slashed(&mut fx);
+                report_slashed(&self.slashed, &mut self.reported_slashed, &mut fx);
                 if !self.started {
                     self.started = true;
                     self.resume(now, &mut fx);
@@ -295,14 +297,7 @@ impl Engine for Pbft {
     }
 
     fn status(&self, _now: Millis) -> EngineStatus {
-        let validators = (0..self.vals.len() as u32)
-            .map(|v| ValidatorStatus {
-                index: v,
-                stake: self.vals.stake(v),
-                slashed: self.slashed.contains(&v),
-                last_attested_slot: self.last_commit.get(&v).copied(),
-            })
-            .collect();
+        let validators = validator_rows(self.vals.len(), |v| self.vals.stake(v), &self.slashed, &self.last_commit);
         let fin = CheckpointRef { epoch: self.head.height, block: self.head };
         EngineStatus {
             slot: self.head.height.saturating_add(1),
@@ -318,8 +313,7 @@ impl Engine for Pbft {
     }
 
     fn recent_blocks(&self, limit: usize) -> Vec<BlockInfo> {
-        let skip = self.chain.len().saturating_sub(limit);
-        self.chain.iter().skip(skip).map(|c| self.block_info(c)).collect()
+        self.chain.latest(limit).map(|c| self.block_info(c)).collect()
     }
 
     fn submit_tx(&mut self, now: Millis, bytes: &[u8]) -> (Result<TxId, TxError>, Vec<Effect>) {

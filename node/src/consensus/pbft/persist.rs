@@ -11,11 +11,9 @@ use super::certs::verify_evidence;
 use super::engine::{Pbft, ViewChangeReason};
 use super::protection::Protection;
 use super::types::{Evidence, decode_committed};
+use crate::consensus::common::records::{corrupt, decode};
+use crate::consensus::common::slashing::repool;
 use crate::consensus::engine::*;
-
-fn corrupt(table: Table, detail: String) -> RestoreError {
-    RestoreError::Corrupt { table: table.name(), detail }
-}
 
 impl Pbft {
     pub(super) fn restore_records(&mut self, records: Vec<Record>) -> Result<(), RestoreError> {
@@ -25,19 +23,19 @@ impl Pbft {
         for r in records {
             match r.table {
                 Table::Blocks => {
-                    let c = decode_committed(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let c = decode(&r, decode_committed)?;
                     if c.block.seq.to_be_bytes().as_slice() != r.key.as_slice() {
                         return Err(corrupt(r.table, format!("key does not match seq {}", c.block.seq)));
                     }
                     blocks.push(c);
                 }
                 Table::Evidence => {
-                    let ev = Evidence::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let ev = decode(&r, Evidence::decode)?;
                     verify_evidence(&ev, &self.vals, &mut self.sigs).map_err(|e| corrupt(r.table, e))?;
                     evidence.push(ev);
                 }
                 Table::Protection => {
-                    protection = Some(Protection::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?);
+                    protection = Some(decode(&r, Protection::decode)?);
                 }
                 Table::ForkChoice => {}
             }
@@ -50,11 +48,7 @@ impl Pbft {
             }
             self.commit(0, c.block, c.votes, false, &mut scratch);
         }
-        for ev in evidence {
-            if !self.slashed.contains(&ev.offender()) {
-                self.evidence.insert(ev.offender(), ev);
-            }
-        }
+        repool(&mut self.evidence, &self.slashed, evidence, Evidence::offender);
         // The replay's events were reported before the crash; `Start` reports
         // the slashed validators again for observers of the new process.
         self.reported_slashed.clear();

@@ -4,26 +4,21 @@
 //! evidence.
 
 use super::certs::verify_evidence;
-use super::engine::{FUTURE_VIEWS, Pbft};
+use super::engine::{FUTURE_VIEWS, Pbft, SEEN_MAX};
 use super::types::{Block, Evidence, Phase, Vote};
 use super::wire::Message;
 use crate::chain::Hash32;
+use crate::consensus::common::inbound::{reject, relay, remember};
+use crate::consensus::common::slashing::{pool_evidence, report_equivocation};
 use crate::consensus::engine::*;
 
 impl Pbft {
-    pub(super) fn reject(fx: &mut Vec<Effect>, from: PeerId, reason: String) {
-        fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-    }
-
     /// Relay a first-seen message, as received, to everyone but its sender (R17).
     pub(super) fn first_seen(&mut self, bytes: &[u8], from: PeerId, kind: MsgKind, fx: &mut Vec<Effect>) -> bool {
-        if !self.remember(Hash32::digest(&[b"pbft-msg", bytes])) {
+        if !remember(&mut self.seen, SEEN_MAX, Hash32::digest(&[b"pbft-msg", bytes])) {
             return false;
         }
-        let others: Vec<PeerId> = self.peers.iter().copied().filter(|p| *p != from).collect();
-        if !others.is_empty() {
-            fx.push(Effect::Relay { to: Dest::Peers(others), kind, bytes: bytes.to_vec() });
-        }
+        relay(&self.peers, from, kind, bytes, fx);
         true
     }
 
@@ -77,20 +72,16 @@ impl Pbft {
     ) {
         let d = vote.data;
         if vote.validator != self.vals.primary(d.view) {
-            return Self::reject(
-                fx,
-                from,
-                format!("pre-prepare: {} is not the primary of view {}", vote.validator, d.view),
-            );
+            return reject(fx, from, format!("pre-prepare: {} is not the primary of view {}", vote.validator, d.view));
         }
         if d.digest != block.hash() || d.seq != block.seq {
-            return Self::reject(fx, from, "pre-prepare: the block does not match its digest".into());
+            return reject(fx, from, "pre-prepare: the block does not match its digest".into());
         }
         if self.slashed.contains(&vote.validator) || !self.in_window(d.seq) || !self.view_kept(d.view) {
             return;
         }
-        if !self.sigs.vote(&self.vals, &vote) {
-            return Self::reject(fx, from, "pre-prepare: bad signature".into());
+        if !self.sigs.check(&self.vals, &vote) {
+            return reject(fx, from, "pre-prepare: bad signature".into());
         }
         if !self.first_seen(bytes, from, MsgKind::Block, fx) {
             return;
@@ -104,7 +95,7 @@ impl Pbft {
 
     pub(super) fn on_vote(&mut self, now: Millis, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
         if self.vals.key(v.validator).is_none() {
-            return Self::reject(fx, from, format!("vote: unknown validator {}", v.validator));
+            return reject(fx, from, format!("vote: unknown validator {}", v.validator));
         }
         if self.slashed.contains(&v.validator) {
             return;
@@ -112,7 +103,7 @@ impl Pbft {
         let d = v.data;
         if d.phase == Phase::Checkpoint {
             if d.view != 0 || d.seq == 0 || !d.seq.is_multiple_of(self.params.checkpoint_interval) {
-                return Self::reject(fx, from, "checkpoint: not at a checkpoint".into());
+                return reject(fx, from, "checkpoint: not at a checkpoint".into());
             }
             if d.seq <= self.low_watermark() || d.seq > self.high_watermark() {
                 return;
@@ -120,8 +111,8 @@ impl Pbft {
         } else if !self.in_window(d.seq) || !self.view_kept(d.view) {
             return;
         }
-        if !self.sigs.vote(&self.vals, &v) {
-            return Self::reject(fx, from, format!("{}: bad signature", d.phase.as_str()));
+        if !self.sigs.check(&self.vals, &v) {
+            return reject(fx, from, format!("{}: bad signature", d.phase.as_str()));
         }
         if !self.first_seen(bytes, from, MsgKind::Vote, fx) {
             return;
@@ -142,7 +133,7 @@ impl Pbft {
             Ok(x) => x,
             Err(e) => {
                 if let Some(p) = from {
-                    Self::reject(fx, p, e);
+                    reject(fx, p, e);
                 }
                 return;
             }
@@ -150,19 +141,8 @@ impl Pbft {
         if self.slashed.contains(&offender) {
             return;
         }
-        if self.seen_equivocations.insert((offender, seq, kind as u64)) {
-            fx.push(Effect::Report(Event::EquivocationSeen { validator: offender, kind, slot: seq }));
-        }
-        if self.evidence.contains_key(&offender) {
-            return;
-        }
-        self.evidence.insert(offender, ev);
-        fx.push(Effect::Persist(Record {
-            table: Table::Evidence,
-            key: offender.to_be_bytes().to_vec(),
-            value: ev.encode(),
-        }));
-        if from.is_none() {
+        report_equivocation(&mut self.seen_equivocations, (offender, seq, kind as u64), offender, kind, seq, fx);
+        if pool_evidence(&mut self.evidence, offender, ev, Evidence::encode, fx).is_some() && from.is_none() {
             Self::send(fx, Dest::All, &Message::Evidence(ev));
         }
     }

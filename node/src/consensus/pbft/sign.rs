@@ -6,15 +6,13 @@ use super::engine::Pbft;
 use super::types::{Block, Phase, Vote, VoteData};
 use super::wire::Message;
 use crate::chain::Hash32;
+use crate::consensus::common::inbound::remember;
+use crate::consensus::common::records::protection_record;
 use crate::consensus::engine::*;
 
 impl Pbft {
     pub(super) fn persist_protection(&self, fx: &mut Vec<Effect>) {
-        fx.push(Effect::Persist(Record {
-            table: Table::Protection,
-            key: b"local".to_vec(),
-            value: self.protection.encode(),
-        }));
+        fx.push(protection_record(self.protection.encode()));
     }
 
     /// The two halves of the peers, for the equivocator's split messages.
@@ -30,15 +28,8 @@ impl Pbft {
     /// Sends an own message to every peer, marked seen so a relay of it is not news.
     pub(super) fn send_own(&mut self, msg: &Message, fx: &mut Vec<Effect>) {
         let bytes = msg.encode();
-        self.remember(Hash32::digest(&[b"pbft-msg", &bytes]));
+        remember(&mut self.seen, super::engine::SEEN_MAX, Hash32::digest(&[b"pbft-msg", &bytes]));
         fx.push(Effect::Send { to: Dest::All, kind: msg.kind(), bytes });
-    }
-
-    pub(super) fn remember(&mut self, id: Hash32) -> bool {
-        if self.seen.len() >= super::engine::SEEN_MAX {
-            self.seen.clear();
-        }
-        self.seen.insert(id)
     }
 
     /// R4: sign and send the PRE-PREPARE of a fresh block (or, after a

@@ -7,16 +7,17 @@ use super::certs::{CertKind, verify_cert};
 use super::engine::Pbft;
 use super::types::Cert;
 use super::wire::{MAX_SYNC_BLOCKS, Message, Status};
+use crate::consensus::common::asks::may_ask;
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 
 impl Pbft {
     /// Ask `peer` for the blocks after our head, at most once per rebroadcast period.
     pub(super) fn ask_sync(&mut self, now: Millis, peer: PeerId, fx: &mut Vec<Effect>) {
         let period = self.rebroadcast_period();
-        if self.sync_asked.get(&peer).is_some_and(|t| now < t.saturating_add(period)) {
+        if !may_ask(&mut self.sync_asked, peer, now, period) {
             return;
         }
-        self.sync_asked.insert(peer, now);
         Self::send(fx, Dest::Peer(peer), &Message::SyncRequest { from_seq: self.head.height.saturating_add(1) });
     }
 
@@ -38,10 +39,7 @@ impl Pbft {
     }
 
     pub(super) fn on_sync_request(&mut self, from: PeerId, from_seq: u64, fx: &mut Vec<Effect>) {
-        let Some(base) = self.chain.front().map(|c| c.cert.block.seq) else { return };
-        let start = from_seq.max(base).saturating_sub(base) as usize;
-        let items: Vec<Cert> =
-            self.chain.iter().skip(start).take(MAX_SYNC_BLOCKS as usize).map(|c| c.cert.clone()).collect();
+        let items: Vec<Cert> = self.chain.since(from_seq, MAX_SYNC_BLOCKS as usize).map(|c| c.cert.clone()).collect();
         if !items.is_empty() {
             Self::send(fx, Dest::Peer(from), &Message::SyncResponse(items));
         }
@@ -60,11 +58,11 @@ impl Pbft {
             let weight = |v: u32| if slashed.contains(&v) { 0 } else { self.vals.stake(v) };
             match verify_cert(&cert, &self.vals, &mut self.sigs, weight) {
                 Ok((_, _, CertKind::Committed)) => {}
-                Ok(_) => return Self::reject(fx, from, "sync: a prepared certificate is not a commit".into()),
-                Err(e) => return Self::reject(fx, from, format!("sync: {e}")),
+                Ok(_) => return reject(fx, from, "sync: a prepared certificate is not a commit".into()),
+                Err(e) => return reject(fx, from, format!("sync: {e}")),
             }
             if let Err(e) = self.check_block(&cert.block) {
-                return Self::reject(fx, from, format!("sync: {e}"));
+                return reject(fx, from, format!("sync: {e}"));
             }
             self.block_ok(&cert.block);
             self.commit(now, cert.block, cert.votes, true, fx);

@@ -4,7 +4,7 @@
 //! trailing bytes.
 
 pub use crate::chain::codec::decode_all;
-use crate::chain::codec::{DecodeError, Reader, Writer};
+use crate::chain::codec::{DecodeError, Reader, Writer, get_pair, put_pair};
 pub(super) use crate::chain::codec::{encode_with, get_flag, get_hash, get_sig, put_hash, put_sig};
 use crate::chain::{Domain, Hash32, SecretKey, Signature};
 use crate::ledger::Transfer;
@@ -172,11 +172,10 @@ impl Vote {
 
 impl Evidence {
     pub fn write(&self, w: &mut Writer) {
-        self.a.write(w);
-        self.b.write(w);
+        put_pair(w, &self.a, &self.b, Vote::write);
     }
     pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        Ok(Evidence { a: Vote::read(r)?, b: Vote::read(r)? })
+        get_pair(r, Vote::read).map(|(a, b)| Evidence { a, b })
     }
     pub fn encode(&self) -> Vec<u8> {
         encode_with(|w| self.write(w))

@@ -3,8 +3,9 @@
 //! gossip and again inside a certificate costs one verification.
 
 use super::types::{ViewChange, Vote};
-use crate::chain::sig_cache::SigCache;
-use crate::chain::{ChainSpec, Domain, PublicKey};
+use crate::chain::sig_cache::{Keys, SigCache, Signed};
+use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
+use crate::consensus::common::stake::{is_one_third, is_quorum, total_stake};
 
 #[derive(Clone, Debug)]
 pub struct Validators {
@@ -22,13 +23,7 @@ impl Validators {
         if pairs.len() > 4096 {
             return Err("pbft: at most 4096 validators".into());
         }
-        let mut total: u64 = 0;
-        for (i, (_, s)) in pairs.iter().enumerate() {
-            if *s == 0 {
-                return Err(format!("validator {i}: stake must be positive"));
-            }
-            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
-        }
+        let total = total_stake(pairs.iter().map(|(_, s)| *s))?;
         let (keys, stakes) = pairs.into_iter().unzip();
         Ok(Validators { keys, stakes, total })
     }
@@ -47,15 +42,14 @@ impl Validators {
         self.stakes.get(v as usize).copied().unwrap_or(0)
     }
 
-    /// R6: 2f+1 is more than 2/3 of the TOTAL genesis stake (slashing never
-    /// lowers the bar); u128, so no sum can overflow.
+    /// R6: 2f+1 is more than 2/3 of the TOTAL genesis stake (`common::stake`).
     pub fn is_quorum(&self, power: u128) -> bool {
-        power * 3 > self.total as u128 * 2
+        is_quorum(power, self.total)
     }
 
     /// R6: f+1 is more than 1/3 of the total stake: at least one honest.
     pub fn is_one_third(&self, power: u128) -> bool {
-        power * 3 > self.total as u128
+        is_one_third(power, self.total)
     }
 
     /// R3: the primary of `view` is validator `view mod n`, in index order.
@@ -64,17 +58,23 @@ impl Validators {
     }
 }
 
-#[derive(Default)]
-pub struct SigChecker {
-    cache: SigCache,
+/// Signatures are checked with the shared cache (`SigCache::check`).
+pub type SigChecker = SigCache;
+
+impl Keys for Validators {
+    fn key(&self, v: u32) -> Option<&PublicKey> {
+        Validators::key(self, v)
+    }
 }
 
-impl SigChecker {
-    pub fn vote(&mut self, vals: &Validators, v: &Vote) -> bool {
-        self.cache.verify(vals.key(v.validator), v.data.domain(), &v.data.signing_bytes(), &v.signature)
+impl Signed for Vote {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, self.data.domain(), self.data.signing_bytes(), &self.signature)
     }
+}
 
-    pub fn view_change(&mut self, vals: &Validators, vc: &ViewChange) -> bool {
-        self.cache.verify(vals.key(vc.validator), Domain::Vote, &vc.signing_bytes(), &vc.signature)
+impl Signed for ViewChange {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Vote, self.signing_bytes(), &self.signature)
     }
 }

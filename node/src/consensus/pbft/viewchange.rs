@@ -6,6 +6,7 @@ use super::engine::{Pbft, ViewChangeReason};
 use super::newview::{Plan, compute};
 use super::types::{NewView, Phase, ViewChange, Vote, VoteData};
 use super::wire::Message;
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 use std::collections::BTreeSet;
 
@@ -72,11 +73,11 @@ impl Pbft {
         bytes: &[u8],
         fx: &mut Vec<Effect>,
     ) {
-        if self.vals.key(vc.validator).is_none() || !self.sigs.view_change(&self.vals, &vc) {
-            return Self::reject(fx, from, "view-change: bad signature".into());
+        if self.vals.key(vc.validator).is_none() || !self.sigs.check(&self.vals, &vc) {
+            return reject(fx, from, "view-change: bad signature".into());
         }
         if let Err(e) = verify_checkpoint(&vc.checkpoint, self.genesis, &self.vals, &mut self.sigs) {
-            return Self::reject(fx, from, format!("view-change: {e}"));
+            return reject(fx, from, format!("view-change: {e}"));
         }
         if vc.new_view <= self.view {
             if let Some(nv) = self.protection.new_view.clone().filter(|nv| nv.view == self.view) {
@@ -164,13 +165,13 @@ impl Pbft {
         }
         let reject = |fx: &mut Vec<Effect>, reason: String| {
             if let Some(p) = from {
-                Self::reject(fx, p, format!("new-view {}: {reason}", nv.view));
+                reject(fx, p, format!("new-view {}: {reason}", nv.view));
             }
         };
         let mut who = BTreeSet::new();
         let mut power: u128 = 0;
         for vc in &nv.view_changes {
-            if vc.new_view != nv.view || !who.insert(vc.validator) || !self.sigs.view_change(&self.vals, vc) {
+            if vc.new_view != nv.view || !who.insert(vc.validator) || !self.sigs.check(&self.vals, vc) {
                 return reject(fx, "a view change is not a valid one for this view".into());
             }
             if let Err(e) = verify_checkpoint(&vc.checkpoint, self.genesis, &self.vals, &mut self.sigs) {
@@ -204,7 +205,7 @@ impl Pbft {
             if pp.validator != primary || pp.data != want {
                 return Err(format!("O at {} is not what V gives", b.seq));
             }
-            if !self.sigs.vote(&self.vals, pp) {
+            if !self.sigs.check(&self.vals, pp) {
                 return Err(format!("O at {}: bad signature", b.seq));
             }
         }

@@ -9,6 +9,7 @@ use super::wire::Message;
 use crate::chain::spec::PowParams;
 use crate::chain::{ChainSpec, Hash32};
 use crate::consensus::Identity;
+use crate::consensus::common::inbound::decode_or_reject;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, BlockSource, ForkLedger, Transfer, TxError, TxId, TxLayer, TxStatus};
 use std::collections::BTreeMap;
@@ -248,14 +249,7 @@ impl Pow {
             fx.extend(self.ledger.gossiped(now, from, bytes));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", kind.as_str());
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::Block(b) => self.on_block(now, Some(from), b, true, fx),
             Message::Status(s) => self.on_status(now, from, s, fx),

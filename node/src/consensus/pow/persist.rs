@@ -9,10 +9,12 @@
 
 use super::engine::Pow;
 use super::types::Block;
+use crate::consensus::common::records;
 use crate::consensus::engine::*;
 
+/// Every record read is a block.
 fn corrupt(detail: String) -> RestoreError {
-    RestoreError::Corrupt { table: Table::Blocks.name(), detail }
+    records::corrupt(Table::Blocks, detail)
 }
 
 impl Pow {

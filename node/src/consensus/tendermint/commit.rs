@@ -2,9 +2,11 @@
 //! certificate are persisted and reported, evidence in it slashes, and the
 //! next height starts after the commit pause (R9).
 
-use super::engine::{ARCHIVE_MAX, Committed, Tendermint};
+use super::engine::{Committed, Tendermint};
 use super::types::{Block, Commit, VoteType, encode_committed};
 use super::wire::{Message, Status};
+use crate::consensus::common::inbound::reject;
+use crate::consensus::common::slashing::settle;
 use crate::consensus::engine::*;
 use std::collections::BTreeSet;
 
@@ -39,7 +41,7 @@ impl Tendermint {
             if !who.insert(v.validator) || self.slashed.contains(&v.validator) {
                 return Err("commit: repeated or slashed validator".into());
             }
-            if !self.sigs.vote(&self.vals, v) {
+            if !self.sigs.check(&self.vals, v) {
                 return Err("commit: bad signature".into());
             }
             power += self.vals.stake(v.validator) as u128;
@@ -66,8 +68,7 @@ impl Tendermint {
             None => {
                 let mut s = self.state.clone();
                 if let Err((i, e)) = s.apply_all(&block.txs) {
-                    let reason = format!("committed block at height {height}: transfer {i}: {e}");
-                    fx.push(Effect::Report(Event::Rejected { from: None, reason }));
+                    reject(fx, None, format!("committed block at height {height}: transfer {i}: {e}"));
                 }
                 s
             }
@@ -96,22 +97,9 @@ impl Tendermint {
         for ev in &block.evidence {
             self.slashed.insert(ev.offender()); // R11
         }
-        let slashed = self.slashed.clone();
-        self.evidence.retain(|v, _| !slashed.contains(v));
-        self.report_slashed(fx);
-        self.chain.push_back(Committed { block, hash, commit });
-        if self.chain.len() > ARCHIVE_MAX {
-            self.chain.pop_front();
-        }
+        settle(&self.slashed, &mut self.reported_slashed, &mut self.evidence, fx);
+        self.chain.push(Committed { block, hash, commit });
         self.next_height(now, fx);
-    }
-
-    pub(super) fn report_slashed(&mut self, fx: &mut Vec<Effect>) {
-        let new: Vec<u32> = self.slashed.difference(&self.reported_slashed).copied().collect();
-        for v in new {
-            self.reported_slashed.insert(v);
-            fx.push(Effect::Report(Event::Slashed { validator: v }));
-        }
     }
 
     /// L54 then R9: reset the height's state; round 0 starts after the commit pause.

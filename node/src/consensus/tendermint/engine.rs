@@ -11,9 +11,13 @@ use super::wire::Message;
 use crate::chain::spec::TendermintParams;
 use crate::chain::{ChainSpec, Hash32, SecretKey};
 use crate::consensus::Identity;
+use crate::consensus::common::archive::{Archive, Numbered};
+use crate::consensus::common::inbound::decode_or_reject;
+use crate::consensus::common::slashing::report_slashed;
+use crate::consensus::common::status::validator_rows;
 use crate::consensus::engine::*;
 use crate::ledger::{AccountView, State, TxError, TxId, TxLayer, TxStatus};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Committed blocks kept in memory to serve sync (R14); older ones stay only in the store.
 pub(super) const ARCHIVE_MAX: usize = 16_384;
@@ -48,6 +52,12 @@ pub(super) struct Committed {
     pub commit: Commit,
 }
 
+impl Numbered for Committed {
+    fn number(&self) -> u64 {
+        self.block.height
+    }
+}
+
 pub struct Tendermint {
     pub(super) params: TendermintParams,
     pub(super) genesis: Hash32,
@@ -57,7 +67,7 @@ pub struct Tendermint {
     pub(super) behaviour: Behaviour,
 
     // The committed chain (R8).
-    pub(super) chain: VecDeque<Committed>,
+    pub(super) chain: Archive<Committed>,
     pub(super) head: BlockRef,
     /// Validators slashed by evidence committed on the chain (R11).
     pub(super) slashed: BTreeSet<u32>,
@@ -134,7 +144,7 @@ impl Tendermint {
             peers: identity.peers.into_iter().filter(|p| *p != identity.me).collect(),
             key: identity.validator,
             behaviour: Behaviour::Honest,
-            chain: VecDeque::new(),
+            chain: Archive::new(ARCHIVE_MAX),
             head: BlockRef { hash: genesis, slot: 0, height: 0 },
             slashed: BTreeSet::new(),
             reported_slashed: BTreeSet::new(),
@@ -192,8 +202,7 @@ impl Tendermint {
         if height == 0 {
             return Some(self.genesis);
         }
-        let base = self.chain.front()?.block.height;
-        self.chain.get(height.checked_sub(base)? as usize).map(|c| c.hash)
+        self.chain.get(height).map(|c| c.hash)
     }
 
     /// R6: a validator's voting power on this chain (0 once slashed).
@@ -276,14 +285,7 @@ impl Tendermint {
             fx.extend(self.ledger.gossiped(now, from, bytes, &self.state));
             return;
         }
-        let msg = match Message::decode(kind, bytes) {
-            Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", kind.as_str());
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
-            }
-        };
+        let Some(msg) = decode_or_reject(from, kind, Message::decode(kind, bytes), fx) else { return };
         match msg {
             Message::Proposal(p) => self.on_proposal(now, from, p, bytes, fx),
             Message::Vote(v) => self.on_vote(now, from, v, bytes, fx),
@@ -346,7 +348,7 @@ impl Engine for Tendermint {
         }
         match input {
             Input::Start => {
-                self.report_slashed(&mut fx);
+                report_slashed(&self.slashed, &mut self.reported_slashed, &mut fx);
                 self.broadcast_status(&mut fx);
                 if !self.started && self.start_at.is_none() {
                     self.started = true;
@@ -383,14 +385,7 @@ impl Engine for Tendermint {
     }
 
     fn status(&self, _now: Millis) -> EngineStatus {
-        let validators = (0..self.vals.len() as u32)
-            .map(|v| ValidatorStatus {
-                index: v,
-                stake: self.vals.stake(v),
-                slashed: self.slashed.contains(&v),
-                last_attested_slot: self.last_precommit.get(&v).copied(),
-            })
-            .collect();
+        let validators = validator_rows(self.vals.len(), |v| self.vals.stake(v), &self.slashed, &self.last_precommit);
         let fin = CheckpointRef { epoch: self.head.height, block: self.head };
         EngineStatus {
             slot: self.height,
@@ -406,10 +401,8 @@ impl Engine for Tendermint {
     }
 
     fn recent_blocks(&self, limit: usize) -> Vec<BlockInfo> {
-        let skip = self.chain.len().saturating_sub(limit);
         self.chain
-            .iter()
-            .skip(skip)
+            .latest(limit)
             .map(|c| BlockInfo {
                 block: BlockRef { hash: c.hash, slot: c.block.height, height: c.block.height },
                 parent: c.block.parent,

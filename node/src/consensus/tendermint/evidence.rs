@@ -38,8 +38,8 @@ pub fn verify_evidence(
 ) -> Result<(u32, EquivocationKind, u64), String> {
     let out = classify(ev)?;
     let ok = match ev {
-        Evidence::DuplicateVote(a, b) => sigs.vote(vals, a) && sigs.vote(vals, b),
-        Evidence::DoubleProposal(a, b) => sigs.proposal(vals, a) && sigs.proposal(vals, b),
+        Evidence::DuplicateVote(a, b) => sigs.check(vals, a) && sigs.check(vals, b),
+        Evidence::DoubleProposal(a, b) => sigs.check(vals, a) && sigs.check(vals, b),
     };
     if ok { Ok(out) } else { Err("evidence signature invalid".into()) }
 }

@@ -13,11 +13,9 @@ use super::protection::Protection;
 use super::types::{Evidence, Vote, VoteData, VoteType, decode_committed};
 use super::votes::Added;
 use super::wire::Message;
+use crate::consensus::common::records::{corrupt, decode};
+use crate::consensus::common::slashing::repool;
 use crate::consensus::engine::*;
-
-fn corrupt(table: Table, detail: String) -> RestoreError {
-    RestoreError::Corrupt { table: table.name(), detail }
-}
 
 impl Tendermint {
     pub(super) fn restore_records(&mut self, records: Vec<Record>) -> Result<(), RestoreError> {
@@ -27,19 +25,19 @@ impl Tendermint {
         for r in records {
             match r.table {
                 Table::Blocks => {
-                    let (b, c) = decode_committed(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let (b, c) = decode(&r, decode_committed)?;
                     if b.height.to_be_bytes().as_slice() != r.key.as_slice() {
                         return Err(corrupt(r.table, format!("key does not match height {}", b.height)));
                     }
                     blocks.push((b, c));
                 }
                 Table::Evidence => {
-                    let ev = Evidence::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?;
+                    let ev = decode(&r, Evidence::decode)?;
                     verify_evidence(&ev, &self.vals, &mut self.sigs).map_err(|e| corrupt(r.table, e))?;
                     evidence.push(ev);
                 }
                 Table::Protection => {
-                    protection = Some(Protection::decode(&r.value).map_err(|e| corrupt(r.table, e.to_string()))?);
+                    protection = Some(decode(&r, Protection::decode)?);
                 }
                 Table::ForkChoice => {}
             }
@@ -52,11 +50,7 @@ impl Tendermint {
             }
             self.apply_commit(0, b, c, false, &mut scratch);
         }
-        for ev in evidence {
-            if !self.slashed.contains(&ev.offender()) {
-                self.evidence.insert(ev.offender(), ev);
-            }
-        }
+        repool(&mut self.evidence, &self.slashed, evidence, Evidence::offender);
         // The replay's events were reported before the crash; `Start` reports
         // the slashed validators again for observers of the new process.
         self.reported_slashed.clear();

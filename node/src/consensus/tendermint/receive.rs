@@ -9,14 +9,12 @@ use super::types::{Block, Evidence, Proposal, Vote, VoteType};
 use super::votes::Added;
 use super::wire::Message;
 use crate::chain::Hash32;
+use crate::consensus::common::inbound::{reject, relay, remember};
+use crate::consensus::common::slashing::{pool_evidence, report_equivocation};
 use crate::consensus::engine::*;
 use std::collections::BTreeSet;
 
 impl Tendermint {
-    fn reject(fx: &mut Vec<Effect>, from: PeerId, reason: String) {
-        fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-    }
-
     /// R4: `valid(v)` for a block proposed at the current height.
     pub(super) fn check_block(&mut self, b: &Block) -> Result<(), String> {
         if b.height != self.height || b.parent != self.head.hash {
@@ -69,26 +67,16 @@ impl Tendermint {
     /// relay of it is not news to us.
     pub(super) fn send_own(&mut self, msg: &Message, fx: &mut Vec<Effect>) {
         let bytes = msg.encode();
-        self.remember(Hash32::digest(&[b"tm-msg", &bytes]));
+        remember(&mut self.seen, SEEN_MAX, Hash32::digest(&[b"tm-msg", &bytes]));
         fx.push(Effect::Send { to: Dest::All, kind: msg.kind(), bytes });
-    }
-
-    fn remember(&mut self, id: Hash32) -> bool {
-        if self.seen.len() >= SEEN_MAX {
-            self.seen.clear();
-        }
-        self.seen.insert(id)
     }
 
     /// Relay a first-seen message, as received, to everyone but its sender (R13).
     fn first_seen(&mut self, bytes: &[u8], from: PeerId, kind: MsgKind, fx: &mut Vec<Effect>) -> bool {
-        if !self.remember(Hash32::digest(&[b"tm-msg", bytes])) {
+        if !remember(&mut self.seen, SEEN_MAX, Hash32::digest(&[b"tm-msg", bytes])) {
             return false;
         }
-        let others: Vec<PeerId> = self.peers.iter().copied().filter(|p| *p != from).collect();
-        if !others.is_empty() {
-            fx.push(Effect::Relay { to: Dest::Peers(others), kind, bytes: bytes.to_vec() });
-        }
+        relay(&self.peers, from, kind, bytes, fx);
         true
     }
 
@@ -142,22 +130,22 @@ impl Tendermint {
             return self.later(now, d.height, from, MsgKind::Block, bytes, fx);
         }
         if d.block != p.block.hash() || p.block.height != d.height {
-            return Self::reject(fx, from, "proposal: block id does not match".into());
+            return reject(fx, from, "proposal: block id does not match".into());
         }
         if self.proposer(d.round) != Some(p.signed.proposer) {
-            return Self::reject(fx, from, format!("proposal: {} is not the proposer", p.signed.proposer));
+            return reject(fx, from, format!("proposal: {} is not the proposer", p.signed.proposer));
         }
-        if !self.sigs.proposal(&self.vals, &p.signed) {
-            return Self::reject(fx, from, "proposal: bad signature".into());
+        if !self.sigs.check(&self.vals, &p.signed) {
+            return reject(fx, from, "proposal: bad signature".into());
         }
         for v in &p.pol {
             let ok = v.data.kind == VoteType::Prevote
                 && v.data.height == d.height
                 && Some(v.data.round) == d.pol_round
                 && v.data.value == Some(d.block)
-                && self.sigs.vote(&self.vals, v);
+                && self.sigs.check(&self.vals, v);
             if !ok {
-                return Self::reject(fx, from, "proposal: a POL vote is not a valid prevote for it".into());
+                return reject(fx, from, "proposal: a POL vote is not a valid prevote for it".into());
             }
         }
         if !self.first_seen(bytes, from, MsgKind::Block, fx) {
@@ -182,7 +170,7 @@ impl Tendermint {
 
     pub(super) fn on_vote(&mut self, now: Millis, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
         if self.vals.key(v.validator).is_none() {
-            return Self::reject(fx, from, format!("vote: unknown validator {}", v.validator));
+            return reject(fx, from, format!("vote: unknown validator {}", v.validator));
         }
         if self.slashed.contains(&v.validator) {
             return;
@@ -204,8 +192,8 @@ impl Tendermint {
 
     /// A vote of the current height: verified, relayed if new, counted.
     fn take_vote(&mut self, from: PeerId, v: Vote, bytes: &[u8], fx: &mut Vec<Effect>) {
-        if !self.sigs.vote(&self.vals, &v) {
-            return Self::reject(fx, from, "vote: bad signature".into());
+        if !self.sigs.check(&self.vals, &v) {
+            return reject(fx, from, "vote: bad signature".into());
         }
         if !self.first_seen(bytes, from, MsgKind::Vote, fx) {
             return;
@@ -265,7 +253,7 @@ impl Tendermint {
             Ok(x) => x,
             Err(e) => {
                 if let Some(p) = from {
-                    Self::reject(fx, p, e);
+                    reject(fx, p, e);
                 }
                 return;
             }
@@ -273,19 +261,8 @@ impl Tendermint {
         if self.slashed.contains(&offender) {
             return;
         }
-        if self.seen_equivocations.insert((offender, height, kind as u64)) {
-            fx.push(Effect::Report(Event::EquivocationSeen { validator: offender, kind, slot: height }));
-        }
-        if self.evidence.contains_key(&offender) {
-            return;
-        }
-        self.evidence.insert(offender, ev);
-        fx.push(Effect::Persist(Record {
-            table: Table::Evidence,
-            key: offender.to_be_bytes().to_vec(),
-            value: ev.encode(),
-        }));
-        if from.is_none() {
+        report_equivocation(&mut self.seen_equivocations, (offender, height, kind as u64), offender, kind, height, fx);
+        if pool_evidence(&mut self.evidence, offender, ev, Evidence::encode, fx).is_some() && from.is_none() {
             Self::send(fx, Dest::All, &Message::Evidence(ev));
         }
     }

@@ -7,6 +7,7 @@ use super::types::{Block, Evidence, Proposal, ProposalData, SignedProposal, Vote
 use super::votes::Added;
 use super::wire::Message;
 use crate::chain::Hash32;
+use crate::consensus::common::records::protection_record;
 use crate::consensus::engine::*;
 
 impl Tendermint {
@@ -17,11 +18,7 @@ impl Tendermint {
             self.protection.valid = self.valid.clone();
             self.protection.pol = self.pol.clone();
         }
-        fx.push(Effect::Persist(Record {
-            table: Table::Protection,
-            key: b"local".to_vec(),
-            value: self.protection.encode(),
-        }));
+        fx.push(protection_record(self.protection.encode()));
     }
 
     /// The two halves of the peers, for the equivocator's split messages.

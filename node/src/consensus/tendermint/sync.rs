@@ -6,15 +6,16 @@
 use super::engine::Tendermint;
 use super::types::{Block, Commit};
 use super::wire::{MAX_SYNC_BLOCKS, Message, Status};
+use crate::consensus::common::asks::may_ask;
+use crate::consensus::common::inbound::reject;
 use crate::consensus::engine::*;
 
 impl Tendermint {
     /// Ask `peer` for the blocks after our head, at most once per propose timeout.
     pub(super) fn ask_sync(&mut self, now: Millis, peer: PeerId, fx: &mut Vec<Effect>) {
-        if self.sync_asked.get(&peer).is_some_and(|t| now < t.saturating_add(self.params.timeout_propose_ms)) {
+        if !may_ask(&mut self.sync_asked, peer, now, self.params.timeout_propose_ms) {
             return;
         }
-        self.sync_asked.insert(peer, now);
         Self::send(fx, Dest::Peer(peer), &Message::SyncRequest { from_height: self.height });
     }
 
@@ -26,13 +27,9 @@ impl Tendermint {
     }
 
     pub(super) fn on_sync_request(&mut self, from: PeerId, from_height: u64, fx: &mut Vec<Effect>) {
-        let Some(base) = self.chain.front().map(|c| c.block.height) else { return };
-        let start = from_height.max(base).saturating_sub(base) as usize;
         let items: Vec<(Block, Commit)> = self
             .chain
-            .iter()
-            .skip(start)
-            .take(MAX_SYNC_BLOCKS as usize)
+            .since(from_height, MAX_SYNC_BLOCKS as usize)
             .map(|c| (c.block.clone(), c.commit.clone()))
             .collect();
         if !items.is_empty() {
@@ -54,14 +51,12 @@ impl Tendermint {
             }
             if block.parent != self.head.hash {
                 let reason = format!("sync: block at height {} does not extend our committed head", block.height);
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
+                return reject(fx, from, reason);
             }
             if let Err(reason) =
                 self.verify_commit(&block, &commit).and_then(|()| self.execute_block(&block).map(|_| ()))
             {
-                fx.push(Effect::Report(Event::Rejected { from: Some(from), reason }));
-                return;
+                return reject(fx, from, reason);
             }
             self.apply_commit(now, block, commit, true, fx);
             applied = true;

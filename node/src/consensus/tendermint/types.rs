@@ -3,7 +3,7 @@
 //! evidence. Every decoder is total and rejects trailing bytes.
 
 pub use crate::chain::codec::decode_all;
-use crate::chain::codec::{DecodeError, Reader, Writer};
+use crate::chain::codec::{DecodeError, Reader, Writer, get_pair, put_pair};
 pub(super) use crate::chain::codec::{
     encode_with, get_flag, get_hash, get_opt_hash, get_opt_u64, get_sig, put_hash, put_opt_hash, put_opt_u64, put_sig,
 };
@@ -183,22 +183,14 @@ impl SignedProposal {
 impl Evidence {
     pub fn write(&self, w: &mut Writer) {
         match self {
-            Evidence::DuplicateVote(a, b) => {
-                w.u8(1);
-                a.write(w);
-                b.write(w);
-            }
-            Evidence::DoubleProposal(a, b) => {
-                w.u8(2);
-                a.write(w);
-                b.write(w);
-            }
+            Evidence::DuplicateVote(a, b) => put_pair(w.u8(1), a, b, Vote::write),
+            Evidence::DoubleProposal(a, b) => put_pair(w.u8(2), a, b, SignedProposal::write),
         }
     }
     pub fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         match r.u8()? {
-            1 => Ok(Evidence::DuplicateVote(Vote::read(r)?, Vote::read(r)?)),
-            2 => Ok(Evidence::DoubleProposal(SignedProposal::read(r)?, SignedProposal::read(r)?)),
+            1 => get_pair(r, Vote::read).map(|(a, b)| Evidence::DuplicateVote(a, b)),
+            2 => get_pair(r, SignedProposal::read).map(|(a, b)| Evidence::DoubleProposal(a, b)),
             t => Err(DecodeError::Invalid { what: "evidence tag", detail: t.to_string() }),
         }
     }

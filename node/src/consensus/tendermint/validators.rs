@@ -3,13 +3,13 @@
 //! cache so one signature is verified once per node.
 
 use super::types::{SignedProposal, Vote};
-use crate::chain::sig_cache::SigCache;
+use crate::chain::sig_cache::{Keys, SigCache, Signed};
 use crate::chain::{ChainSpec, Domain, PublicKey, Signature};
+use crate::consensus::common::stake::{is_one_third, is_quorum, total_stake};
 use std::collections::BTreeSet;
 
 /// Longest proposer cycle; larger stake totals are scaled down to it (R2).
 const MAX_CYCLE: u64 = 10_000;
-/// Signatures remembered as valid before the cache is cleared (R14: bounded).
 
 #[derive(Clone, Debug)]
 pub struct ValidatorSet {
@@ -36,13 +36,7 @@ impl ValidatorSet {
         if pairs.len() > 4096 {
             return Err("at most 4096 validators".into());
         }
-        let mut total: u64 = 0;
-        for (i, (_, s)) in pairs.iter().enumerate() {
-            if *s == 0 {
-                return Err(format!("validator {i}: stake must be positive"));
-            }
-            total = total.checked_add(*s).ok_or("total stake overflows u64")?;
-        }
+        let total = total_stake(pairs.iter().map(|(_, s)| *s))?;
         let (keys, stakes): (Vec<PublicKey>, Vec<u64>) = pairs.into_iter().unzip();
         let cycle = Self::round_robin(&stakes, total);
         Ok(ValidatorSet { keys, stakes, total, cycle })
@@ -90,15 +84,14 @@ impl ValidatorSet {
         self.stakes.get(v as usize).copied().unwrap_or(0)
     }
 
-    /// R6: more than 2/3 of the TOTAL genesis power (slashed included, so
-    /// being slashed never lowers the bar). u128: neither side can overflow.
+    /// R6: more than 2/3 of the TOTAL genesis power (`common::stake`).
     pub fn is_quorum(&self, power: u128) -> bool {
-        power * 3 > self.total as u128 * 2
+        is_quorum(power, self.total)
     }
 
     /// R6: more than 1/3 of the total power (f+1 in the paper): at least one honest.
     pub fn is_one_third(&self, power: u128) -> bool {
-        power * 3 > self.total as u128
+        is_one_third(power, self.total)
     }
 
     /// R2: the proposer of `(height, round)`: position `height + round` of the
@@ -110,23 +103,25 @@ impl ValidatorSet {
     }
 }
 
-/// Verifies signatures, remembering the valid ones: a vote relayed by several
-/// peers, or seen again in a commit certificate, costs one verification.
-#[derive(Default)]
-pub struct SigChecker {
-    cache: SigCache,
+/// Signatures are checked with the shared cache (`SigCache::check`): a vote
+/// relayed by several peers, or seen again in a commit certificate, costs
+/// one verification.
+pub type SigChecker = SigCache;
+
+impl Keys for ValidatorSet {
+    fn key(&self, v: u32) -> Option<&PublicKey> {
+        ValidatorSet::key(self, v)
+    }
 }
 
-impl SigChecker {
-    fn check(&mut self, key: Option<&PublicKey>, domain: Domain, msg: &[u8], sig: &Signature) -> bool {
-        self.cache.verify(key, domain, msg, sig)
+impl Signed for Vote {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.validator, Domain::Vote, self.data.signing_bytes(), &self.signature)
     }
+}
 
-    pub fn vote(&mut self, vals: &ValidatorSet, v: &Vote) -> bool {
-        self.check(vals.key(v.validator), Domain::Vote, &v.data.signing_bytes(), &v.signature)
-    }
-
-    pub fn proposal(&mut self, vals: &ValidatorSet, p: &SignedProposal) -> bool {
-        self.check(vals.key(p.proposer), Domain::BlockHeader, &p.data.signing_bytes(), &p.signature)
+impl Signed for SignedProposal {
+    fn signed(&self) -> (u32, Domain, Vec<u8>, &Signature) {
+        (self.proposer, Domain::BlockHeader, self.data.signing_bytes(), &self.signature)
     }
 }
