@@ -131,7 +131,8 @@ pub async fn run(args: NodeArgs, shutdown: impl Future<Output = ()>) -> anyhow::
         inbound: inbound_tx,
         dropped: dropped.clone(),
     };
-    let observer = ObserverService { status: status_tx, subscribe: sub_tx };
+    let description = consensus::description(&args.spec.consensus).map(crate::api::describe::to_pb).unwrap_or_default();
+    let observer = ObserverService { description, status: status_tx, subscribe: sub_tx };
     let control =
         ControlService { me: args.me, token: args.control_token.clone(), shim: shim.clone(), commands: control_tx };
     health.set_serving::<pb::control_server::ControlServer<ControlService>>().await;

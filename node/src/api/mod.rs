@@ -2,6 +2,7 @@
 
 pub mod control;
 pub mod convert;
+pub mod describe;
 pub mod detail;
 pub mod observer;
 pub mod transactions;

@@ -38,6 +38,8 @@ pub struct Subscribe {
 pub type StatusRequest = oneshot::Sender<pb::NodeStatus>;
 
 pub struct ObserverService {
+    /// The engine's description (`Describe`), constant for the node.
+    pub description: pb::Description,
     pub status: mpsc::Sender<StatusRequest>,
     pub subscribe: mpsc::Sender<Subscribe>,
 }
@@ -49,6 +51,10 @@ impl pb::observer_server::Observer for ObserverService {
         let gone = || Status::unavailable("node shutting down");
         self.status.send(reply).await.map_err(|_| gone())?;
         Ok(Response::new(rx.await.map_err(|_| gone())?))
+    }
+
+    async fn describe(&self, _: Request<pb::DescribeRequest>) -> Result<Response<pb::Description>, Status> {
+        Ok(Response::new(self.description.clone()))
     }
 
     type WatchStream = EventStream;

@@ -221,7 +221,18 @@ async fn four_bft_nodes_commit_the_same_blocks(engine: &str) {
         run_until(&mut devnet, &mut seen, |_, s| (0..4).all(|n| s.finalized.get(&n).is_some_and(|e| e.len() >= 10)))
             .await;
     let view = devnet.view.clone();
+    // A stock gRPC client learns how to read the node's detail cells from the node.
+    let addr = devnet.dir.nodes.nodes[1].addr;
+    let described = async {
+        let mut c = devnet_proto::v1::observer_client::ObserverClient::connect(format!("http://{addr}")).await.ok()?;
+        c.describe(devnet_proto::v1::DescribeRequest {}).await.ok().map(|r| r.into_inner())
+    }
+    .await;
     devnet.shutdown().await;
+    let described = described.expect("Describe answers");
+    let own = devnet_node::consensus::description(engine).unwrap();
+    assert_eq!(described, devnet_node::api::describe::to_pb(own), "{engine}");
+    assert_eq!(described.words, own.words);
     assert!(
         ok,
         "{engine}: not every node committed 10 heights in time: {:?}",
