@@ -143,7 +143,7 @@ impl RawLedger {
     }
 }
 
-/// Merges two optional engine tables key by key; the span is the overriding table's.
+/// Merges two optional tables (`[netns]`, `[ledger]`) key by key; the span is the overriding table's.
 fn over_table<T>(top: Option<Spanned<T>>, base: Option<Spanned<T>>, merge: fn(T, T) -> T) -> Option<Spanned<T>> {
     match (top, base) {
         (Some(t), Some(b)) => {

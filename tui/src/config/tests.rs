@@ -182,6 +182,19 @@ fn pow_table() {
     }
 }
 
+/// `RAW_KEYS` (named in the unknown-key error) are `Raw`'s own fields: none
+/// of them is taken for an engine table.
+#[test]
+fn the_known_keys_are_raws_fields() {
+    for key in RAW_KEYS {
+        for value in ["1", "\"x\"", "[1]", "{}"] {
+            if let Ok(raw) = toml::from_str::<Raw>(&format!("{key} = {value}")) {
+                assert!(raw.tables.is_empty(), "{key} = {value} went to the engine tables");
+            }
+        }
+    }
+}
+
 #[test]
 fn overrides_merge_engine_tables_key_by_key() {
     let base: Raw =

@@ -63,7 +63,13 @@ fn title(view: &ClusterView, seen: Option<&NodeView>) -> String {
         None if d.validators.columns.iter().any(|c| c.source == Source::Participation) => {
             format!("validators · participation over {PARTICIPATION_EPOCHS} epochs")
         }
-        None => d.validators.title.to_string(),
+        // Cells seen by the selected node without a position to name (hotstuff's latest votes).
+        None => match seen {
+            Some(n) if d.validators.columns.iter().any(|c| matches!(c.source, Source::Seen(_))) => {
+                format!("{} · seen by {}", d.validators.title, n.id)
+            }
+            _ => d.validators.title.to_string(),
+        },
     }
 }
 

@@ -42,9 +42,13 @@ pub fn remember(seen: &mut BTreeSet<Hash32>, max: usize, id: Hash32) -> bool {
     seen.insert(id)
 }
 
-/// Relays `bytes`, as received from `from`, to every other peer.
-pub fn relay(peers: &[PeerId], from: PeerId, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
-    let others: Vec<PeerId> = peers.iter().copied().filter(|p| *p != from).collect();
+/// Relays `bytes`, as received from `from` (or, for a block held back and
+/// checked later, its canonical encoding), to every other peer: the one
+/// relay rule of every engine. `from = None` (the node's own store) goes
+/// to every peer.
+pub fn relay(peers: &[PeerId], from: impl Into<Option<PeerId>>, kind: MsgKind, bytes: &[u8], fx: &mut Vec<Effect>) {
+    let from = from.into();
+    let others: Vec<PeerId> = peers.iter().copied().filter(|p| Some(*p) != from).collect();
     if !others.is_empty() {
         fx.push(Effect::Relay { to: Dest::Peers(others), kind, bytes: bytes.to_vec() });
     }

@@ -8,7 +8,7 @@ use super::state::{Params, transition};
 use super::types::{Attestation, Block, Evidence, MAX_SYNC_BLOCKS, Message, SyncRequest};
 use crate::chain::Hash32;
 use crate::consensus::common::asks::may_ask;
-use crate::consensus::common::inbound::reject;
+use crate::consensus::common::inbound::{self, reject};
 use crate::consensus::common::slashing::{pool_evidence, report_equivocation};
 use crate::consensus::engine::*;
 use std::sync::Arc;
@@ -60,7 +60,9 @@ impl Gasper {
             match self.import(b.clone(), true, fx) {
                 Ok(h) => {
                     if relay {
-                        Self::send(fx, Dest::All, &Message::Block((*b).clone()));
+                        // R4: once, to the peers it did not come from (`common::inbound::relay`).
+                        let m = Message::Block((*b).clone());
+                        inbound::relay(&self.peers, from, m.kind(), &m.encode(), fx);
                     }
                     // R14: orphans waiting for this block.
                     let kids: Vec<Hash32> =

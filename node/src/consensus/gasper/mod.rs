@@ -17,7 +17,10 @@
 //!   waits in a bounded pending pool until its slot), proposer as R2, body root
 //!   matches, every signature (block, attestations, evidence) verifies with
 //!   `verify_strict`, and the block descends from the finalized block (every
-//!   block in the tree does: the tree is pruned to the finalized root).
+//!   block in the tree does: the tree is pruned to the finalized root). A
+//!   valid block first seen from a peer (or released from the pending pool)
+//!   is relayed once to the other peers (`common::inbound::relay`, the one
+//!   relay rule of every engine), never back to its sender.
 //! - **R5 Attesting.** Every validator attests once per slot at
 //!   `slot_start + slot_ms / 3`: head = its fork-choice head, source = the head
 //!   state's justified checkpoint, target = (epoch of the slot, the head chain's

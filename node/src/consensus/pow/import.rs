@@ -6,7 +6,7 @@ use super::engine::{FUTURE_MAX, ORPHANS_MAX, Pow};
 use super::types::Block;
 use super::wire::{Message, Status};
 use crate::chain::Hash32;
-use crate::consensus::common::inbound::reject;
+use crate::consensus::common::inbound::{self, reject};
 use crate::consensus::engine::*;
 
 pub(super) fn info(hash: Hash32, b: &Block) -> BlockInfo {
@@ -90,12 +90,8 @@ impl Pow {
         }
         self.add(hash, b.clone(), fx);
         if relay {
-            // Not `common::inbound::relay`: pow sends the block again (a `Send`
-            // of its encoding), not a `Relay` of the bytes received.
-            let others: Vec<PeerId> = self.peers.iter().copied().filter(|p| Some(*p) != from).collect();
-            if !others.is_empty() {
-                Self::send(fx, Dest::Peers(others), &Message::Block(b));
-            }
+            let m = Message::Block(b);
+            inbound::relay(&self.peers, from, m.kind(), &m.encode(), fx);
         }
         Some(hash)
     }
