@@ -57,7 +57,7 @@ pub const DESCRIPTION: Description = Description {
     node_columns: &NODE_COLUMNS,
     validators: ValidatorsPane {
         word: "val",
-        title: "validators · latest vote round seen",
+        title: "validators · latest vote round",
         columns: &VALIDATOR_COLUMNS,
     },
     words: &[],
