@@ -55,11 +55,7 @@ pub const DESCRIPTION: Description = Description {
         equivocation: "two blocks by one leader in one round",
     },
     node_columns: &NODE_COLUMNS,
-    validators: ValidatorsPane {
-        word: "val",
-        title: "validators · latest vote round",
-        columns: &VALIDATOR_COLUMNS,
-    },
+    validators: ValidatorsPane { word: "val", title: "validators · latest vote round", columns: &VALIDATOR_COLUMNS },
     words: &[],
     facts: &[("commit chain ", 2)],
     round_word: "round",
