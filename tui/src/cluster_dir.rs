@@ -230,11 +230,10 @@ fn create(cfg: &DevnetConfig, root: &Path) -> anyhow::Result<ChainSpec> {
 /// The engine parameters `spec` ran on: what it stores over the engine's
 /// defaults for its `slot_ms` (all of them when it stores none), as the
 /// engine reads them (`ChainSpec::params`).
-fn params_in_force(spec: &ChainSpec) -> Option<serde_json::Value> {
+fn params_in_force(spec: &ChainSpec) -> Result<Option<serde_json::Value>, String> {
     let stored = spec.params.get(&spec.consensus).and_then(|v| v.as_object());
     devnet_node::consensus::params::read_table(&spec.consensus, spec.slot_ms, spec.validators.len(), stored)
-        .ok()
-        .flatten()
+        .map_err(|e| e.message)
 }
 
 /// The engine parameters that differ, key by key (`pbft.pacing_ms`).
@@ -267,7 +266,10 @@ fn check_resumable(cfg: &DevnetConfig, spec: &ChainSpec, root: &Path) -> anyhow:
     .map(|(k, was, now)| (k.to_string(), was, now))
     .collect();
     if spec.consensus == cfg.consensus {
-        diffs.extend(param_diffs(&spec.consensus, params_in_force(spec), cfg.engine_params.clone()));
+        match params_in_force(spec) {
+            Ok(was) => diffs.extend(param_diffs(&spec.consensus, was, cfg.engine_params.clone())),
+            Err(why) => diffs.push((format!("[{}]", spec.consensus), format!("unreadable ({why})"), "valid".into())),
+        }
     }
     let diffs: Vec<String> = diffs
         .into_iter()

@@ -96,7 +96,8 @@ tx_ttl_ms = {tx_ttl_ms}
 fn engine_table(engine: &str, slot_ms: u64, nodes: usize) -> Option<String> {
     let table = params::table(engine)?;
     let defaults = table.read(slot_ms, nodes, None).ok()?;
-    let mut out = format!("# Only with consensus = \"{engine}\" (defaults derive from slot_ms):\n# [{engine}]\n");
+    let mut out =
+        format!("# Only with consensus = \"{engine}\" (defaults derive from slot_ms and nodes):\n# [{engine}]\n");
     for (key, doc) in table.docs {
         let value = toml::Value::try_from(defaults.get(key)?).ok()?;
         out.push_str(&format!("# {doc}\n# {key} = {value}\n"));

@@ -145,7 +145,40 @@ mod tests {
                 p.facts.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
                 d.facts.iter().map(|f| f.0).collect::<Vec<_>>()
             );
-            assert_eq!(p.finality.as_ref().unwrap().justified.as_deref(), d.finality.justified);
+            let f = p.finality.as_ref().unwrap();
+            assert_eq!(
+                (f.word.as_str(), f.label.as_str(), f.missing.as_str(), f.probabilistic, f.by_epoch),
+                (d.finality.word, d.finality.label, d.finality.missing, d.finality.probabilistic, d.finality.by_epoch)
+            );
+            assert_eq!(f.justified.as_deref(), d.finality.justified);
+            let a = p.axis.as_ref().unwrap();
+            assert_eq!((a.word.as_str(), a.letter.as_str(), a.clock), (d.axis.word, d.axis.letter, d.axis.clock));
+            assert_eq!((p.epochs, p.mined), (d.epochs, d.mined));
+            assert_eq!((p.round_word.as_str(), p.round_letter.as_str()), (d.round_word, d.round_letter));
+            assert_eq!((p.stall_slots, p.stall_half_epochs), (d.stall_slots, d.stall_half_epochs));
+            let t = p.tree.as_ref().unwrap();
+            assert_eq!(
+                (t.title.as_str(), t.legend.as_str(), t.proposer_word.as_str(), t.votes_word.as_deref()),
+                (d.tree.title, d.tree.legend, d.tree.proposer_word, d.tree.votes_word)
+            );
+            assert_eq!(
+                (t.failed_rounds, t.votes_are_commit, t.confirmations, t.equivocation.as_str()),
+                (d.tree.failed_rounds, d.tree.votes_are_commit, d.tree.confirmations, d.tree.equivocation)
+            );
+            assert_eq!((v.word.as_str(), v.title.as_str()), (d.validators.word, d.validators.title));
+            // The enums by name: each variant maps to the proto value of the same name.
+            let name = |s: &str| s.to_lowercase().replace('_', "");
+            assert!(name(p.headline().as_str_name()).ends_with(&name(&format!("{:?}", d.headline))), "{engine}");
+            assert!(name(p.trailer().as_str_name()).ends_with(&name(&format!("{:?}", d.trailer))), "{engine}");
+            assert!(name(p.lag().as_str_name()).ends_with(&name(&format!("{:?}", d.lag))), "{engine}");
+            for (c, col) in
+                d.node_columns.iter().chain(d.validators.columns).zip(p.node_columns.iter().chain(&v.columns))
+            {
+                assert_eq!((c.min as u32, c.priority as u32, c.kept), (col.min, col.priority, col.kept), "{engine}");
+                let source = format!("{:?}", c.source);
+                let source = source.split('(').next().unwrap();
+                assert!(name(col.source().as_str_name()).ends_with(&name(source)), "{engine}: {source}");
+            }
             for (c, col) in d.node_columns.iter().zip(&p.node_columns) {
                 if let Source::Cell(i) = c.source {
                     assert_eq!(

@@ -40,6 +40,10 @@ pub trait EngineParams: Serialize + DeserializeOwned + Clone + Debug + PartialEq
     const DOCS: &'static [(&'static str, &'static str)];
     /// The values in force without a table, for `nodes` nodes at `slot_ms`.
     fn defaults(slot_ms: u64, nodes: usize) -> Self;
+    /// Fills in what a table may leave for the cluster to decide (pow's
+    /// empty `hashrate`: equal shares), so the spec stores and a resume
+    /// compares the values in force. Nothing by default.
+    fn settle(&mut self, _nodes: usize) {}
     /// Names the first bad key and what was expected.
     fn validate(&self, nodes: usize) -> Result<(), String>;
     /// The consensus-critical values, for the genesis seed.
@@ -63,7 +67,6 @@ type GenesisFn = fn(u64, usize, &Map<String, Value>) -> Vec<Vec<u8>>;
 /// One engine's table, type-erased: what the registry hands out.
 #[derive(Clone, Copy)]
 pub struct Table {
-    pub engine: &'static str,
     pub per_node: &'static [&'static str],
     pub docs: &'static [(&'static str, &'static str)],
     read: ReadFn,
@@ -72,13 +75,7 @@ pub struct Table {
 
 impl Table {
     fn of<T: EngineParams>() -> Table {
-        Table {
-            engine: T::ENGINE,
-            per_node: T::PER_NODE,
-            docs: T::DOCS,
-            read: read_value::<T>,
-            genesis: genesis_of::<T>,
-        }
+        Table { per_node: T::PER_NODE, docs: T::DOCS, read: read_value::<T>, genesis: genesis_of::<T> }
     }
 
     /// `table`'s keys over the defaults for `nodes` nodes at `slot_ms`,
@@ -150,15 +147,17 @@ fn read_value<T: EngineParams>(
     serde_json::to_value(params).map_err(|e| TableError { key: None, message: format!("[{}]: {e}", T::ENGINE) })
 }
 
-/// The stored values read as `of_spec` reads them; values the engine would
-/// refuse add nothing (the engine then refuses to start).
+/// The stored values over the defaults, as written: not validated, so a bad
+/// key that is not consensus-critical never changes the seed (the engine
+/// refuses to start on it anyway). Values of the wrong type add nothing.
 fn genesis_of<T: EngineParams>(slot_ms: u64, nodes: usize, stored: &Map<String, Value>) -> Vec<Vec<u8>> {
-    read::<T>(slot_ms, nodes, Some(stored)).map(|p| p.genesis_parts()).unwrap_or_default()
+    merge::<T>(T::ENGINE, &T::defaults(slot_ms, nodes), Some(stored)).map(|p| p.genesis_parts()).unwrap_or_default()
 }
 
 /// `table`'s keys over `T`'s defaults, checked by `validate`.
 fn read<T: EngineParams>(slot_ms: u64, nodes: usize, table: Option<&Map<String, Value>>) -> Result<T, TableError> {
-    let params: T = merge(T::ENGINE, &T::defaults(slot_ms, nodes), table)?;
+    let mut params: T = merge(T::ENGINE, &T::defaults(slot_ms, nodes), table)?;
+    params.settle(nodes);
     params.validate(nodes).map_err(|message| TableError { key: key_named(T::ENGINE, &message), message })?;
     Ok(params)
 }

@@ -108,7 +108,8 @@ fn known_keys() -> String {
 fn table_at(text: &str, name: &str) -> Option<usize> {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let l = line.trim();
+        // A header may carry a comment: `[pow]  # mining`.
+        let l = line.split('#').next().unwrap_or("").trim();
         let header = l.strip_prefix('[').and_then(|h| h.strip_suffix(']')).map(str::trim);
         let own_header = header.is_some_and(|h| h == name || h.ends_with(&format!(".{name}")));
         let key = l.split_once('=').map(|(k, _)| k.trim());
@@ -149,6 +150,7 @@ mod tests {
         assert_eq!(key_in_table(text, 10, "pow", "k"), Some(23));
         assert_eq!(table_at("pow.k = 3\n", "pow"), Some(0));
         assert_eq!(table_at("power = 3\n[powx]\n", "pow"), None);
+        assert_eq!(table_at("x = 1\n[pow]  # mining\nk = 3\n", "pow"), Some(6), "a commented header");
     }
 
     #[test]

@@ -124,8 +124,7 @@ pub fn genesis_shares(params: &PowParams, miners: usize) -> Result<Vec<u32>, Str
         }
         return Ok(params.hashrate.clone());
     }
-    let n = miners.max(1) as u32;
-    Ok((0..n).map(|i| 100 / n + u32::from(i < 100 % n)).collect())
+    Ok(super::equal_shares(miners))
 }
 
 impl Pow {

@@ -76,7 +76,7 @@ impl EngineParams for PowParams {
         ("block_ms", "Target block interval of the whole cluster, ms."),
         ("k", "Confirmations after which a block counts as final."),
         ("fork_choice", "\"longest\" (most blocks), \"heaviest\" (most work) or \"ghost\" (heaviest subtree)."),
-        ("hashrate", "Percent of the cluster's hashrate per node, adding up to 100."),
+        ("hashrate", "Percent of the cluster's hashrate per node, adding up to 100 ([]: equal shares)."),
         ("retarget_window", "Blocks per difficulty retarget."),
         ("puzzle_bits", "Leading zero bits of the sha256 puzzle per block (at most 20)."),
     ];
@@ -84,6 +84,13 @@ impl EngineParams for PowParams {
     /// `from_slot`, with the hashrate split equally among `nodes`.
     fn defaults(slot_ms: u64, nodes: usize) -> Self {
         PowParams { hashrate: equal_shares(nodes), ..Self::from_slot(slot_ms) }
+    }
+
+    /// `hashrate = []`: equal shares, written out.
+    fn settle(&mut self, nodes: usize) {
+        if self.hashrate.is_empty() {
+            self.hashrate = equal_shares(nodes);
+        }
     }
 
     fn validate(&self, nodes: usize) -> Result<(), String> {
@@ -99,9 +106,6 @@ impl EngineParams for PowParams {
             }
         }
         let h = &self.hashrate;
-        if h.is_empty() {
-            return Ok(());
-        }
         if h.len() != nodes {
             return Err(format!(
                 "`pow.hashrate` must list one percentage per node ({nodes}), found {} entries",
