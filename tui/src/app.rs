@@ -119,6 +119,8 @@ pub(crate) trait Source {
 pub(crate) enum DevnetInput {
     Event(crate::cluster::ClusterEvent),
     Control(crate::control::ControlReq),
+    /// A hashrate rental's time is up (`faults::rent`).
+    RentOver,
 }
 
 impl Source for Devnet {
@@ -139,6 +141,7 @@ impl Source for Devnet {
         tokio::select! {
             Some(ev) = self.events.recv() => Some(DevnetInput::Event(ev)),
             Some(req) = self.control.recv() => Some(DevnetInput::Control(req)),
+            _ = Devnet::rent_timer(self.faults.next_end_ms()) => Some(DevnetInput::RentOver),
             else => None,
         }
     }
@@ -146,6 +149,7 @@ impl Source for Devnet {
         match input {
             DevnetInput::Event(ev) => self.apply(ev),
             DevnetInput::Control(req) => self.handle_control(req).await,
+            DevnetInput::RentOver => self.end_rentals().await,
         }
     }
     async fn inject(&mut self, words: &[String]) -> Result<String, String> {

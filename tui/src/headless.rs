@@ -70,6 +70,7 @@ pub async fn run(mut devnet: Devnet, duration: Option<Duration>, as_json: bool) 
                 }
             }
             Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
+            _ = Devnet::rent_timer(devnet.faults.next_end_ms()) => devnet.end_rentals().await,
             _ = second.tick() => {
                 devnet.sample(now_ms());
                 if !as_json {

@@ -118,12 +118,12 @@ fn tab_completes_faults_and_nodes() {
     assert_eq!(bar.text(), "crash n1");
     typed(&mut bar, ",n3", &cx);
     assert_eq!(bar.text(), "crash n1,n3");
-    // Shared letters first: `re` -> `res`, then the choices.
-    let mut bar = CommandBar::new("re");
+    // Shared letters first: `di` -> `disk-`, then the choices.
+    let mut bar = CommandBar::new("di");
     bar.key(key(KeyCode::Tab), &cx);
-    assert_eq!(bar.text(), "res");
+    assert_eq!(bar.text(), "disk-");
     bar.key(key(KeyCode::Tab), &cx);
-    assert_eq!(bar.hint(), "Tab: restart  resume");
+    assert_eq!(bar.hint(), "Tab: disk-full  disk-slow  disk-ok");
     // Mid-line: the word before the cursor, no space added.
     let mut bar = CommandBar::new("partition is n2");
     bar.input.handle(InputRequest::SetCursor(12));
@@ -135,7 +135,7 @@ fn tab_completes_faults_and_nodes() {
 fn the_hint_is_the_grammar_of_the_fault_being_typed() {
     let bar = CommandBar::new("");
     assert!(bar.hint().starts_with("faults: crash restart pause"), "{}", bar.hint());
-    assert_eq!(CommandBar::new("re").hint(), "faults: restart resume");
+    assert_eq!(CommandBar::new("re").hint(), "faults: restart resume rent");
     let lat = CommandBar::new("lat").hint();
     assert!(lat.starts_with("latency FROM TO DELAY [--jitter DURATION] — Delay"), "{lat}");
     assert_eq!(CommandBar::new("latency n0 * 2").hint(), lat);

@@ -3,7 +3,8 @@
 //! nodes' Control services (concurrently, each call bounded by a timeout, so a
 //! paused node delays nothing; it gets the rules again when it reconnects).
 //! A load (`load 500/s`, `load stop`) is started and stopped here too, in
-//! the background (`load::in_devnet`).
+//! the background (`load::in_devnet`). Rented hashrate is taken back here
+//! when the orchestrator's loop sees its time is up (`end_rentals`).
 
 use super::parse::{Fault, LoadWords, ProcessFault, check_engine, parse};
 use crate::cluster::LogKind;
@@ -82,10 +83,17 @@ impl Devnet {
             Fault::Skew { node, .. }
             | Fault::Behaviour { node, .. }
             | Fault::Hashrate { node, .. }
+            | Fault::Rent { node, .. }
             | Fault::Censor { node, .. } => Some(*node),
             _ => None,
         };
-        let line = format!("{}: {text}", words.join(" "));
+        self.log_fault_change(node, format!("{}: {text}", words.join(" ")));
+        Ok(text)
+    }
+
+    /// Says a change of the faults in force in the event log, shows it in
+    /// the view and writes it to the run's record.
+    fn log_fault_change(&mut self, node: Option<usize>, line: String) {
         self.view.log(now_ms(), node, LogKind::Fault, line.clone());
         self.refresh_fault_view();
         if self.record.is_some() {
@@ -94,7 +102,6 @@ impl Devnet {
             self.record(Recorded::Faults { labels, links: self.view.links.clone() });
             self.sample_when(now_ms(), true);
         }
-        Ok(text)
     }
 
     /// Copies what is in force into the view (links pane, nodes table).
@@ -157,30 +164,15 @@ impl Devnet {
                 self.push_to(*node, Push::Behaviour(name.clone(), *slots)).await
             }
             Fault::Hashrate { node, percent } => {
+                self.faults.end_rental_without_take_back(*node, now_ms());
                 let changed = self.faults.set_hashrate(*node, *percent)?;
-                let calls: Vec<_> = changed
-                    .iter()
-                    .map(|&i| {
-                        let (addr, token, share) =
-                            (self.dir.nodes.nodes[i].addr, self.token.clone(), self.faults.hashrate[i]);
-                        async move { (i, push(addr, &token, Push::Hashrate(share)).await) }
-                    })
-                    .collect();
-                let mut unreached = vec![];
-                for (i, r) in futures_join(calls).await {
-                    if r.is_err() {
-                        unreached.push(self.view.nodes[i].id.clone());
-                    }
-                }
-                let shares = (0..self.faults.hashrate.len())
-                    .map(|i| format!("{} {}%", self.view.nodes[i].id, self.faults.hashrate[i]))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut text = format!("hashrate shares now {shares}");
-                if !unreached.is_empty() {
-                    text.push_str(&format!(" (not reached now, sent again when back: {})", unreached.join(", ")));
-                }
-                Ok(text)
+                Ok(format!("hashrate shares now {}", self.push_shares(&changed).await))
+            }
+            Fault::Rent { node, percent, lasting } => {
+                let changed = self.faults.rent(*node, *percent, *lasting, now_ms())?;
+                let id = &self.view.nodes[*node].id;
+                let head = format!("rent {id} {}% for {}", percent.min(&100), humantime::format_duration(*lasting));
+                Ok(format!("{head}; hashrate shares now {}", self.push_shares(&changed).await))
             }
             Fault::Disk { nodes, full, slow } => {
                 let mut done = vec![];
@@ -194,6 +186,11 @@ impl Devnet {
             Fault::Load(LoadWords::Start { rate, accounts }) => self.start_load(*rate, *accounts),
             Fault::Load(LoadWords::Stop) => self.stop_load(),
             link => {
+                if matches!(link, Fault::Heal) {
+                    for node in self.faults.renting() {
+                        self.take_back(node).await;
+                    }
+                }
                 self.faults.apply_links(link);
                 let groups = self.faults.components();
                 let mut failed = vec![];
@@ -220,6 +217,60 @@ impl Devnet {
                 }
                 Ok(text)
             }
+        }
+    }
+
+    /// Tells the nodes in `changed` their hashrate share; says every share,
+    /// and which nodes were not reached (they are told again when back).
+    async fn push_shares(&self, changed: &[usize]) -> String {
+        let calls: Vec<_> = changed
+            .iter()
+            .map(|&i| {
+                let (addr, token, share) = (self.dir.nodes.nodes[i].addr, self.token.clone(), self.faults.hashrate[i]);
+                async move { (i, push(addr, &token, Push::Hashrate(share)).await) }
+            })
+            .collect();
+        let mut unreached = vec![];
+        for (i, r) in futures_join(calls).await {
+            if r.is_err() {
+                unreached.push(self.view.nodes[i].id.clone());
+            }
+        }
+        let shares = (0..self.faults.hashrate.len())
+            .map(|i| format!("{} {}%", self.view.nodes[i].id, self.faults.hashrate[i]))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut text = shares;
+        if !unreached.is_empty() {
+            text.push_str(&format!(" (not reached now, sent again when back: {})", unreached.join(", ")));
+        }
+        text
+    }
+
+    /// Takes `node`'s rented hashrate back (`faults::rent`) and says so in
+    /// the event log and the run's record.
+    async fn take_back(&mut self, node: usize) {
+        let Some((_, changed)) = self.faults.take_back(node, now_ms()) else { return };
+        let shares = self.push_shares(&changed).await;
+        let id = self.view.nodes[node].id.clone();
+        let line = format!("rent over: {id} back to {}%; hashrate shares now {shares}", self.faults.hashrate[node]);
+        self.log_fault_change(Some(node), line);
+    }
+
+    /// Takes back every rental whose time is up (the orchestrator's loops
+    /// call it when `rent_timer` fires).
+    pub async fn end_rentals(&mut self) {
+        for node in self.faults.rentals_due(now_ms()) {
+            self.take_back(node).await;
+        }
+    }
+
+    /// Fires when the next rental is up; never while none is in force.
+    /// Cancel-safe: a `select!` branch of the orchestrator's loops.
+    pub async fn rent_timer(next_end_ms: Option<u64>) {
+        match next_end_ms {
+            Some(t) => tokio::time::sleep(Duration::from_millis(t.saturating_sub(now_ms()))).await,
+            None => std::future::pending().await,
         }
     }
 

@@ -116,6 +116,16 @@ pub enum FaultCmd {
         #[arg(value_parser = percent)]
         percent: u32,
     },
+    /// pow only: NODE rents PERCENT of the cluster's hashrate for a while; then the shares go back.
+    Rent {
+        node: NodeWord,
+        /// 60% (or 60)
+        #[arg(value_parser = percent)]
+        percent: u32,
+        /// How long the rental lasts: 30s, 2m
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+        lasting: Duration,
+    },
     /// A second process NODE-twin with NODE's validator key (Twins).
     Twin { node: NodeWord },
     /// NODE leaves these senders' transfers out of its blocks.
@@ -240,6 +250,9 @@ impl FaultCmd {
             FaultCmd::Honest { node } => w(&[&"honest", node]),
             FaultCmd::Selfish { node } => w(&[&"selfish", node]),
             FaultCmd::Hashrate { node, percent } => w(&[&"hashrate", node, &format!("{percent}%")]),
+            FaultCmd::Rent { node, percent, lasting } => {
+                w(&[&"rent", node, &format!("{percent}%"), &"--for", &format_duration(*lasting)])
+            }
             FaultCmd::Twin { node } => w(&[&"twin", node]),
             FaultCmd::Censor { node, accounts } => w(&[&"censor", node, accounts]),
             FaultCmd::DiskFull { nodes } => w(&[&"disk-full", nodes]),
@@ -286,6 +299,7 @@ fn forms(c: &clap::Command) -> Vec<String> {
             .map_or_else(|| a.get_id().as_str().to_uppercase(), |v| v.to_string());
         let many = if a.get_num_args().is_some_and(|n| n.max_values() > 1) { "..." } else { "" };
         let word = match a.get_long() {
+            Some(long) if a.is_required_set() => format!("--{long} {value}"),
             Some(long) => format!("[--{long} {value}]"),
             None if a.is_required_set() => format!("{value}{many}"),
             None => format!("[{value}]"),

@@ -84,10 +84,13 @@ impl FaultState {
         if self.skew_ms[node] != 0 {
             out.push(format!("skew {:+}ms", self.skew_ms[node]));
         }
-        if let (Some(now), Some(was)) = (self.hashrate.get(node), self.genesis_hashrate.get(node))
-            && now != was
-        {
-            out.push(format!("hashrate {now}%"));
+        if let (Some(now), Some(was)) = (self.hashrate.get(node), self.genesis_hashrate.get(node)) {
+            // A rental is its own label, so the report can find its window.
+            if self.renting().contains(&node) {
+                out.push(format!("rent {now}%"));
+            } else if now != was {
+                out.push(format!("hashrate {now}%"));
+            }
         }
         match &self.censor[node] {
             None => out.push("censor all".to_string()),
@@ -170,5 +173,8 @@ mod tests {
         assert_eq!(labels(&s, 1), vec!["skew -2000ms", "hashrate 13%"]);
         assert_eq!(labels(&s, 3), vec!["hashrate 60%", "withhold 3"]);
         assert_eq!(labels(&s, 0), vec!["hashrate 14%", "equivocate"]);
+        s.set_hashrate(3, 25).unwrap();
+        s.rent(3, 60, std::time::Duration::from_secs(30), 0).unwrap();
+        assert_eq!(labels(&s, 3), vec!["rent 60%", "withhold 3"]);
     }
 }

@@ -13,6 +13,7 @@ mod apply;
 pub mod grammar;
 mod labels;
 pub mod parse;
+pub mod rent;
 pub mod state;
 pub mod values;
 

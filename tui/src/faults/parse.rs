@@ -21,6 +21,7 @@
 //! withhold NODE SLOTS
 //! selfish NODE                                 pow: selfish mining
 //! hashrate NODE PERCENT                        pow: 60% (the others share the rest)
+//! rent NODE PERCENT --for DURATION             pow: hashrate for a while, then taken back
 //! censor NODE ACCOUNTS|all|off                 leave those senders' transfers out of NODE's blocks
 //! twin NODE                                    a second process with NODE's key
 //! disk-full NODES | disk-slow NODES DELAY | disk-ok NODES   storage faults (the node's store)
@@ -32,8 +33,8 @@
 //! the same language so that scenarios, `devnet inject` and the dashboard
 //! can start and stop it. One load runs at a time: a new one replaces it.
 //!
-//! Words that only mean something to one engine (`hashrate`, `selfish` for
-//! pow) parse everywhere; `check_engine` refuses them on other clusters.
+//! Words that only mean something to one engine (`hashrate`, `rent`,
+//! `selfish` for pow) parse everywhere; `check_engine` refuses them on other clusters.
 
 use super::grammar::{self, FaultCmd, FaultLine, LoadStop, ShapeCmd, names};
 use super::values::{CensorWord, NodeWord, NodesWord};
@@ -98,6 +99,13 @@ pub enum Fault {
         node: usize,
         percent: u32,
     },
+    /// pow: `node` rents `percent` of the cluster's hashrate for `lasting`;
+    /// the orchestrator takes it back when the time is up (`state`).
+    Rent {
+        node: usize,
+        percent: u32,
+        lasting: Duration,
+    },
     Twin(usize),
     /// `node` leaves these senders' transfers out of its blocks (`None`: all; empty: stop).
     Censor {
@@ -152,6 +160,7 @@ fn resolve_nodes(w: &NodesWord, n: usize) -> Result<Vec<usize>, String> {
 pub fn check_engine(fault: &Fault, engine: &str) -> Result<(), String> {
     let pow_only = match fault {
         Fault::Hashrate { .. } => Some("`hashrate` sets a pow miner's share of the hashrate"),
+        Fault::Rent { .. } => Some("`rent` lends a pow miner a share of the hashrate"),
         Fault::Behaviour { name, .. } if name == "selfish" => Some("`selfish` is a pow mining strategy"),
         _ => None,
     };
@@ -230,6 +239,12 @@ pub fn resolve(cmd: &FaultCmd, n: usize) -> Result<Fault, String> {
         FaultCmd::Withhold { node, slots } => behaviour(node, "withhold", *slots),
         FaultCmd::Selfish { node } => behaviour(node, "selfish", 0),
         FaultCmd::Hashrate { node, percent } => Ok(Fault::Hashrate { node: one(node)?, percent: *percent }),
+        FaultCmd::Rent { node, percent, lasting } => {
+            if lasting.is_zero() {
+                return Err("`rent` needs a time above 0, like --for 30s".into());
+            }
+            Ok(Fault::Rent { node: one(node)?, percent: *percent, lasting: *lasting })
+        }
         FaultCmd::Twin { node } => Ok(Fault::Twin(one(node)?)),
         FaultCmd::Censor { node, accounts } => {
             let accounts = match accounts {

@@ -14,6 +14,7 @@
 //! (largest remainder), so the total, and with it the block interval, stays
 //! as the difficulty expects. Each node is told its own share (a percentage
 //! of the genesis total, which is what `Input::SetHashrate` takes).
+//! Rented hashrate (`rent`), taken back by the orchestrator, is in `rent`.
 
 use super::parse::{Fault, LinkChange, Shape};
 use crate::cluster::LinkView;
@@ -39,6 +40,8 @@ pub struct FaultState {
     pub genesis_hashrate: Vec<u32>,
     /// Per node: the storage fault in force (full, and the delay before each write).
     pub disk: Vec<(bool, std::time::Duration)>,
+    /// pow: every hashrate rental, the ones in force and the ended (`rent`).
+    pub rentals: Vec<super::rent::Rental>,
 }
 
 fn kind_from_label(k: &str) -> Option<MsgKind> {
@@ -56,6 +59,7 @@ impl FaultState {
             hashrate: vec![],
             genesis_hashrate: vec![],
             disk: vec![(false, std::time::Duration::ZERO); n],
+            rentals: vec![],
         }
     }
 

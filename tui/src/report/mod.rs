@@ -18,10 +18,11 @@
 //!   engine has rounds or some failed; transfers only when some were final.
 
 pub mod plot;
+pub mod rentals;
 pub mod windows;
 
 use crate::run_record::samples::Sample;
-use crate::run_record::{self, FAULTS, METRICS, VERDICT};
+use crate::run_record::{self, FAULTS, GENESIS, METRICS, VERDICT};
 use plot::{PALETTE, Plot, Series, escape};
 use serde_json::Value;
 use std::fmt::Write;
@@ -101,6 +102,13 @@ fn final_per_second(samples: &[Sample]) -> Vec<(f64, Option<f64>)> {
             (secs(w[1].t_ms), Some(most(&w[1]).saturating_sub(most(&w[0])) as f64 / dt))
         })
         .collect()
+}
+
+/// pow's k (confirmations) from the run's genesis; None on other engines.
+fn pow_k(dir: &Path) -> Option<u64> {
+    let spec: devnet_node::chain::ChainSpec = serde_json::from_str(&run_record::read(dir, GENESIS).ok()?).ok()?;
+    crate::cluster::engine::description(&spec.consensus).mined.then_some(())?;
+    spec.params::<devnet_node::consensus::pow::PowParams>().ok().map(|p| p.k)
 }
 
 /// The report's HTML for the run in `dir`.
@@ -246,6 +254,31 @@ pub fn render(dir: &Path) -> Result<String, String> {
                 secs(w.from_ms),
                 secs(w.to_ms),
                 if w.open_at_end { " (still in force)" } else { "" }
+            );
+        }
+        h.push_str("</table>\n");
+    }
+    let k = pow_k(dir);
+    let rented = k.map(|k| rentals::rentals(&samples, &wins, k)).unwrap_or_default();
+    if let (Some(k), false) = (k, rented.is_empty()) {
+        let _ = writeln!(
+            h,
+            "<h2>Hashrate rentals</h2>\n<p>The deepest reorg any node went through from each rental's start until \
+             {k} blocks (k) after its end.</p>\n<table id=\"rentals\"><tr><th>node</th><th>share</th><th>from</th>\
+             <th>to</th><th>looked at until</th><th>deepest reorg</th></tr>"
+        );
+        for r in &rented {
+            let deepest = r.deepest.as_ref().map_or("none".to_string(), |(d, n)| format!("{d} ({n})"));
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{:.1} s</td><td>{:.1} s</td><td>{:.1} s{}</td><td>{}</td></tr>",
+                escape(&r.node),
+                escape(&r.share),
+                secs(r.from_ms),
+                secs(r.to_ms),
+                secs(r.until_ms),
+                if r.short { " (run ended first)" } else { "" },
+                escape(&deepest)
             );
         }
         h.push_str("</table>\n");

@@ -82,6 +82,8 @@ pub struct RunRecord {
     samples: BufWriter<File>,
     last_sample_ms: Option<u64>,
     failed_rounds: HashSet<(u64, u64)>,
+    /// Per node: the deepest reorg since the last sample.
+    reorg_depths: Vec<u64>,
     /// Each node's id, log file and its length when the run started.
     logs: Vec<(String, PathBuf, u64)>,
     /// The nodes' ids, for the readable part of event lines.
@@ -134,6 +136,7 @@ impl RunRecord {
             event_bytes: 0,
             last_sample_ms: None,
             failed_rounds: HashSet::new(),
+            reorg_depths: vec![],
             logs,
             ids,
             load: None,
@@ -163,6 +166,15 @@ impl RunRecord {
             && let Some(devnet_proto::v1::event::Kind::RoundFailed(r)) = &event.kind
         {
             self.failed_rounds.insert((r.height, r.round));
+        }
+        if let crate::cluster::ClusterEvent::Node { node, event } = ev
+            && let Some(devnet_proto::v1::event::Kind::HeadChanged(h)) = &event.kind
+            && h.reorg_depth > 0
+        {
+            if self.reorg_depths.len() <= *node {
+                self.reorg_depths.resize(*node + 1, 0);
+            }
+            self.reorg_depths[*node] = self.reorg_depths[*node].max(h.reorg_depth);
         }
         if self.event_bytes >= MAX_EVENT_BYTES && self.watchers.is_empty() {
             return Ok(false);
@@ -227,7 +239,10 @@ impl RunRecord {
             self.load = view.txs.load.clone();
             self.event(now_ms, &Recorded::Load(self.load.clone()))?;
         }
-        let s = Sample::of(view, self.started_ms, now_ms, self.failed_rounds.len() as u64);
+        let mut s = Sample::of(view, self.started_ms, now_ms, self.failed_rounds.len() as u64);
+        for (n, d) in s.nodes.iter_mut().zip(std::mem::take(&mut self.reorg_depths)) {
+            n.reorg_depth = d;
+        }
         writeln!(self.samples, "{}", serde_json::to_string(&s).map_err(std::io::Error::other)?)?;
         self.samples.flush()?;
         self.events.flush()

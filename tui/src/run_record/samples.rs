@@ -9,7 +9,9 @@
 //!   cluster's current slot minus the slot of the node's finalized block,
 //!   so a BFT node that stops finalizing falls behind too, where head minus
 //!   finalized would stay 0; none while its process is not running),
-//!   reorgs so far, transfers it holds final, and the labels of the faults
+//!   reorgs so far, the deepest reorg it went through since the previous
+//!   sample (0: none; filled in by `RunRecord`, which sees every event),
+//!   transfers it holds final, and the labels of the faults
 //!   in force on it (a process that is not running adds its state, so a
 //!   crash shows as a fault window).
 //! - Cluster-wide: failed tendermint rounds seen so far (distinct heights
@@ -31,6 +33,9 @@ pub struct NodeSample {
     pub finalized_slot: u64,
     pub lag: Option<u64>,
     pub reorgs: u64,
+    /// The deepest reorg since the previous sample (absent in older records: 0).
+    #[serde(default)]
+    pub reorg_depth: u64,
     pub txs_final: u64,
     pub faults: Vec<String>,
 }
@@ -68,6 +73,7 @@ impl Sample {
                     finalized_slot: n.finalized.block.slot,
                     lag: n.is_running().then(|| slot.saturating_sub(n.finalized.block.slot)),
                     reorgs: n.reorgs,
+                    reorg_depth: 0,
                     txs_final: view.txs.nodes.get(i).map_or(0, |t| t.stats.finalized),
                     faults,
                 }

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod compare;
 pub mod file;
 pub mod metrics;
+pub mod rentals;
 pub mod run;
 pub mod timeline;
 

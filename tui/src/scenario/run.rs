@@ -103,6 +103,7 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
                 tl.sample(&devnet.view, t);
             }
             Some(req) = devnet.control.recv() => devnet.handle_control(req).await,
+            _ = Devnet::rent_timer(devnet.faults.next_end_ms()) => devnet.end_rentals().await,
             _ = second.tick() => devnet.sample(now_ms()),
             _ = sleep => {
                 let t = since_genesis();
@@ -141,6 +142,13 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
         .collect();
     checks.extend(ctx.always_on());
     let metrics = Metrics::of(&ctx);
+    let rented = if devnet.faults.rentals.is_empty() {
+        vec![]
+    } else {
+        let k = devnet.dir.spec.params::<devnet_node::consensus::pow::PowParams>().map_or(0, |p| p.k);
+        let ids: Vec<String> = devnet.view.nodes.iter().map(|n| n.id.clone()).collect();
+        super::rentals::rows(&devnet.faults.rentals, &tl, genesis, end, k, &ids)
+    };
     let mut record = devnet.record.take();
     let view = record.as_ref().map(|_| devnet.view.clone());
     devnet.shutdown().await;
@@ -150,7 +158,7 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
     let passed = checks.iter().all(|c| c.passed);
     if let (Some(r), Some(view)) = (&mut record, &view) {
         let verdict = json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks,
-                             "metrics": metrics, "alarms": view.alarms.iter().map(|a| json!({"kind": a.kind, "detail": a.detail, "time_ms": a.time_ms})).collect::<Vec<_>>()});
+                             "metrics": metrics, "rentals": rented, "alarms": view.alarms.iter().map(|a| json!({"kind": a.kind, "detail": a.detail, "time_ms": a.time_ms})).collect::<Vec<_>>()});
         if let Err(e) = r.finish(view, now_ms(), verdict) {
             eprintln!("devnet: the run record in {} is incomplete: {e}", r.dir.display());
         }
@@ -160,13 +168,19 @@ pub async fn execute(scn: &Scenario, data_dir: &Path, output: Output) -> anyhow:
         for r in loads.iter().flatten() {
             print(&r.to_json().to_string());
         }
-        let verdict =
-            json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks, "metrics": metrics});
+        let verdict = json!({"type": "verdict", "scenario": scn.name, "passed": passed, "checks": checks,
+                             "metrics": metrics, "rentals": rented});
         print(&verdict.to_string());
     } else if human {
         for r in loads.iter().flatten() {
             for line in r.to_text().lines() {
                 print(&format!("  {line}"));
+            }
+        }
+        if !rented.is_empty() {
+            print("hashrate rentals (deepest reorg from the start until k blocks after the end):");
+            for r in &rented {
+                print(&format!("  {}", r.text()));
             }
         }
         print("checks:");

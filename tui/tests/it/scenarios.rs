@@ -68,6 +68,7 @@ scenario_tests! {
     scenario_pow_partition => "pow-partition",
     scenario_pow_51_percent => "pow-51-percent",
     scenario_pow_selfish_mining => "pow-selfish-mining",
+    scenario_pow_rented_hashrate => "pow-rented-hashrate",
     scenario_censorship_tendermint => "censorship-tendermint",
     scenario_censorship_gasper => "censorship-gasper",
     scenario_censorship_pow => "censorship-pow",

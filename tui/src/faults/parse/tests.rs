@@ -45,11 +45,16 @@ fn every_form_parses() {
     assert_eq!(p("selfish n2"), Ok(Fault::Behaviour { node: 2, name: "selfish".into(), slots: 0 }));
     assert_eq!(p("hashrate n3 60%"), Ok(Fault::Hashrate { node: 3, percent: 60 }));
     assert_eq!(p("hashrate n0 0"), Ok(Fault::Hashrate { node: 0, percent: 0 }));
+    let s30 = Duration::from_secs(30);
+    assert_eq!(p("rent n3 60% --for 30s"), Ok(Fault::Rent { node: 3, percent: 60, lasting: s30 }));
+    // Options anywhere on the line.
+    assert_eq!(p("rent --for 30s n3 60%"), Ok(Fault::Rent { node: 3, percent: 60, lasting: s30 }));
+    assert_eq!(p("rent n3 --for 2m 70"), Ok(Fault::Rent { node: 3, percent: 70, lasting: 4 * s30 }));
 }
 
 #[test]
 fn pow_words_only_on_pow_clusters() {
-    for line in ["hashrate n3 60%", "selfish n1"] {
+    for line in ["hashrate n3 60%", "selfish n1", "rent n3 60% --for 30s"] {
         let f = p(line).unwrap();
         assert_eq!(check_engine(&f, "pow"), Ok(()));
         let e = check_engine(&f, "tendermint").unwrap_err();
@@ -87,6 +92,13 @@ fn errors_say_what_was_expected() {
         ("hashrate n3 150%", "from 0% to 100%, like 60%, found \"150%\""),
         ("hashrate n3 lots", "found \"lots\""),
         ("selfish", "<NODE>"),
+        ("rent n3 60%", "--for <DURATION>"),
+        ("rent n3 60%", "usage: rent NODE PERCENT --for DURATION"),
+        ("rent n3 --for 30s", "<PERCENT>"),
+        ("rent n3 150% --for 30s", "from 0% to 100%, like 60%, found \"150%\""),
+        ("rent n3 60% --for soon", "expected a duration like 500ms, 2s or 1m30s, found \"soon\""),
+        ("rent n3 60% --for 0s", "`rent` needs a time above 0, like --for 30s"),
+        ("rent n9 60% --for 30s", "no node \"n9\""),
         ("skew n1 soon", "expected an offset like +500ms, -2s or 0, found \"soon\""),
         ("--data-dir /tmp heal", "unexpected argument '--data-dir'"),
     ];
@@ -141,6 +153,8 @@ const EXAMPLES: &[&str] = &[
     "selfish n2",
     "hashrate n3 60%",
     "hashrate n0 0",
+    "rent n3 60% --for 30s",
+    "rent n0 100% --for 1m30s",
     "censor n1 3,5",
     "censor n1 all",
     "censor n1 off",
@@ -208,7 +222,7 @@ fn every_scenario_file_step_parses_and_survives_the_cli() {
 #[test]
 fn the_grammar_describes_every_fault() {
     let names = grammar::names();
-    assert_eq!(names.len(), 25, "{names:?}");
+    assert_eq!(names.len(), 26, "{names:?}");
     for name in &names {
         let u = grammar::usage(name).unwrap_or_else(|| panic!("{name}"));
         assert!(u.starts_with(name.as_str()) && u.contains(" — "), "{u}");
@@ -216,6 +230,11 @@ fn the_grammar_describes_every_fault() {
     assert_eq!(
         grammar::usage("latency").unwrap(),
         "latency FROM TO DELAY [--jitter DURATION] — Delay each message on the directed links FROM -> TO"
+    );
+    assert_eq!(
+        grammar::usage("rent").unwrap(),
+        "rent NODE PERCENT --for DURATION — pow only: NODE rents PERCENT of the cluster's hashrate for a while; then \
+         the shares go back"
     );
     let u = grammar::usage("partition").unwrap();
     assert!(u.starts_with("partition GROUPS... | partition isolate NODE | partition halves |"), "{u}");
