@@ -10,7 +10,7 @@ build:
 	$(CARGO) build --release --workspace --bins
 
 ## Build and open the dashboard on devnet.toml (resumes the cluster if it exists).
-## `make run ENGINE=tendermint` or `ENGINE=pow` runs another engine on the same file.
+## `make run ENGINE=tendermint` (or pow, pbft, hotstuff) runs another engine on the same file.
 run: build
 	./target/release/devnet up --config $(CONFIG) $(if $(ENGINE),--engine $(ENGINE))
 
