@@ -160,8 +160,9 @@ impl Devnet {
         let view = initial_view(s, &dir.nodes.nodes);
         let mut faults = FaultState::new(dir.nodes.nodes.len());
         if crate::cluster::engine::description(&s.consensus).mined {
-            let shares = s.params::<PowParams>().ok().map(|p| p.hashrate).filter(|h| !h.is_empty());
-            faults = faults.with_hashrate(shares.unwrap_or_else(|| equal_shares(s.validators.len())));
+            // The spec's shares, settled (never empty); equal shares only if it cannot be read.
+            let shares = s.params::<PowParams>().map(|p| p.hashrate);
+            faults = faults.with_hashrate(shares.unwrap_or_else(|_| equal_shares(s.validators.len())));
         }
         Ok(Devnet {
             dir,
